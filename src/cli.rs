@@ -1,0 +1,308 @@
+//! The command line: parse, load config, run a command, render, exit.
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+
+use crate::config::{Config, RuleSetting};
+use crate::engine::{registry, Diagnostic, EnabledRule, FileDb, RuleSet, Severity};
+use crate::report::{self, Format, Report, Summary};
+
+/// Exit status: nothing at or above `--fail-on`.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status: usage or input error.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ormlint",
+    version,
+    about = "Finds N+1 queries, missing indexes and injection-prone SQL in Rust ORM code and in query logs",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug)]
+pub struct Global {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Config file (default: the nearest ormlint.toml in this folder or a parent).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, global = true, value_enum, default_value = "warning")]
+    pub fail_on: FailOn,
+    /// Run only this rule (repeatable).
+    #[arg(long, global = true, value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Do not run this rule (repeatable).
+    #[arg(long, global = true, value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Colour in human output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: Color,
+    /// Print findings only: no summary line, no progress.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Note => Severity::Note,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Static analysis of Rust source (default: the current folder).
+    Check {
+        /// Files and folders to check.
+        paths: Vec<PathBuf>,
+    },
+    /// Runtime analysis of captured query logs.
+    Replay {
+        /// Log files; `-` reads standard input.
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+    },
+    /// List every database call site: ORM, operation, tables, SQL when known.
+    Inspect {
+        /// Files and folders to inspect.
+        paths: Vec<PathBuf>,
+    },
+    /// List the rules: id, default severity, evidence, summary.
+    Rules,
+    /// Print a rule's documentation page.
+    Explain {
+        /// Rule id, e.g. `n-plus-one`.
+        rule: String,
+    },
+    /// Print the fingerprint of each statement (standard input: one per line).
+    Fingerprint {
+        /// SQL statements; none reads standard input, one statement per line.
+        sql: Vec<String>,
+    },
+}
+
+/// An error that ends the run with exit status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(e: E) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    main_from(std::env::args_os())
+}
+
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(UsageError(msg)) => {
+            let _ = writeln!(io::stderr(), "error: {msg}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<u8, UsageError> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Rules => {
+            print_rules(g.format)?;
+            Ok(EXIT_OK)
+        }
+        Command::Explain { rule } => {
+            let meta = registry::meta(rule).ok_or_else(|| UsageError(registry::unknown_rule_message(rule)))?;
+            print!("{}", meta.page);
+            Ok(EXIT_OK)
+        }
+        Command::Fingerprint { sql } => {
+            crate::sql::print_fingerprints(sql, g.format)?;
+            Ok(EXIT_OK)
+        }
+        Command::Check { .. } | Command::Replay { .. } | Command::Inspect { .. } => {
+            let cwd = std::env::current_dir()?;
+            let config = Config::load(g.config.as_deref(), &cwd)?;
+            let _rules = rule_set(&config, g)?;
+            let name = match &cli.command {
+                Command::Check { .. } => "check",
+                Command::Replay { .. } => "replay",
+                _ => "inspect",
+            };
+            Err(UsageError(format!(
+                "`ormlint {name}`: this front end is not built yet; `ormlint rules`, `explain` and `fingerprint` work"
+            )))
+        }
+    }
+}
+
+/// The enabled rules: config severities and options, then `--select` / `--ignore`.
+pub fn rule_set(config: &Config, g: &Global) -> Result<RuleSet, UsageError> {
+    for id in g.select.iter().chain(&g.ignore) {
+        if registry::find(id).is_none() {
+            return Err(UsageError(registry::unknown_rule_message(id)));
+        }
+    }
+    let selected = |id: &str, aliases: &[&str]| {
+        let named = |list: &[String]| list.iter().any(|s| s == id || aliases.contains(&s.as_str()));
+        (g.select.is_empty() || named(&g.select)) && !named(&g.ignore)
+    };
+    let mut rules = Vec::new();
+    for r in registry::all() {
+        let m = r.meta();
+        if !selected(m.id, m.aliases) {
+            continue;
+        }
+        let explicitly_selected = !g.select.is_empty();
+        let (severity, options) = match config.rules.get(m.id) {
+            Some(RuleSetting::Off) if !explicitly_selected => continue,
+            Some(RuleSetting::Off) => (m.severity, Default::default()),
+            Some(RuleSetting::On { severity, options }) => {
+                (severity.unwrap_or(m.severity), options.clone())
+            }
+            None => (m.severity, Default::default()),
+        };
+        rules.push(EnabledRule {
+            rule: *r,
+            severity,
+            options,
+        });
+    }
+    Ok(RuleSet::new(rules))
+}
+
+fn print_rules(format: Format) -> Result<(), UsageError> {
+    let mut out = io::stdout().lock();
+    if format == Format::Json {
+        let rules: Vec<serde_json::Value> = registry::all()
+            .iter()
+            .map(|r| {
+                let m = r.meta();
+                serde_json::json!({
+                    "id": m.id,
+                    "severity": m.severity.as_str(),
+                    "category": m.category.as_str(),
+                    "evidence": m.evidence.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+                    "summary": m.summary(),
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rules)?)?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 4]> = registry::all()
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            [
+                m.id.to_string(),
+                m.severity.to_string(),
+                m.evidence_str(),
+                m.summary().to_string(),
+            ]
+        })
+        .collect();
+    let headers = ["RULE", "SEVERITY", "EVIDENCE", "SUMMARY"];
+    let widths: Vec<usize> = (0..3)
+        .map(|i| rows.iter().map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: [&str; 4]| {
+        format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        )
+    };
+    writeln!(out, "{}", line(headers))?;
+    for r in &rows {
+        writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3]]))?;
+    }
+    Ok(())
+}
+
+/// Sorts, renders in the chosen format to standard output, and returns the exit status.
+pub fn finish(
+    g: &Global,
+    files: &FileDb,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &Summary,
+) -> Result<u8, UsageError> {
+    crate::engine::diagnostic::sort(diagnostics, files);
+    let report = Report {
+        files,
+        diagnostics,
+        summary,
+    };
+    let stdout = io::stdout();
+    match g.format {
+        Format::Human => {
+            let choice = match g.color {
+                Color::Always => ColorChoice::Always,
+                Color::Never => ColorChoice::Never,
+                Color::Auto if stdout.is_terminal() => ColorChoice::Auto,
+                Color::Auto => ColorChoice::Never,
+            };
+            let mut out = StandardStream::stdout(choice);
+            report::human::render(&report, &mut out, g.quiet)?;
+        }
+        Format::Json => print!("{}", report::json::render(&report)),
+        Format::Sarif => print!("{}", report::sarif::render(&report)),
+        Format::Github => print!("{}", report::github::render(&report)),
+    }
+    let fail = g.fail_on.severity();
+    Ok(if diagnostics.iter().any(|d| d.severity >= fail) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}

@@ -1,0 +1,151 @@
+//! `Cx`: what a rule sees while it runs, and how it reports.
+
+use std::collections::BTreeMap;
+
+use super::diagnostic::{Diagnostic, Label, QueryInfo, Severity, Span};
+use super::rule::{OptionKind, RuleMeta};
+
+/// A rule option's value, checked against its [`OptionKind`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum OptionValue {
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+    String(String),
+}
+
+impl OptionValue {
+    /// Parses the default written in `declare_rule!`.
+    pub fn parse_default(kind: OptionKind, text: &str) -> Option<OptionValue> {
+        let text = text.replace('_', "");
+        match kind {
+            OptionKind::Integer => text.parse().ok().map(OptionValue::Integer),
+            OptionKind::Float => text.parse().ok().map(OptionValue::Float),
+            OptionKind::Bool => text.parse().ok().map(OptionValue::Bool),
+            OptionKind::String => Some(OptionValue::String(text.trim_matches('"').to_string())),
+        }
+    }
+}
+
+/// Options of one enabled rule: config values over declared defaults.
+pub type RuleOptions = BTreeMap<String, OptionValue>;
+
+/// The context a rule hook runs in.
+pub struct Cx<'a> {
+    meta: &'static RuleMeta,
+    severity: Severity,
+    options: &'a RuleOptions,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(
+        meta: &'static RuleMeta,
+        severity: Severity,
+        options: &'a RuleOptions,
+        out: &'a mut Vec<Diagnostic>,
+    ) -> Self {
+        Cx {
+            meta,
+            severity,
+            options,
+            out,
+        }
+    }
+
+    /// The severity the user configured for this rule.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Reports a finding at the rule's configured severity.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.report_at(self.severity, span, message)
+    }
+
+    /// Reports at an explicit severity, e.g. a note for weaker evidence. A
+    /// rule the user raised to `error` keeps its floor: the result is never
+    /// above the configured severity.
+    pub fn report_at(
+        &mut self,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let severity = severity.min(self.severity);
+        self.out.push(Diagnostic::new(
+            self.meta.id,
+            severity,
+            message.into(),
+            span,
+        ));
+        let last = self.out.len() - 1;
+        &mut self.out[last]
+    }
+
+    pub fn option_int(&self, name: &str) -> i64 {
+        match self.option(name) {
+            Some(OptionValue::Integer(v)) => v,
+            Some(OptionValue::Float(v)) => v as i64,
+            _ => 0,
+        }
+    }
+
+    pub fn option_float(&self, name: &str) -> f64 {
+        match self.option(name) {
+            Some(OptionValue::Float(v)) => v,
+            Some(OptionValue::Integer(v)) => v as f64,
+            _ => 0.0,
+        }
+    }
+
+    pub fn option_bool(&self, name: &str) -> bool {
+        matches!(self.option(name), Some(OptionValue::Bool(true)))
+    }
+
+    pub fn option_str(&self, name: &str) -> String {
+        match self.option(name) {
+            Some(OptionValue::String(s)) => s,
+            _ => String::new(),
+        }
+    }
+
+    fn option(&self, name: &str) -> Option<OptionValue> {
+        if let Some(v) = self.options.get(name) {
+            return Some(v.clone());
+        }
+        let meta = self.meta.option(name)?;
+        OptionValue::parse_default(meta.kind, meta.default)
+    }
+}
+
+/// Builder methods, so a rule reads `cx.report(..).label(..).help(..)`.
+impl Diagnostic {
+    pub fn with_primary_label(&mut self, text: impl Into<String>) -> &mut Self {
+        self.primary_label = text.into();
+        self
+    }
+
+    pub fn label(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+        self.related.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn help(&mut self, text: impl Into<String>) -> &mut Self {
+        self.help = Some(text.into());
+        self
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) -> &mut Self {
+        self.notes.push(text.into());
+        self
+    }
+
+    pub fn query(&mut self, info: QueryInfo) -> &mut Self {
+        self.query = Some(info);
+        self
+    }
+}

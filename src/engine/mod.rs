@@ -1,0 +1,114 @@
+//! The rule engine: metadata, the registry, facts, dispatch and diagnostics.
+
+pub mod context;
+pub mod diagnostic;
+pub mod facts;
+pub mod files;
+pub mod registry;
+pub mod rule;
+
+pub use context::{Cx, OptionValue, RuleOptions};
+pub use diagnostic::{Diagnostic, Label, Location, QueryInfo, Severity, Span};
+pub use facts::*;
+pub use files::{FileDb, FileId};
+pub use rule::{Category, Evidence, Fix, OptionKind, OptionMeta, Rule, RuleMeta};
+
+/// What a rule file needs.
+pub mod prelude {
+    pub use super::{
+        Cx, Diagnostic, Evidence, GroupEvent, Operation, PlanFacts, QueryFacts, QueryGroup,
+        QueryInfo, QuerySite, Rule, RuleMeta, Severity, Span,
+    };
+    pub use crate::declare_rule;
+}
+
+/// One rule as the user configured it.
+pub struct EnabledRule {
+    pub rule: &'static dyn Rule,
+    pub severity: Severity,
+    pub options: RuleOptions,
+}
+
+/// The enabled rules with their settings. Immutable and shared across threads;
+/// each worker collects diagnostics into its own vector.
+pub struct RuleSet {
+    rules: Vec<EnabledRule>,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<EnabledRule>) -> Self {
+        RuleSet { rules }
+    }
+
+    /// Every rule at its default severity and options.
+    pub fn all_defaults() -> Self {
+        Self::from_ids(registry::all().iter().map(|r| r.meta().id))
+    }
+
+    /// Only the given rules, at their defaults (used by the fixture harness).
+    pub fn from_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let rules = ids
+            .into_iter()
+            .filter_map(registry::find)
+            .map(|rule| EnabledRule {
+                rule,
+                severity: rule.meta().severity,
+                options: RuleOptions::new(),
+            })
+            .collect();
+        RuleSet { rules }
+    }
+
+    pub fn rules(&self) -> &[EnabledRule] {
+        &self.rules
+    }
+
+    pub fn is_enabled(&self, id: &str) -> bool {
+        self.rules.iter().any(|r| r.rule.meta().id == id)
+    }
+
+    /// Severity and options of an enabled rule.
+    pub fn get(&self, id: &str) -> Option<&EnabledRule> {
+        self.rules.iter().find(|r| r.rule.meta().id == id)
+    }
+
+    fn each(
+        &self,
+        evidence: Evidence,
+        out: &mut Vec<Diagnostic>,
+        mut f: impl FnMut(&'static dyn Rule, &mut Cx<'_>),
+    ) {
+        for r in &self.rules {
+            let meta = r.rule.meta();
+            if !meta.evidence.contains(&evidence) {
+                continue;
+            }
+            let mut cx = Cx::new(meta, r.severity, &r.options, out);
+            f(r.rule, &mut cx);
+        }
+    }
+
+    pub fn check_site(&self, site: &QuerySite, out: &mut Vec<Diagnostic>) {
+        self.each(Evidence::Source, out, |r, cx| r.check_site(site, cx));
+    }
+
+    pub fn check_query(&self, evidence: Evidence, query: &QueryFacts, out: &mut Vec<Diagnostic>) {
+        self.each(evidence, out, |r, cx| r.check_query(query, cx));
+    }
+
+    pub fn check_group(&self, group: &QueryGroup, out: &mut Vec<Diagnostic>) {
+        self.each(Evidence::Replay, out, |r, cx| r.check_group(group, cx));
+    }
+
+    pub fn check_plan(&self, plan: &PlanFacts, out: &mut Vec<Diagnostic>) {
+        self.each(Evidence::Replay, out, |r, cx| r.check_plan(plan, cx));
+    }
+
+    /// A diagnostic the front end itself raises (an unparsable file, an
+    /// unreadable log), under a registered tool rule so users can configure it.
+    /// Returns `None` when the rule is off.
+    pub fn tool_diagnostic(&self, id: &'static str, span: Span, message: String) -> Option<Diagnostic> {
+        let r = self.get(id)?;
+        Some(Diagnostic::new(r.rule.meta().id, r.severity, message, span))
+    }
+}

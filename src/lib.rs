@@ -1,0 +1,12 @@
+//! ormlint finds the database mistakes ORMs make easy: N+1 queries, queries
+//! no index serves, and SQL text built from values. It reads Rust source
+//! (`check`) and captured query logs (`replay`) and reports both through one
+//! rule engine.
+
+pub mod cli;
+pub mod config;
+pub mod docs;
+pub mod engine;
+pub mod report;
+pub mod rules;
+pub mod sql;

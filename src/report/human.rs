@@ -1,0 +1,89 @@
+//! Human output: codespan-reporting diagnostics and a closing summary line.
+
+use std::io;
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::term::{self, termcolor::WriteColor, Config};
+
+use super::{plural, Report};
+use crate::engine::{Diagnostic, Severity};
+
+fn to_codespan(d: &Diagnostic) -> CsDiagnostic<usize> {
+    let severity = match d.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Note => CsSeverity::Note,
+    };
+    let mut labels = vec![
+        Label::primary(d.primary.file, d.primary.range.clone()).with_message(&d.primary_label),
+    ];
+    labels.extend(d.related.iter().map(|l| {
+        Label::secondary(l.span.file, l.span.range.clone()).with_message(&l.message)
+    }));
+    let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
+    if let Some(help) = &d.help {
+        notes.push(format!("help: {help}"));
+    }
+    CsDiagnostic::new(severity)
+        .with_code(d.rule)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Writes every diagnostic, then (unless `quiet`) the summary line.
+pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io::Result<()> {
+    let config = Config::default();
+    for d in report.diagnostics {
+        term::emit_to_write_style(out, &config, report.files, &to_codespan(d))
+            .map_err(io::Error::other)?;
+    }
+    if !quiet {
+        for s in &report.summary.skipped {
+            match s.line {
+                Some(line) => writeln!(out, "skipped {}:{}: {}", s.path, line, s.reason)?,
+                None => writeln!(out, "skipped {}: {}", s.path, s.reason)?,
+            }
+        }
+        writeln!(out, "{}", summary_line(report))?;
+    }
+    Ok(())
+}
+
+/// `ormlint: 2 warnings, 1 note in 14 files`.
+pub fn summary_line(report: &Report<'_>) -> String {
+    let count = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
+    let mut parts = Vec::new();
+    for (sev, word) in [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
+    ] {
+        let n = count(sev);
+        if n > 0 {
+            parts.push(plural(n, word));
+        }
+    }
+    let found = if parts.is_empty() {
+        "no findings".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let s = report.summary;
+    let mut line = format!("ormlint: {found} in {}", plural(s.files as usize, "file"));
+    if s.statements > 0 {
+        line.push_str(&format!(", {}", plural(s.statements as usize, "statement")));
+    }
+    if !s.skipped.is_empty() {
+        line.push_str(&format!(", {} skipped", s.skipped.len()));
+    }
+    line
+}
+
+/// Renders without colour, for tests and snapshots.
+pub fn to_string(report: &Report<'_>, quiet: bool) -> String {
+    let mut buf = term::termcolor::NoColor::new(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = render(report, &mut buf, quiet);
+    String::from_utf8_lossy(&buf.into_inner()).into_owned()
+}

@@ -1,0 +1,72 @@
+//! `--format json`: the version-1 contract of DESIGN.md.
+
+use serde_json::{json, Map, Value};
+
+use super::Report;
+use crate::engine::Location;
+
+pub fn render(report: &Report<'_>) -> String {
+    let diagnostics: Vec<Value> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let loc = report.location(d);
+            let mut obj = Map::new();
+            obj.insert("rule".into(), json!(d.rule));
+            obj.insert("severity".into(), json!(d.severity.as_str()));
+            obj.insert("message".into(), json!(d.message));
+            obj.insert("location".into(), location(&loc));
+            let related: Vec<Value> = d
+                .related
+                .iter()
+                .map(|l| {
+                    let loc = Location::of(&l.span, report.files);
+                    json!({
+                        "path": loc.path,
+                        "line": loc.line,
+                        "column": loc.column,
+                        "end_line": loc.end_line,
+                        "end_column": loc.end_column,
+                        "message": l.message,
+                    })
+                })
+                .collect();
+            obj.insert("related".into(), Value::Array(related));
+            if let Some(help) = &d.help {
+                obj.insert("help".into(), json!(help));
+            }
+            if !d.notes.is_empty() {
+                obj.insert("notes".into(), json!(d.notes));
+            }
+            if let Some(q) = &d.query {
+                obj.insert("query".into(), json!(q));
+            }
+            Value::Object(obj)
+        })
+        .collect();
+    let s = report.summary;
+    let doc = json!({
+        "version": 1,
+        "tool": {"name": "ormlint", "version": env!("CARGO_PKG_VERSION")},
+        "diagnostics": diagnostics,
+        "summary": {
+            "files": s.files,
+            "statements": s.statements,
+            "diagnostics": report.diagnostics.len(),
+            "skipped": s.skipped,
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn location(loc: &Location) -> Value {
+    json!({
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+    })
+}

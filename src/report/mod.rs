@@ -1,0 +1,73 @@
+//! Renderers: they read diagnostics and the summary; they never decide anything.
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use serde::Serialize;
+
+use crate::engine::{Diagnostic, FileDb, Location};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+/// Something the run could not read or judge: counted and shown, never dropped silently.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+/// Counts for the closing line and the JSON `summary`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Rust files (check, inspect) or log files (replay) read.
+    pub files: u64,
+    /// Statements read from logs.
+    pub statements: u64,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Everything a renderer needs.
+pub struct Report<'a> {
+    pub files: &'a FileDb,
+    /// Sorted with [`crate::engine::diagnostic::sort`].
+    pub diagnostics: &'a [Diagnostic],
+    pub summary: &'a Summary,
+}
+
+impl Report<'_> {
+    pub fn location(&self, d: &Diagnostic) -> Location {
+        d.location(self.files)
+    }
+}
+
+/// `1 warning`, `2 notes`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// A deterministic 64-bit FNV-1a hash, for fingerprints that must not change
+/// between runs, machines or versions.
+pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}

@@ -1,0 +1,1 @@
+//! sqlparser analysis (next).
