@@ -142,6 +142,7 @@ where
     };
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
+        Err(UsageError(msg)) if msg.contains("Broken pipe") => ExitCode::from(EXIT_OK),
         Err(UsageError(msg)) => {
             let _ = writeln!(io::stderr(), "error: {msg}");
             ExitCode::from(EXIT_ERROR)
@@ -165,18 +166,28 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             crate::sql::print_fingerprints(sql, g.format)?;
             Ok(EXIT_OK)
         }
-        Command::Check { .. } | Command::Replay { .. } | Command::Inspect { .. } => {
+        Command::Check { paths } => {
+            let cwd = std::env::current_dir()?;
+            let config = Config::load(g.config.as_deref(), &cwd)?;
+            let rules = rule_set(&config, g)?;
+            let mut run = crate::check::run(paths, &config, &rules, &cwd);
+            finish(g, &run.files, &mut run.diagnostics, &run.summary)
+        }
+        Command::Inspect { paths } => {
+            let cwd = std::env::current_dir()?;
+            let config = Config::load(g.config.as_deref(), &cwd)?;
+            let rules = rule_set(&config, g)?;
+            let analysis = crate::check::static_analysis(paths, &config, &rules, &cwd);
+            crate::inspect::print(&analysis, g.format)?;
+            Ok(EXIT_OK)
+        }
+        Command::Replay { .. } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
             let _rules = rule_set(&config, g)?;
-            let name = match &cli.command {
-                Command::Check { .. } => "check",
-                Command::Replay { .. } => "replay",
-                _ => "inspect",
-            };
-            Err(UsageError(format!(
-                "`ormlint {name}`: this front end is not built yet; `ormlint rules`, `explain` and `fingerprint` work"
-            )))
+            Err(UsageError(
+                "`ormlint replay`: the log front end is not built yet; `check`, `inspect`, `rules`, `explain` and `fingerprint` work".into(),
+            ))
         }
     }
 }

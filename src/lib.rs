@@ -3,10 +3,13 @@
 //! (`check`) and captured query logs (`replay`) and reports both through one
 //! rule engine.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod docs;
 pub mod engine;
+pub mod inspect;
 pub mod report;
 pub mod rules;
+pub mod source;
 pub mod sql;

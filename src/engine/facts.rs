@@ -100,6 +100,14 @@ pub struct QuerySite {
     pub span: Span,
     /// `diesel`, `sea-orm`, `sqlx`, `rusqlite`, `postgres`, `mysql`, or a user-taught name.
     pub orm: String,
+    /// The ORM as users write it (`Diesel`, `SeaORM`).
+    pub orm_display: String,
+    /// This ORM's batched read, for n-plus-one help.
+    pub batched_form: String,
+    /// This ORM's multi-row write, for write-in-loop help.
+    pub batched_write: String,
+    /// This ORM's bind-parameter API, for sql-injection help.
+    pub bind_form: String,
     pub operation: Operation,
     /// The executing method or function as written.
     pub method: String,
@@ -118,6 +126,11 @@ pub struct QuerySite {
     pub function: Option<String>,
     /// Whether the call uses a batched form (`eq_any`, `= ANY`, `IN (…)`, `belonging_to`).
     pub batched: bool,
+    /// The call runs a query; false for a raw-SQL sink that only builds one.
+    pub executes: bool,
+    /// The query fetches one page (`LIMIT`, `offset`, `paginate`): a paging
+    /// `loop` or `while` is not N+1.
+    pub paging: bool,
 }
 
 /// One fingerprinted SQL shape: from a literal in Rust source, or the

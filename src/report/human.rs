@@ -39,12 +39,6 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
             .map_err(io::Error::other)?;
     }
     if !quiet {
-        for s in &report.summary.skipped {
-            match s.line {
-                Some(line) => writeln!(out, "skipped {}:{}: {}", s.path, line, s.reason)?,
-                None => writeln!(out, "skipped {}: {}", s.path, s.reason)?,
-            }
-        }
         writeln!(out, "{}", summary_line(report))?;
     }
     Ok(())

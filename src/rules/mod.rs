@@ -4,10 +4,20 @@ use crate::engine::Rule;
 
 pub mod missing_index;
 pub mod n_plus_one;
+pub mod parse_error;
 pub mod sql_injection;
+pub mod write_in_loop;
 
 pub use missing_index::MissingIndex;
 pub use n_plus_one::NPlusOne;
+pub use parse_error::ParseError;
 pub use sql_injection::SqlInjection;
+pub use write_in_loop::WriteInLoop;
 
-pub static ALL: &[&dyn Rule] = &[&MissingIndex, &NPlusOne, &SqlInjection];
+pub static ALL: &[&dyn Rule] = &[
+    &MissingIndex,
+    &NPlusOne,
+    &ParseError,
+    &SqlInjection,
+    &WriteInLoop,
+];

@@ -1,6 +1,7 @@
 //! n-plus-one: one query per element of a collection, where one batched query would do.
 
 use crate::engine::prelude::*;
+use crate::engine::LoopKind;
 
 declare_rule! {
     NPlusOne {
@@ -16,8 +17,86 @@ declare_rule! {
     }
 }
 
+/// Where a per-element call sits, in words: "a `for` loop", "2 nested loops".
+pub(crate) fn loop_phrase(site: &QuerySite) -> String {
+    let inner = site.loops.last().map(|l| l.kind.describe()).unwrap_or_default();
+    match site.loops.len() {
+        0 | 1 => format!("once per element of a {inner}"),
+        n => format!("once per element of a {inner}, {n} loops deep"),
+    }
+}
+
+/// Labels every loop, innermost last, and the hops into called functions.
+pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
+    let n = site.loops.len();
+    for (i, l) in site.loops.iter().enumerate() {
+        let text = match (&l.kind, n) {
+            (LoopKind::Adapter(name), _) => format!("`{name}` runs its closure once per element"),
+            (_, 1) => "loop starts here".to_string(),
+            _ if i + 1 == n => "inner loop starts here".to_string(),
+            _ => "outer loop starts here".to_string(),
+        };
+        d.label(l.header.clone(), text);
+    }
+    if let Some(last) = site.via.last() {
+        for hop in &site.via[..site.via.len() - 1] {
+            d.label(hop.span.clone(), format!("`{}` calls on from here", hop.callee));
+        }
+        d.label(last.span.clone(), format!("the query runs here, in `{}`", last.callee));
+    }
+}
+
+/// A `loop`/`while` around a query that fetches one page is a paging loop.
+fn is_paging_loop(site: &QuerySite) -> bool {
+    site.paging
+        && site.via.is_empty()
+        && site
+            .loops
+            .last()
+            .is_some_and(|l| matches!(l.kind, LoopKind::Loop | LoopKind::While | LoopKind::WhileLet))
+}
+
 impl Rule for NPlusOne {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
+        if !site.executes || site.loops.is_empty() || site.operation.is_write() {
+            return;
+        }
+        if site.batched && site.via.is_empty() {
+            // Already batched (`eq_any`, `= ANY($1)`): a loop over chunks is fine.
+            return;
+        }
+        if is_paging_loop(site) || site.via.len() > cx.option_int("max-call-depth").max(1) as usize {
+            return;
+        }
+        let message = match site.via.first() {
+            None => format!(
+                "{} query `{}` runs {}",
+                site.orm_display,
+                site.method,
+                loop_phrase(site)
+            ),
+            Some(hop) => format!(
+                "`{}` runs a {} query, and it is called {}",
+                hop.callee,
+                site.orm_display,
+                loop_phrase(site)
+            ),
+        };
+        let d = cx.report(site.span.clone(), message);
+        d.with_primary_label(if site.via.is_empty() {
+            "one query per element"
+        } else {
+            "one call, so one query, per element"
+        });
+        label_context(site, d);
+        d.help(format!("{}", site.batched_form)).query(QueryInfo {
+            fingerprint: site.sql.as_deref().map(|s| crate::sql::fingerprint(s).text),
+            orm: Some(site.orm.clone()),
+            ..Default::default()
+        });
     }
 }

@@ -1,6 +1,7 @@
 //! sql-injection: SQL text built from values instead of bind parameters.
 
 use crate::engine::prelude::*;
+use crate::engine::SqlSource;
 
 declare_rule! {
     SqlInjection {
@@ -15,5 +16,33 @@ declare_rule! {
 impl Rule for SqlInjection {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
+        let Some((arg, SqlSource::Dynamic { what, numeric, at, how })) = &site.raw_sql else {
+            return;
+        };
+        let severity = if *numeric { Severity::Note } else { Severity::Warning };
+        let message = format!(
+            "SQL text passed to `{}` is built with `{how}` from `{what}`",
+            site.method
+        );
+        let d = cx.report_at(severity, arg.clone(), message);
+        if at != arg {
+            d.with_primary_label("SQL text built at run time");
+            d.label(at.clone(), format!("`{what}` enters the SQL text here"));
+        } else {
+            d.with_primary_label(format!("`{what}` enters the SQL text here"));
+        }
+        if *numeric {
+            d.note(format!(
+                "`{what}` is a number or boolean, so it cannot carry quotes; a bind parameter still keeps one plan per query shape"
+            ));
+        }
+        d.help(format!("pass `{what}` as a bind parameter: {}", site.bind_form))
+            .query(QueryInfo {
+                orm: Some(site.orm.clone()),
+                ..Default::default()
+            });
     }
 }

@@ -1,0 +1,71 @@
+//! `ormlint check`: the static front end run through the rules.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::engine::{Diagnostic, FileDb, Location, RuleSet, Span};
+use crate::report::{Skipped, Summary};
+
+/// What one static run produced, ready to render.
+pub struct CheckRun {
+    pub files: FileDb,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+/// Checks the Rust files under `paths` with the enabled rules.
+pub fn run(paths: &[PathBuf], config: &Config, rules: &RuleSet, cwd: &Path) -> CheckRun {
+    let analysis = static_analysis(paths, config, rules, cwd);
+    let mut diagnostics = Vec::new();
+    for site in &analysis.sites {
+        rules.check_site(site, &mut diagnostics);
+    }
+    let mut summary = Summary {
+        files: analysis.files_seen,
+        ..Summary::default()
+    };
+    for p in &analysis.problems {
+        let span = Span::new(p.file, p.offset..p.offset);
+        let loc = Location::of(&span, &analysis.files);
+        summary.skipped.push(Skipped {
+            path: loc.path,
+            line: Some(loc.line),
+            reason: p.message.clone(),
+        });
+        diagnostics.extend(rules.tool_diagnostic("parse-error", span, p.message.clone()));
+    }
+    summary.skipped.sort();
+    crate::engine::diagnostic::sort(&mut diagnostics, &analysis.files);
+    CheckRun {
+        files: analysis.files,
+        diagnostics,
+        summary,
+    }
+}
+
+/// Walks, parses and visits the Rust files under `paths`.
+pub fn static_analysis(
+    paths: &[PathBuf],
+    config: &Config,
+    rules: &RuleSet,
+    cwd: &Path,
+) -> crate::source::Analysis {
+    let specs = crate::source::orm::builtin();
+    let max_call_depth = rules
+        .get("n-plus-one")
+        .and_then(|r| match r.options.get("max-call-depth") {
+            Some(crate::engine::OptionValue::Integer(n)) => Some((*n).clamp(0, 16) as usize),
+            _ => None,
+        })
+        .unwrap_or(3);
+    let (inputs, walk_problems) = crate::source::walk::rust_files(paths, config, cwd);
+    crate::source::analyze(
+        inputs,
+        walk_problems,
+        &crate::source::Options {
+            specs: &specs,
+            max_call_depth,
+        },
+    )
+}
+

@@ -1,0 +1,88 @@
+//! Per-file facts from one visit, before the crate-level call graph joins them.
+
+use std::ops::Range;
+
+use crate::engine::{LoopKind, Operation};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopRaw {
+    pub kind: LoopKind,
+    pub header: Range<usize>,
+}
+
+/// Where the text given to a raw-SQL sink comes from (byte ranges in the file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextSource {
+    Constant,
+    Dynamic {
+        what: String,
+        numeric: bool,
+        at: Range<usize>,
+        how: String,
+    },
+    Unknown,
+}
+
+/// A recognized database call or raw-SQL sink in one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteRaw {
+    pub span: Range<usize>,
+    /// Index into the ORM specs.
+    pub orm: usize,
+    pub method: String,
+    pub operation: Operation,
+    pub tables: Vec<String>,
+    pub sql: Option<String>,
+    /// The SQL argument and where its text comes from (sinks only).
+    pub raw_sql: Option<(Range<usize>, TextSource)>,
+    pub loops: Vec<LoopRaw>,
+    /// Index into `FileFacts::fns` of the enclosing fn.
+    pub func: Option<usize>,
+    /// The call runs a query (false for a sink that only builds one).
+    pub executes: bool,
+    pub batched: bool,
+    /// A `LIMIT`/`offset`/page call: a paging loop fetches in batches.
+    pub paging: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FnInfo {
+    /// `name` for free fns, `Type::name` for methods.
+    pub key: String,
+    pub name: String,
+    pub owner: Option<String>,
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CallTarget {
+    /// `foo(..)` or `module::foo(..)`.
+    Free(String),
+    /// `Type::foo(..)`, `Self::foo(..)` (owner known), or `x.foo(..)` (owner unknown).
+    Method { owner: Option<String>, name: String },
+}
+
+impl CallTarget {
+    pub fn name(&self) -> &str {
+        match self {
+            CallTarget::Free(n) => n,
+            CallTarget::Method { name, .. } => name,
+        }
+    }
+}
+
+/// A call to some other function of the crate, with the loops around it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRaw {
+    pub caller: Option<usize>,
+    pub target: CallTarget,
+    pub span: Range<usize>,
+    pub loops: Vec<LoopRaw>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileFacts {
+    pub sites: Vec<SiteRaw>,
+    pub fns: Vec<FnInfo>,
+    pub calls: Vec<CallRaw>,
+}

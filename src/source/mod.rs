@@ -1,0 +1,565 @@
+//! Static front end: walk the tree, parse each Rust file once with `syn`,
+//! visit it once, join the files of each crate into a call graph, and hand
+//! the recognized database calls to the rules as [`QuerySite`]s.
+
+pub mod facts;
+pub mod orm;
+pub mod visit;
+pub mod walk;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::engine::{CallHop, FileDb, FileId, LoopInfo, QuerySite, SqlSource, Span};
+use facts::{CallTarget, FileFacts, SiteRaw, TextSource};
+use orm::OrmSpec;
+
+/// A file that could not be read or parsed, with the byte offset to point at.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub file: FileId,
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Everything the static front end found.
+pub struct Analysis {
+    pub files: FileDb,
+    pub sites: Vec<QuerySite>,
+    pub problems: Vec<Problem>,
+    /// Rust files considered (after ignore rules and globs).
+    pub files_seen: u64,
+    /// Rust files parsed (the rest could not reach a database call).
+    pub files_parsed: u64,
+}
+
+/// One file read from disk.
+struct Loaded {
+    path: PathBuf,
+    display: String,
+    krate: usize,
+    text: Result<String, (String, Option<String>, usize)>,
+}
+
+struct Parsed {
+    loaded: usize,
+    facts: FileFacts,
+}
+
+/// Options of one static run.
+pub struct Options<'a> {
+    pub specs: &'a [OrmSpec],
+    pub max_call_depth: usize,
+}
+
+/// Runs the static front end over the given files and folders.
+pub fn analyze(files: Vec<walk::Input>, walk_problems: Vec<walk::WalkProblem>, opts: &Options<'_>) -> Analysis {
+    let specs = opts.specs;
+    // Crates: nearest Cargo.toml, and which ORMs each depends on.
+    let mut crates: Vec<(Option<PathBuf>, Vec<usize>)> = Vec::new();
+    let mut crate_of_dir: HashMap<PathBuf, usize> = HashMap::new();
+    let mut loaded: Vec<Loaded> = Vec::with_capacity(files.len());
+    for input in files {
+        let dir = input.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let krate = *crate_of_dir.entry(dir.clone()).or_insert_with(|| {
+            let manifest = dir.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file());
+            if let Some(i) = crates.iter().position(|(m, _)| *m == manifest) {
+                return i;
+            }
+            let deps = manifest
+                .as_deref()
+                .and_then(|m| std::fs::read_to_string(m).ok())
+                .map(|t| crate_orms(&t, specs))
+                .unwrap_or_default();
+            crates.push((manifest, deps));
+            crates.len() - 1
+        });
+        loaded.push(Loaded {
+            path: input.path,
+            display: input.display,
+            krate,
+            text: Err((String::new(), None, 0)),
+        });
+    }
+    loaded.par_iter_mut().for_each(|l| l.text = read_source(&l.path));
+
+    // Phase 1: files that name an ORM (or a user wrapper).
+    let mut parsed: Vec<Option<Parsed>> = (0..loaded.len()).map(|_| None).collect();
+    let mut problems: Vec<(usize, usize, String)> = Vec::new();
+    let wrappers: Vec<String> = specs
+        .iter()
+        .filter(|s| s.crates.is_empty())
+        .flat_map(|s| s.execute.iter().flat_map(|e| e.functions.iter().chain(&e.methods)))
+        .map(|f| f.rsplit("::").next().unwrap_or(f).to_string())
+        .collect();
+    let active_for = |l: &Loaded, text: &str| -> Vec<usize> {
+        let mut active: Vec<usize> = specs
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.crates.iter().any(|c| mentions_path(text, c)))
+            .map(|(i, _)| i)
+            .collect();
+        for &i in &crates[l.krate].1 {
+            if !active.contains(&i) {
+                active.push(i);
+            }
+        }
+        for (i, s) in specs.iter().enumerate() {
+            if s.crates.is_empty() && !active.contains(&i) {
+                active.push(i);
+            }
+        }
+        active
+    };
+    let phase1: Vec<usize> = (0..loaded.len())
+        .filter(|&i| match &loaded[i].text {
+            Ok(text) => {
+                specs.iter().any(|s| s.crates.iter().any(|c| mentions_path(text, c)))
+                    || (!crates[loaded[i].krate].1.is_empty() && mentions_db_shape(text))
+                    || wrappers.iter().any(|w| text.contains(w.as_str()))
+            }
+            Err(_) => false,
+        })
+        .collect();
+    let parse = |i: usize| -> Result<Parsed, (usize, usize, String)> {
+        let l = &loaded[i];
+        let Ok(text) = &l.text else {
+            return Err((i, 0, "file was not read".into()));
+        };
+        let result = match syn::parse_file(text) {
+            Ok(file) => {
+                let macros = visit::MacroBodies::collect(&file);
+                let mut v = visit::FileVisitor::new(specs, active_for(l, text), text, &macros);
+                syn::visit::Visit::visit_file(&mut v, &file);
+                Ok(Parsed { loaded: i, facts: v.facts })
+            }
+            Err(e) => {
+                // Lexer errors carry no span through syn; ask proc-macro2 directly.
+                let (offset, msg) = match text.parse::<proc_macro2::TokenStream>() {
+                    Err(lex) => (
+                        lex.span().byte_range().start,
+                        "unbalanced delimiter or invalid token".to_string(),
+                    ),
+                    Ok(_) => (e.span().byte_range().start, e.to_string()),
+                };
+                Err((i, offset, format!("cannot parse Rust: {msg}")))
+            }
+        };
+        proc_macro2::extra::invalidate_current_thread_spans();
+        result
+    };
+    for r in phase1.par_iter().map(|&i| parse(i)).collect::<Vec<_>>() {
+        match r {
+            Ok(p) => {
+                let i = p.loaded;
+                parsed[i] = Some(p);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+
+    // Phase 2: files that call a query function by name, a few rounds deep.
+    for _round in 0..opts.max_call_depth.max(1) {
+        let names: HashSet<String> = query_fn_names(&parsed, &loaded);
+        if names.is_empty() {
+            break;
+        }
+        let next: Vec<usize> = (0..loaded.len())
+            .filter(|&i| parsed[i].is_none() && !problems.iter().any(|p| p.0 == i))
+            .filter(|&i| match &loaded[i].text {
+                Ok(text) => calls_any(text, &names),
+                Err(_) => false,
+            })
+            .collect();
+        if next.is_empty() {
+            break;
+        }
+        for r in next.par_iter().map(|&i| parse(i)).collect::<Vec<_>>() {
+            match r {
+                Ok(p) => {
+                    let i = p.loaded;
+                    parsed[i] = Some(p);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+    }
+
+    // File database: parsed files and files with problems, in path order.
+    let mut files = FileDb::new();
+    let mut id_of: Vec<Option<FileId>> = vec![None; loaded.len()];
+    let mut problem_list = Vec::new();
+    for (i, l) in loaded.iter_mut().enumerate() {
+        let has_problem = problems.iter().any(|p| p.0 == i);
+        match std::mem::replace(&mut l.text, Err((String::new(), None, 0))) {
+            Ok(text) if parsed[i].is_some() || has_problem => {
+                id_of[i] = Some(files.add(l.display.clone(), text));
+            }
+            Ok(_) => {}
+            Err((msg, lossy, offset)) => {
+                let id = files.add(l.display.clone(), lossy.unwrap_or_default());
+                id_of[i] = Some(id);
+                problem_list.push(Problem { file: id, offset, message: msg });
+            }
+        }
+    }
+    for w in walk_problems {
+        let file = files.add(w.display, String::new());
+        problem_list.push(Problem { file, offset: 0, message: w.message });
+    }
+    for (i, offset, message) in problems {
+        if let Some(file) = id_of[i] {
+            problem_list.push(Problem { file, offset, message });
+        }
+    }
+
+    let sites = build_sites(&parsed, &loaded, &id_of, specs, opts.max_call_depth);
+    Analysis {
+        files,
+        sites,
+        problems: problem_list,
+        files_seen: loaded.len() as u64,
+        files_parsed: parsed.iter().filter(|p| p.is_some()).count() as u64,
+    }
+}
+
+/// Reads a file as UTF-8. On failure: the message, the lossy text (for
+/// invalid UTF-8) and the byte offset to point at.
+fn read_source(path: &Path) -> Result<String, (String, Option<String>, usize)> {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                Err((format!("invalid UTF-8 at byte {at}; file not checked"), Some(lossy), at))
+            }
+        },
+        Err(e) => Err((format!("cannot read file: {e}"), None, 0)),
+    }
+}
+
+/// ORMs a crate's `Cargo.toml` depends on.
+fn crate_orms(manifest: &str, specs: &[OrmSpec]) -> Vec<usize> {
+    let Ok(doc) = manifest.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut deps: HashSet<String> = HashSet::new();
+    for key in ["dependencies", "dev-dependencies"] {
+        if let Some(t) = doc.get(key).and_then(|v| v.as_table()) {
+            for (name, v) in t {
+                deps.insert(name.replace('-', "_"));
+                if let Some(pkg) = v.get("package").and_then(|p| p.as_str()) {
+                    deps.insert(pkg.replace('-', "_"));
+                }
+            }
+        }
+    }
+    specs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.crates.iter().any(|c| deps.contains(c)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Does the text mention `krate` as a path root (`diesel::`, `use diesel`)?
+pub fn mentions_path(text: &str, krate: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(krate) {
+        let start = from + pos;
+        let end = start + krate.len();
+        let before_ok = start == 0 || !is_ident_byte(bytes[start - 1]);
+        let after = &text[end..];
+        if before_ok && (after.starts_with("::") || (after.starts_with(|c: char| c == ';' || c == ' ' || c == '}' || c == ',') && text[..start].trim_end().ends_with("use"))) {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Shapes of query-builder code in a crate that depends on an ORM even when
+/// the file does not name it (a re-exported prelude).
+fn mentions_db_shape(text: &str) -> bool {
+    text.contains("::table") || text.contains("Entity::") || text.contains(".fetch_") || text.contains("::find(")
+}
+
+/// Does the text call one of these names (`name(` or `name::<`)?
+fn calls_any(text: &str, names: &HashSet<String>) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if is_ident_byte(b[i]) && (i == 0 || !is_ident_byte(b[i - 1])) {
+            let start = i;
+            while i < b.len() && is_ident_byte(b[i]) {
+                i += 1;
+            }
+            let rest = &text[i..];
+            if (rest.starts_with('(') || rest.starts_with("::<")) && names.contains(&text[start..i]) {
+                return true;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Names of functions (in parsed files) that run a query, directly or through calls.
+fn query_fn_names(parsed: &[Option<Parsed>], _loaded: &[Loaded]) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let mut callers: Vec<(String, String)> = Vec::new();
+    for p in parsed.iter().flatten() {
+        for s in &p.facts.sites {
+            if s.executes {
+                if let Some(f) = s.func {
+                    names.insert(p.facts.fns[f].name.clone());
+                }
+            }
+        }
+        for c in &p.facts.calls {
+            if let Some(f) = c.caller {
+                callers.push((p.facts.fns[f].name.clone(), c.target.name().to_string()));
+            }
+        }
+    }
+    // Close over calls already seen.
+    loop {
+        let before = names.len();
+        for (caller, callee) in &callers {
+            if names.contains(callee) {
+                names.insert(caller.clone());
+            }
+        }
+        if names.len() == before {
+            break;
+        }
+    }
+    names.retain(|n| !COMMON_FN_NAMES.contains(&n.as_str()) && n.len() > 2);
+    names
+}
+
+/// Names too common to drive the phase-2 prefilter (they would match every file).
+const COMMON_FN_NAMES: &[&str] = &["new", "main", "run", "get", "default", "from", "into", "test", "setup"];
+
+/// Where a function's query is: the chain of hops to the executing call.
+type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
+
+struct Graph<'a> {
+    parsed: &'a [Option<Parsed>],
+    loaded: &'a [Loaded],
+    /// (crate, fn key) → (file, fn index)
+    by_key: HashMap<(usize, String), Vec<(usize, usize)>>,
+    /// (crate, method name) → (file, fn index) for methods
+    methods_by_name: HashMap<(usize, String), Vec<(usize, usize)>>,
+    memo: HashMap<(usize, usize), Option<HopPath>>,
+}
+
+impl Graph<'_> {
+    fn facts(&self, file: usize) -> &FileFacts {
+        // Only parsed files are indexed.
+        &self.parsed[file].as_ref().map(|p| &p.facts).unwrap_or_else(|| unreachable_facts())
+    }
+
+    fn resolve(&self, krate: usize, target: &CallTarget) -> Vec<(usize, usize)> {
+        match target {
+            CallTarget::Free(name) => {
+                if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+                    return Vec::new();
+                }
+                self.by_key.get(&(krate, name.clone())).cloned().unwrap_or_default()
+            }
+            CallTarget::Method { owner: Some(o), name } => self
+                .by_key
+                .get(&(krate, format!("{o}::{name}")))
+                .cloned()
+                .unwrap_or_default(),
+            CallTarget::Method { owner: None, name } => {
+                let c = self.methods_by_name.get(&(krate, name.clone())).cloned().unwrap_or_default();
+                let keys: HashSet<&str> = c.iter().map(|&(f, i)| self.facts(f).fns[i].key.as_str()).collect();
+                if keys.len() == 1 {
+                    c
+                } else {
+                    Vec::new()
+                }
+            }
+        }
+    }
+
+    /// The hops from the start of fn `(file, idx)` to a query it runs.
+    fn query_path(&mut self, file: usize, idx: usize, depth: usize, max: usize, stack: &mut Vec<(usize, usize)>) -> Option<HopPath> {
+        if let Some(m) = self.memo.get(&(file, idx)) {
+            return m.clone();
+        }
+        if stack.contains(&(file, idx)) || depth > max {
+            return None;
+        }
+        let facts = self.facts(file);
+        if let Some(site) = facts.sites.iter().find(|s| s.executes && s.func == Some(idx)) {
+            let path = vec![(file, site.span.clone(), facts.fns[idx].key.clone())];
+            self.memo.insert((file, idx), Some(path.clone()));
+            return Some(path);
+        }
+        stack.push((file, idx));
+        let krate = self.loaded[file].krate;
+        let calls: Vec<(CallTarget, std::ops::Range<usize>)> = facts
+            .calls
+            .iter()
+            .filter(|c| c.caller == Some(idx))
+            .map(|c| (c.target.clone(), c.span.clone()))
+            .collect();
+        let mut found = None;
+        for (target, span) in calls {
+            for (f2, i2) in self.resolve(krate, &target) {
+                if let Some(rest) = self.query_path(f2, i2, depth + 1, max, stack) {
+                    let mut path = vec![(file, span.clone(), self.facts(file).fns[idx].key.clone())];
+                    path.extend(rest);
+                    found = Some(path);
+                    break;
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        stack.pop();
+        if depth == 1 || found.is_some() {
+            self.memo.insert((file, idx), found.clone());
+        }
+        found
+    }
+}
+
+fn unreachable_facts() -> &'static FileFacts {
+    static EMPTY: std::sync::OnceLock<FileFacts> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(FileFacts::default)
+}
+
+fn to_sql_source(file: FileId, src: &TextSource) -> SqlSource {
+    match src {
+        TextSource::Constant => SqlSource::Constant,
+        TextSource::Unknown => SqlSource::Unknown,
+        TextSource::Dynamic { what, numeric, at, how } => SqlSource::Dynamic {
+            what: what.clone(),
+            numeric: *numeric,
+            at: Span::new(file, at.clone()),
+            how: how.clone(),
+        },
+    }
+}
+
+fn build_sites(
+    parsed: &[Option<Parsed>],
+    loaded: &[Loaded],
+    id_of: &[Option<FileId>],
+    specs: &[OrmSpec],
+    max_depth: usize,
+) -> Vec<QuerySite> {
+    let mut out = Vec::new();
+    let mut graph = Graph {
+        parsed,
+        loaded,
+        by_key: HashMap::new(),
+        methods_by_name: HashMap::new(),
+        memo: HashMap::new(),
+    };
+    for (fi, p) in parsed.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let krate = loaded[fi].krate;
+        for (i, f) in p.facts.fns.iter().enumerate() {
+            graph.by_key.entry((krate, f.key.clone())).or_default().push((fi, i));
+            if f.owner.is_some() {
+                graph.methods_by_name.entry((krate, f.name.clone())).or_default().push((fi, i));
+            }
+        }
+    }
+    let loops_of = |file: FileId, loops: &[facts::LoopRaw]| -> Vec<LoopInfo> {
+        loops
+            .iter()
+            .map(|l| LoopInfo { kind: l.kind.clone(), header: Span::new(file, l.header.clone()) })
+            .collect()
+    };
+    for (fi, p) in parsed.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let Some(file) = id_of[fi] else { continue };
+        let function = |f: Option<usize>| f.map(|i| p.facts.fns[i].key.clone());
+        for s in &p.facts.sites {
+            out.push(site_to_query(s, file, specs, loops_of(file, &s.loops), Vec::new(), function(s.func), s.span.clone()));
+        }
+        // Calls in loops to functions that run a query.
+        for c in &p.facts.calls {
+            if c.loops.is_empty() {
+                continue;
+            }
+            let krate = loaded[fi].krate;
+            for (f2, i2) in graph.resolve(krate, &c.target) {
+                if c.caller == Some(i2) && f2 == fi {
+                    continue;
+                }
+                let mut stack = Vec::new();
+                let Some(path) = graph.query_path(f2, i2, 1, max_depth, &mut stack) else { continue };
+                let Some(&(last_file, ref last_span, _)) = path.last() else { continue };
+                let Some(site) = parsed[last_file]
+                    .as_ref()
+                    .and_then(|lp| lp.facts.sites.iter().find(|s| s.executes && s.span == *last_span))
+                else {
+                    continue;
+                };
+                let via: Vec<CallHop> = path
+                    .iter()
+                    .filter_map(|(pf, span, key)| {
+                        Some(CallHop { callee: key.clone(), span: Span::new(id_of[*pf]?, span.clone()) })
+                    })
+                    .collect();
+                let mut q = site_to_query(site, file, specs, loops_of(file, &c.loops), via, function(c.caller), c.span.clone());
+                q.raw_sql = None;
+                out.push(q);
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn site_to_query(
+    s: &SiteRaw,
+    file: FileId,
+    specs: &[OrmSpec],
+    loops: Vec<LoopInfo>,
+    via: Vec<CallHop>,
+    function: Option<String>,
+    span: std::ops::Range<usize>,
+) -> QuerySite {
+    QuerySite {
+        span: Span::new(file, span),
+        orm: specs[s.orm].name.clone(),
+        orm_display: specs[s.orm].display().to_string(),
+        batched_form: specs[s.orm].batched.clone(),
+        batched_write: specs[s.orm].batched_write.clone(),
+        bind_form: specs[s.orm].bind.clone(),
+        operation: s.operation,
+        method: s.method.clone(),
+        tables: s.tables.clone(),
+        sql: s.sql.clone(),
+        raw_sql: s.raw_sql.as_ref().map(|(r, src)| (Span::new(file, r.clone()), to_sql_source(file, src))),
+        loops,
+        via,
+        function,
+        batched: s.batched,
+        executes: s.executes,
+        paging: s.paging,
+    }
+}
+
+/// Display names of ORMs by spec name.
+pub fn orm_display(specs: &[OrmSpec]) -> BTreeMap<String, String> {
+    specs.iter().map(|s| (s.name.clone(), s.display().to_string())).collect()
+}

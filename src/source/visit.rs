@@ -1,0 +1,1442 @@
+//! The one visit of a parsed file: recognizes database calls from the shape of
+//! their receiver chains (no types), tracks the loops and iterator closures
+//! around them, follows `let` bindings for SQL text, and records calls to
+//! other functions for the crate-level call graph.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use proc_macro2::Span;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Lit, Pat, Stmt, Type};
+
+use super::facts::{CallRaw, CallTarget, FileFacts, FnInfo, LoopRaw, SiteRaw, TextSource};
+use super::orm::{ExecSpec, OrmSpec};
+use crate::engine::{LoopKind, Operation};
+
+/// Iterator and stream adapters whose closure runs once per element.
+const ADAPTERS: &[&str] = &[
+    "map", "for_each", "filter_map", "flat_map", "then", "and_then", "fold", "try_fold",
+    "try_for_each", "for_each_concurrent", "try_for_each_concurrent", "filter", "any", "all",
+    "find_map", "scan", "take_while", "skip_while", "inspect", "map_while", "try_filter_map",
+    "try_filter", "partition", "reduce", "try_map", "map_ok", "and_then_ok", "par_map",
+    "position", "find", "max_by_key", "min_by_key", "sorted_by_key", "group_by", "flat_map_iter",
+];
+
+/// Methods that turn a value into an iterator or stream, or keep it one.
+const ITER_SOURCES: &[&str] = &[
+    "iter", "into_iter", "iter_mut", "par_iter", "into_par_iter", "par_iter_mut", "drain",
+    "chunks", "chunks_exact", "windows", "keys", "values", "values_mut", "into_values",
+    "into_keys", "lines", "split", "split_whitespace", "bytes", "char_indices", "chars",
+    "into_stream", "par_chunks", "par_bridge", "rchunks", "split_terminator",
+];
+
+/// Adapters that keep an iterator an iterator (walked through to find the source).
+const ITER_PASS: &[&str] = &[
+    "map", "filter", "filter_map", "enumerate", "zip", "skip", "take", "rev", "chain",
+    "flat_map", "flatten", "cloned", "copied", "peekable", "step_by", "inspect", "dedup",
+    "sorted", "unique", "take_while", "skip_while", "map_while", "then", "and_then",
+    "buffered", "buffer_unordered", "chunks", "fuse", "boxed", "with_position",
+];
+
+/// Functions that start an iterator or stream: `stream::iter(ids)`, `iter::repeat(x)`.
+const ITER_FUNCTIONS: &[&str] = &["iter", "repeat", "once", "from_iter", "iter_ok", "unfold", "repeat_with", "successors", "from_fn"];
+
+/// Method names too common on std types to resolve by name alone.
+const COMMON_METHODS: &[&str] = &[
+    "get", "get_mut", "set", "insert", "remove", "push", "pop", "contains", "len", "is_empty",
+    "iter", "map", "filter", "first", "last", "find", "clone", "to_string", "into", "from",
+    "as_ref", "as_mut", "unwrap", "expect", "extend", "append", "entry", "keys", "values",
+    "send", "recv", "lock", "read", "write", "next", "collect", "join", "split", "parse",
+    "format", "sort", "dedup", "retain", "clear", "take", "replace", "flush", "close", "open",
+    "spawn", "new", "default", "run", "call", "build", "apply", "update", "delete", "save",
+    "load", "fetch", "query", "execute", "handle", "process", "with", "all", "any", "count",
+    "sum", "max", "min", "add", "sub", "drop", "start", "stop", "init", "reset", "wait",
+    "poll", "try_into", "try_from", "eq", "cmp", "hash", "fmt", "borrow", "deref", "index",
+    "and_then", "or_else", "ok", "err", "is_some", "is_none", "is_ok", "is_err", "then",
+    "into_iter", "to_owned", "as_str", "trim", "starts_with", "ends_with", "chars", "bytes",
+];
+
+/// Types whose values are numbers or booleans: text made from them cannot carry quotes.
+const NUMERIC_TYPES: &[&str] = &[
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+    "f32", "f64", "bool", "NonZeroU32", "NonZeroU64", "NonZeroI64", "NonZeroUsize",
+];
+
+fn span_range(span: Span) -> Range<usize> {
+    span.byte_range()
+}
+
+fn range_of<T: Spanned>(node: &T) -> Range<usize> {
+    span_range(node.span())
+}
+
+/// Word-wise match: `db_pool` matches `pool`, `conn` matches `conn`.
+fn name_matches(name: &str, words: &[String]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    words.iter().any(|w| {
+        lower == *w
+            || lower.split('_').any(|part| part == w || part.strip_suffix('s') == Some(w))
+            || (w.len() >= 4 && lower.contains(w.as_str()))
+    })
+}
+
+fn path_string(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// `a::b::c` ends with `b::c` on whole segments.
+fn path_ends_with(path: &str, suffix: &str) -> bool {
+    path == suffix || path.ends_with(&format!("::{suffix}"))
+}
+
+fn unwrap_expr(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Await(a) => &a.base,
+            Expr::Try(t) => &t.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::Reference(r) => &r.expr,
+            Expr::Group(g) => &g.expr,
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            Expr::Cast(c) => &c.expr,
+            _ => return e,
+        };
+    }
+}
+
+fn macro_name(mac: &syn::Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Comma-separated expressions inside a macro call, when they parse.
+fn macro_args(mac: &syn::Macro) -> Option<Vec<Expr>> {
+    mac.parse_body_with(Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        .ok()
+        .map(|p| p.into_iter().collect())
+}
+
+fn is_screaming(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn type_is_numeric(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| NUMERIC_TYPES.contains(&s.ident.to_string().as_str())),
+        Type::Reference(r) => type_is_numeric(&r.elem),
+        Type::Paren(p) => type_is_numeric(&p.elem),
+        _ => false,
+    }
+}
+
+/// The receiver chain of a call: method names, path segments and macro names,
+/// root first to last call, with the root's name when it is a variable.
+#[derive(Default, Debug)]
+struct Chain<'ast> {
+    tokens: Vec<String>,
+    root_name: Option<String>,
+    /// Call and macro nodes along the chain, for SQL literals and table names.
+    nodes: Vec<&'ast Expr>,
+}
+
+impl Chain<'_> {
+    fn has(&self, markers: &[String]) -> bool {
+        self.tokens
+            .iter()
+            .any(|t| markers.iter().any(|m| m == t || (m.contains("::") && path_ends_with(t, m))))
+    }
+
+    /// A method from `names` called anywhere in the chain, arguments included
+    /// (`filter(users::id.eq_any(ids))`).
+    fn calls_any(&self, names: &[String]) -> bool {
+        struct Find<'n> {
+            names: &'n [String],
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Find<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if self.names.iter().any(|n| m.method == n.as_str()) {
+                    self.found = true;
+                }
+                visit::visit_expr_method_call(self, m);
+            }
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                if p.segments.last().is_some_and(|s| self.names.iter().any(|n| s.ident == n.as_str())) {
+                    self.found = true;
+                }
+            }
+        }
+        let mut f = Find { names, found: false };
+        for n in &self.nodes {
+            match n {
+                Expr::MethodCall(m) => {
+                    if names.iter().any(|x| m.method == x.as_str()) {
+                        return true;
+                    }
+                    for a in &m.args {
+                        f.visit_expr(a);
+                    }
+                }
+                Expr::Call(c) => {
+                    f.visit_expr(&c.func);
+                    for a in &c.args {
+                        f.visit_expr(a);
+                    }
+                }
+                _ => {}
+            }
+        }
+        f.found
+    }
+    fn has_str(&self, markers: &[&str]) -> bool {
+        self.tokens.iter().any(|t| markers.contains(&t.as_str()))
+    }
+}
+
+enum Append<'ast> {
+    Value(&'ast Expr, &'static str),
+    Resolved(TextSource),
+}
+
+struct FnScope<'ast> {
+    idx: Option<usize>,
+    bindings: HashMap<String, Vec<&'ast Expr>>,
+    /// `s.push_str(e)`, `s += e`, `write!(s, …)`: text appended to a binding.
+    appends: HashMap<String, Vec<Append<'ast>>>,
+    numeric: HashSet<String>,
+    params: HashSet<String>,
+}
+
+impl FnScope<'_> {
+    fn new(idx: Option<usize>) -> Self {
+        FnScope {
+            idx,
+            bindings: HashMap::new(),
+            appends: HashMap::new(),
+            numeric: HashSet::new(),
+            params: HashSet::new(),
+        }
+    }
+}
+
+pub struct FileVisitor<'ast, 'a> {
+    specs: &'a [OrmSpec],
+    /// ORMs this file may use, in preference order.
+    active: Vec<usize>,
+    text: &'a str,
+    pub facts: FileFacts,
+    loops: Vec<LoopRaw>,
+    scopes: Vec<FnScope<'ast>>,
+    impl_ty: Vec<Option<String>>,
+    consts: HashSet<String>,
+    macros: &'ast MacroBodies,
+}
+
+impl<'ast, 'a> FileVisitor<'ast, 'a> {
+    pub fn new(specs: &'a [OrmSpec], active: Vec<usize>, text: &'a str, macros: &'ast MacroBodies) -> Self {
+        FileVisitor {
+            specs,
+            active,
+            text,
+            facts: FileFacts::default(),
+            loops: Vec::new(),
+            scopes: vec![FnScope::new(None)],
+            impl_ty: Vec::new(),
+            consts: HashSet::new(),
+            macros,
+        }
+    }
+
+    fn src(&self, r: &Range<usize>) -> String {
+        let s = self.text.get(r.clone()).unwrap_or("");
+        let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.chars().count() > 60 {
+            let cut: String = s.chars().take(57).collect();
+            format!("{cut}…")
+        } else {
+            s
+        }
+    }
+
+    fn scope(&mut self) -> &mut FnScope<'ast> {
+        // The file scope is pushed in `new` and never popped.
+        let last = self.scopes.len() - 1;
+        &mut self.scopes[last]
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Vec<&'ast Expr>> {
+        self.scopes.last().and_then(|s| s.bindings.get(name))
+    }
+
+    fn is_numeric_name(&self, name: &str) -> bool {
+        self.scopes.last().is_some_and(|s| s.numeric.contains(name))
+    }
+
+    // ---- chains -------------------------------------------------------
+
+    fn chain(&self, e: &'ast Expr) -> Chain<'ast> {
+        let mut c = Chain::default();
+        self.walk_chain(e, &mut c, 0);
+        c
+    }
+
+    fn walk_chain(&self, e: &'ast Expr, c: &mut Chain<'ast>, depth: usize) {
+        if depth > 24 {
+            return;
+        }
+        match unwrap_expr(e) {
+            Expr::MethodCall(m) => {
+                c.tokens.push(m.method.to_string());
+                c.nodes.push(unwrap_expr(e));
+                self.walk_chain(&m.receiver, c, depth + 1);
+            }
+            Expr::Call(call) => {
+                if let Expr::Path(p) = &*call.func {
+                    let full = path_string(&p.path);
+                    c.tokens.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                    c.tokens.push(full);
+                }
+                c.nodes.push(unwrap_expr(e));
+                for a in &call.args {
+                    if let Expr::Path(p) = unwrap_expr(a) {
+                        c.tokens.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                    }
+                }
+            }
+            Expr::Macro(m) => {
+                c.tokens.push(format!("{}!", macro_name(&m.mac)));
+                c.nodes.push(unwrap_expr(e));
+            }
+            Expr::Path(p) => {
+                if p.path.segments.len() == 1 {
+                    let name = p.path.segments[0].ident.to_string();
+                    if let Some(bound) = self.lookup(&name) {
+                        if let Some(last) = bound.last() {
+                            if depth < 8 {
+                                self.walk_chain(last, c, depth + 4);
+                                return;
+                            }
+                        }
+                    }
+                    c.root_name.get_or_insert(name.clone());
+                    c.tokens.push(name);
+                } else {
+                    c.tokens.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                    c.tokens.push(path_string(&p.path));
+                }
+            }
+            Expr::Field(f) => {
+                if let syn::Member::Named(n) = &f.member {
+                    c.root_name.get_or_insert(n.to_string());
+                    c.tokens.push(n.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Name of the first argument's root variable (`&mut conn` → `conn`).
+    fn arg_name(e: &Expr) -> Option<String> {
+        match unwrap_expr(e) {
+            Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => Some(n.to_string()),
+                _ => None,
+            },
+            Expr::MethodCall(m) => Self::arg_name(&m.receiver),
+            _ => None,
+        }
+    }
+
+    /// Is the receiver an iterator, collection or stream (not `Option`/`Result`)?
+    fn is_iterish(&self, e: &'ast Expr, depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        match unwrap_expr(e) {
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if ITER_SOURCES.contains(&name.as_str()) {
+                    return true;
+                }
+                if ITER_PASS.contains(&name.as_str()) {
+                    return self.is_iterish(&m.receiver, depth + 1);
+                }
+                false
+            }
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(p) => p.path.segments.len() >= 2
+                    && p.path.segments.last().is_some_and(|s| {
+                        ITER_FUNCTIONS.contains(&s.ident.to_string().as_str())
+                    }),
+                _ => false,
+            },
+            Expr::Range(_) => true,
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                match self.lookup(&name).and_then(|b| b.last()) {
+                    Some(bound) if depth < 8 => self.is_iterish(bound, depth + 4),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    // ---- recognition ----------------------------------------------------
+
+    fn exec_matches(spec: &ExecSpec, chain: &Chain<'_>, nargs: usize, first_arg: Option<&Expr>) -> bool {
+        if !spec.args.is_empty() && !spec.args.contains(&nargs) {
+            return false;
+        }
+        let constrained =
+            !spec.chain.is_empty() || !spec.receivers.is_empty() || !spec.argnames.is_empty();
+        if !constrained {
+            return true;
+        }
+        if !spec.chain.is_empty() && chain.has(&spec.chain) {
+            return true;
+        }
+        if !spec.receivers.is_empty() {
+            if let Some(root) = &chain.root_name {
+                // Only a bare receiver (`conn.execute`), not a chain built on it.
+                if chain.nodes.is_empty() && name_matches(root, &spec.receivers) {
+                    return true;
+                }
+            }
+        }
+        if !spec.argnames.is_empty() {
+            if let Some(name) = first_arg.and_then(Self::arg_name) {
+                if name_matches(&name, &spec.argnames) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn operation_from(&self, spec: &ExecSpec, chain: &Chain<'_>, sql: Option<&str>) -> Operation {
+        if let Some(sql) = sql {
+            if let Some(op) = sql_operation(sql) {
+                return op;
+            }
+        }
+        if chain.has_str(&["insert_into", "insert_or_ignore_into", "replace_into", "insert_many", "insert"]) {
+            return Operation::Insert;
+        }
+        if chain.has_str(&["update", "update_many"]) {
+            return Operation::Update;
+        }
+        if chain.has_str(&["delete", "delete_many", "delete_by_id"]) {
+            return Operation::Delete;
+        }
+        if chain.has_str(&["sql_query", "raw_sql", "from_raw_sql"]) {
+            return Operation::Raw;
+        }
+        parse_operation(spec.operation.as_deref())
+    }
+
+    fn tables_from(chain: &Chain<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        let t = &chain.tokens;
+        for (i, tok) in t.iter().enumerate() {
+            if i == 0 {
+                continue;
+            }
+            let prev = &t[i - 1];
+            let is_name = |s: &str| !s.contains("::") && s != "crate" && s != "super" && s != "self" && s != "schema" && s != "dsl";
+            if (tok == "table" || tok == "Entity") && is_name(prev) {
+                out.push(prev.clone());
+            }
+            if matches!(tok.as_str(), "find" | "find_by_id" | "belonging_to" | "insert_many" | "delete_many" | "update_many")
+                && prev.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && is_name(prev)
+                && prev != "Entity"
+            {
+                out.push(prev.clone());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// SQL text in the chain: a literal given to a sink or a `query!` macro.
+    fn sql_in_chain(&self, chain: &Chain<'ast>, orm: usize) -> Option<String> {
+        for node in &chain.nodes {
+            match node {
+                Expr::Macro(m) => {
+                    if let Some(args) = macro_args(&m.mac) {
+                        if let Some(Expr::Lit(l)) = args.first().map(unwrap_expr) {
+                            if let Lit::Str(s) = &l.lit {
+                                return Some(s.value());
+                            }
+                        }
+                    }
+                }
+                Expr::Call(call) => {
+                    if let Some(i) = self.sink_arg_index(&call.func, orm) {
+                        if let Some(a) = call.args.iter().nth(i) {
+                            if let Some(s) = self.const_text(a, 0) {
+                                return Some(s);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Which argument of this function call carries SQL, if it is a sink of `orm`.
+    fn sink_arg_index(&self, func: &Expr, orm: usize) -> Option<usize> {
+        let Expr::Path(p) = func else { return None };
+        let path = path_string(&p.path);
+        self.specs[orm].sink.iter().find_map(|s| {
+            s.functions
+                .iter()
+                .any(|f| path_ends_with(&path, f))
+                .then_some(if s.first_arg_is_backend { s.arg.max(1) } else { s.arg })
+        })
+    }
+
+    /// The text of a constant string expression, when it is one.
+    fn const_text(&self, e: &'ast Expr, depth: usize) -> Option<String> {
+        if depth > 6 {
+            return None;
+        }
+        match unwrap_expr(e) {
+            Expr::Lit(l) => match &l.lit {
+                Lit::Str(s) => Some(s.value()),
+                _ => None,
+            },
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                let bound = self.lookup(&name)?;
+                if bound.len() == 1 {
+                    self.const_text(bound[0], depth + 1)
+                } else {
+                    None
+                }
+            }
+            Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "to_string" | "to_owned" | "into" | "as_str") =>
+            {
+                self.const_text(&m.receiver, depth + 1)
+            }
+            _ => None,
+        }
+    }
+
+    fn fn_index(&self) -> Option<usize> {
+        self.scopes.last().and_then(|s| s.idx)
+    }
+
+    fn record_method_call(&mut self, m: &'ast syn::ExprMethodCall, whole: &'ast Expr) {
+        let method = m.method.to_string();
+        let chain = self.chain(&m.receiver);
+        let nargs = m.args.len();
+        let first = m.args.first();
+        for &orm in &self.active.clone() {
+            let spec = &self.specs[orm];
+            // Raw-SQL sink methods (`QueryBuilder::push`, `execute_unprepared`).
+            for sink in &spec.sink {
+                if sink.methods.contains(&method)
+                    && (sink.chain.is_empty() || chain.has(&sink.chain) || chain.root_name.as_deref().is_some_and(|r| name_matches(r, &sink.chain)))
+                {
+                    if let Some(arg) = m.args.iter().nth(sink.arg) {
+                        let src = if sink.appends {
+                            self.value_source(arg, &method, 0)
+                        } else {
+                            self.text_source(arg, 0)
+                        };
+                        self.push_site(SiteRaw {
+                            span: range_of(whole),
+                            orm,
+                            method: method.clone(),
+                            operation: Operation::Raw,
+                            tables: Vec::new(),
+                            sql: self.const_text(arg, 0),
+                            raw_sql: Some((range_of(arg), src)),
+                            loops: Vec::new(),
+                            func: None,
+                            executes: false,
+                            batched: false,
+                            paging: false,
+                        });
+                        return;
+                    }
+                }
+            }
+            let Some(exec) = spec
+                .execute
+                .iter()
+                .find(|x| x.methods.contains(&method) && Self::exec_matches(x, &chain, nargs, first))
+            else {
+                continue;
+            };
+            let sql_arg = exec.sql_arg.and_then(|i| m.args.iter().nth(i));
+            let sql = sql_arg
+                .and_then(|a| self.const_text(a, 0))
+                .or_else(|| self.sql_in_chain(&chain, orm));
+            let raw_sql = sql_arg.map(|a| (range_of(a), self.text_source(a, 0)));
+            let batched = chain.calls_any(&spec.batch.methods) || sql.as_deref().is_some_and(sql_is_batched);
+            let paging = chain.has_str(&["limit", "offset", "paginate", "fetch_page", "page"])
+                || sql.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains(" limit "));
+            let mut tables = Self::tables_from(&chain);
+            if let Some(sql) = &sql {
+                tables.extend(sql_tables(sql));
+                tables.sort();
+                tables.dedup();
+            }
+            let operation = self.operation_from(exec, &chain, sql.as_deref());
+            let span = range_of(&m.method).start..range_of(whole).end;
+            self.push_site(SiteRaw {
+                span,
+                orm,
+                method,
+                operation,
+                tables,
+                sql,
+                raw_sql,
+                loops: Vec::new(),
+                func: None,
+                executes: true,
+                batched,
+                paging,
+            });
+            return;
+        }
+        // Not a database call: maybe a call into another function of the crate.
+        if !COMMON_METHODS.contains(&method.as_str()) || matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+            let owner = match &*m.receiver {
+                Expr::Path(p) if p.path.is_ident("self") => self.impl_ty.last().cloned().flatten(),
+                _ => None,
+            };
+            self.push_call(CallTarget::Method { owner, name: method }, range_of(whole));
+        }
+    }
+
+    fn record_call(&mut self, call: &'ast syn::ExprCall, whole: &'ast Expr) {
+        let Expr::Path(p) = &*call.func else { return };
+        let path = path_string(&p.path);
+        for &orm in &self.active.clone() {
+            let spec = &self.specs[orm];
+            if let Some(i) = self.sink_arg_index(&call.func, orm) {
+                if let Some(arg) = call.args.iter().nth(i) {
+                    let src = self.text_source(arg, 0);
+                    let sql = self.const_text(arg, 0);
+                    let op = sql.as_deref().and_then(sql_operation).unwrap_or(Operation::Raw);
+                    self.push_site(SiteRaw {
+                        span: range_of(whole),
+                        orm,
+                        method: path.clone(),
+                        operation: op,
+                        tables: sql.as_deref().map(sql_tables).unwrap_or_default(),
+                        sql,
+                        raw_sql: Some((range_of(arg), src)),
+                        loops: Vec::new(),
+                        func: None,
+                        executes: false,
+                        batched: false,
+                        paging: false,
+                    });
+                    return;
+                }
+            }
+            // User-taught wrapper functions.
+            if let Some(exec) = spec
+                .execute
+                .iter()
+                .find(|x| x.functions.iter().any(|f| path_ends_with(&path, f)))
+            {
+                let sql_arg = exec.sql_arg.and_then(|i| call.args.iter().nth(i));
+                let sql = sql_arg.and_then(|a| self.const_text(a, 0));
+                let raw_sql = sql_arg.map(|a| (range_of(a), self.text_source(a, 0)));
+                self.push_site(SiteRaw {
+                    span: range_of(whole),
+                    orm,
+                    method: path.clone(),
+                    operation: sql.as_deref().and_then(sql_operation).unwrap_or_else(|| parse_operation(exec.operation.as_deref())),
+                    tables: sql.as_deref().map(sql_tables).unwrap_or_default(),
+                    sql,
+                    raw_sql,
+                    loops: Vec::new(),
+                    func: None,
+                    executes: true,
+                    batched: false,
+                    paging: false,
+                });
+                return;
+            }
+        }
+        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let Some(name) = segs.last().cloned() else { return };
+        let target = if segs.len() >= 2 {
+            let owner = &segs[segs.len() - 2];
+            if owner == "Self" {
+                CallTarget::Method { owner: self.impl_ty.last().cloned().flatten(), name }
+            } else if owner.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+                CallTarget::Method { owner: Some(owner.clone()), name }
+            } else {
+                CallTarget::Free(name)
+            }
+        } else {
+            CallTarget::Free(name)
+        };
+        self.push_call(target, range_of(whole));
+    }
+
+    fn push_site(&mut self, mut site: SiteRaw) {
+        site.loops = self.loops.clone();
+        site.func = self.fn_index();
+        self.facts.sites.push(site);
+    }
+
+    fn push_call(&mut self, target: CallTarget, span: Range<usize>) {
+        self.facts.calls.push(CallRaw {
+            caller: self.fn_index(),
+            target,
+            span,
+            loops: self.loops.clone(),
+        });
+    }
+
+    // ---- where SQL text comes from -----------------------------------
+
+    /// Where the text given to a sink comes from.
+    fn text_source(&self, e: &'ast Expr, depth: usize) -> TextSource {
+        if depth > 8 {
+            return TextSource::Unknown;
+        }
+        match unwrap_expr(e) {
+            Expr::Lit(_) => TextSource::Constant,
+            Expr::Macro(m) => self.macro_source(&m.mac, depth),
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+                let l = self.text_source(&b.left, depth + 1);
+                if let TextSource::Dynamic { .. } = l {
+                    return l;
+                }
+                match self.value_source(&b.right, "+", depth + 1) {
+                    TextSource::Constant if l == TextSource::Constant => TextSource::Constant,
+                    TextSource::Constant => self.value_source(&b.left, "+", depth + 1),
+                    other => other,
+                }
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                match name.as_str() {
+                    "as_str" | "as_ref" | "to_string" | "to_owned" | "clone" | "into" | "borrow"
+                    | "trim" | "deref" | "as_bytes" | "to_lowercase" | "to_uppercase" | "join" => {
+                        self.text_source(&m.receiver, depth + 1)
+                    }
+                    "replace" | "replacen" => {
+                        let base = self.text_source(&m.receiver, depth + 1);
+                        if let TextSource::Dynamic { .. } = base {
+                            return base;
+                        }
+                        for a in m.args.iter().skip(1) {
+                            if let d @ TextSource::Dynamic { .. } = self.value_source(a, "replace", depth + 1) {
+                                return d;
+                            }
+                        }
+                        base
+                    }
+                    _ => TextSource::Unknown,
+                }
+            }
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                self.name_source(&name, range_of(e), depth, false)
+            }
+            Expr::Path(p) => {
+                let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                if is_screaming(&last) {
+                    TextSource::Constant
+                } else {
+                    TextSource::Unknown
+                }
+            }
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(Stmt::Expr(e, None)) => self.text_source(e, depth + 1),
+                _ => TextSource::Unknown,
+            },
+            Expr::If(_) | Expr::Match(_) => TextSource::Unknown,
+            _ => TextSource::Unknown,
+        }
+    }
+
+    /// The text of a named variable: constants, then its `let` and appends.
+    /// With `as_value`, a variable we cannot see (a parameter) is dynamic.
+    fn name_source(&self, name: &str, at: Range<usize>, depth: usize, as_value: bool) -> TextSource {
+        if self.consts.contains(name) || is_screaming(name) {
+            return TextSource::Constant;
+        }
+        let scope = self.scopes.last();
+        let bound = scope.and_then(|s| s.bindings.get(name));
+        let appends = scope.and_then(|s| s.appends.get(name));
+        if let Some(bound) = bound {
+            let mut result = TextSource::Constant;
+            for b in bound {
+                let src = if as_value {
+                    self.value_source(b, "format!", depth + 1)
+                } else {
+                    self.text_source(b, depth + 1)
+                };
+                match src {
+                    d @ TextSource::Dynamic { .. } => return d,
+                    TextSource::Unknown => result = TextSource::Unknown,
+                    TextSource::Constant => {}
+                }
+            }
+            for append in appends.into_iter().flatten() {
+                let src = match append {
+                    Append::Value(e, how) => self.value_source(e, how, depth + 1),
+                    Append::Resolved(src) => src.clone(),
+                };
+                if let d @ TextSource::Dynamic { .. } = src {
+                    return d;
+                }
+            }
+            if as_value && result == TextSource::Unknown {
+                return self.dynamic(name.to_string(), at, "format!", name);
+            }
+            return result;
+        }
+        if as_value {
+            return self.dynamic(name.to_string(), at, "format!", name);
+        }
+        TextSource::Unknown
+    }
+
+    fn dynamic(&self, what: String, at: Range<usize>, how: &str, name: &str) -> TextSource {
+        TextSource::Dynamic {
+            numeric: self.is_numeric_name(name),
+            what,
+            at,
+            how: how.to_string(),
+        }
+    }
+
+    /// A value that becomes part of SQL text: constant, or dynamic naming it.
+    fn value_source(&self, e: &'ast Expr, how: &str, depth: usize) -> TextSource {
+        if depth > 8 {
+            return TextSource::Unknown;
+        }
+        let inner = unwrap_expr(e);
+        match inner {
+            Expr::Lit(_) => TextSource::Constant,
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                match self.name_source(&name, range_of(e), depth, true) {
+                    TextSource::Dynamic { what, numeric, at, .. } => TextSource::Dynamic {
+                        what,
+                        numeric,
+                        at,
+                        how: how.to_string(),
+                    },
+                    other => other,
+                }
+            }
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "replace" | "replacen" | "trim" | "to_string" | "to_owned" | "as_str" | "clone" | "to_lowercase" | "to_uppercase" | "into"
+                ) && matches!(self.value_source(&m.receiver, how, depth + 1), TextSource::Dynamic { .. }) =>
+            {
+                self.value_source(&m.receiver, how, depth + 1)
+            }
+            _ => match self.text_source(inner, depth + 1) {
+                TextSource::Constant => TextSource::Constant,
+                d @ TextSource::Dynamic { .. } => d,
+                TextSource::Unknown => {
+                    let r = range_of(inner);
+                    let numeric = match inner {
+                        Expr::MethodCall(m) => matches!(m.method.to_string().as_str(), "len" | "count")
+                            || matches!(unwrap_expr(&m.receiver), Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.is_numeric_name(&i.to_string()))),
+                        Expr::Field(_) => false,
+                        _ => false,
+                    };
+                    TextSource::Dynamic {
+                        what: self.src(&r),
+                        numeric,
+                        at: r,
+                        how: how.to_string(),
+                    }
+                }
+            },
+        }
+    }
+
+    fn macro_source(&self, mac: &syn::Macro, depth: usize) -> TextSource {
+        let name = macro_name(mac);
+        match name.as_str() {
+            "concat" | "stringify" | "include_str" | "env" => TextSource::Constant,
+            "query" | "query_as" | "query_scalar" | "query_file" | "query_file_as" | "query_unchecked" | "query_as_unchecked" => TextSource::Constant,
+            "format" | "format_args" => {
+                let Some(args) = macro_args(mac) else {
+                    return TextSource::Unknown;
+                };
+                self.format_source(&args, mac, depth)
+            }
+            _ => TextSource::Unknown,
+        }
+    }
+
+    /// `format!(fmt, args…)`: constant only when every piece is.
+    fn format_source(&self, args: &[Expr], mac: &syn::Macro, depth: usize) -> TextSource {
+        let Some(Expr::Lit(syn::ExprLit { lit: Lit::Str(fmt), .. })) = args.first() else {
+            return TextSource::Unknown;
+        };
+        // Arguments are parsed from the macro's tokens, so their spans are real.
+        for a in &args[1..] {
+            let value = match a {
+                Expr::Assign(asg) => &*asg.right,
+                other => other,
+            };
+            // SAFETY of lifetimes: these expressions are owned by `args`; look them up by shape only.
+            let src = self.value_source_owned(value, depth);
+            if let d @ TextSource::Dynamic { .. } = src {
+                return d;
+            }
+        }
+        // Inline captures: `{name}` with no matching named argument.
+        let named: HashSet<String> = args[1..]
+            .iter()
+            .filter_map(|a| match a {
+                Expr::Assign(asg) => match &*asg.left {
+                    Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for cap in inline_captures(&fmt.value()) {
+            if named.contains(&cap) {
+                continue;
+            }
+            let at = range_of(&mac.tokens);
+            if let TextSource::Dynamic { what, numeric, .. } = self.name_source(&cap, at.clone(), depth, true) {
+                return TextSource::Dynamic {
+                    what,
+                    numeric,
+                    at: range_of(fmt),
+                    how: "format!".into(),
+                };
+            }
+        }
+        TextSource::Constant
+    }
+
+    /// `value_source` for expressions parsed out of a macro body (not `'ast`).
+    fn value_source_owned(&self, e: &Expr, depth: usize) -> TextSource {
+        let inner = unwrap_expr(e);
+        match inner {
+            Expr::Lit(_) => TextSource::Constant,
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                self.name_source(&name, range_of(inner), depth, true)
+            }
+            Expr::Path(p) => {
+                let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                if is_screaming(&last) {
+                    TextSource::Constant
+                } else {
+                    self.dynamic(self.src(&range_of(inner)), range_of(inner), "format!", "")
+                }
+            }
+            Expr::Macro(m) if matches!(macro_name(&m.mac).as_str(), "concat" | "stringify") => TextSource::Constant,
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "len" | "count") => TextSource::Dynamic {
+                what: self.src(&range_of(inner)),
+                numeric: true,
+                at: range_of(inner),
+                how: "format!".into(),
+            },
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "to_string" | "as_str" | "clone" | "to_owned") => {
+                let src = self.value_source_owned(&m.receiver, depth + 1);
+                match src {
+                    TextSource::Dynamic { numeric, .. } => TextSource::Dynamic {
+                        what: self.src(&range_of(inner)),
+                        numeric,
+                        at: range_of(inner),
+                        how: "format!".into(),
+                    },
+                    other => other,
+                }
+            }
+            _ => TextSource::Dynamic {
+                what: self.src(&range_of(inner)),
+                numeric: false,
+                at: range_of(inner),
+                how: "format!".into(),
+            },
+        }
+    }
+
+    // ---- loops ------------------------------------------------------------
+
+    fn with_loop(&mut self, kind: LoopKind, header: Range<usize>, f: impl FnOnce(&mut Self)) {
+        self.loops.push(LoopRaw { kind, header });
+        f(self);
+        self.loops.pop();
+    }
+
+    fn enter_fn(&mut self, name: String, span: Range<usize>, inputs: &'ast Punctuated<syn::FnArg, syn::Token![,]>, body: &'ast syn::Block) {
+        let owner = self.impl_ty.last().cloned().flatten();
+        let key = match &owner {
+            Some(o) => format!("{o}::{name}"),
+            None => name.clone(),
+        };
+        self.facts.fns.push(FnInfo { key, name, owner, span });
+        let mut scope = FnScope::new(Some(self.facts.fns.len() - 1));
+        for input in inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                if let Pat::Ident(pi) = &*pt.pat {
+                    let n = pi.ident.to_string();
+                    if type_is_numeric(&pt.ty) {
+                        scope.numeric.insert(n.clone());
+                    }
+                    scope.params.insert(n);
+                }
+            }
+        }
+        let saved_loops = std::mem::take(&mut self.loops);
+        self.scopes.push(scope);
+        self.visit_block(body);
+        self.scopes.pop();
+        self.loops = saved_loops;
+    }
+}
+
+/// Does a `loop` body stop at its first success (a retry or connect loop)?
+fn loop_exits_on_success(body: &syn::Block) -> bool {
+    struct Finder {
+        found: bool,
+        in_success_arm: usize,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            self.visit_expr(&m.expr);
+            for arm in &m.arms {
+                let success = pat_is_success(&arm.pat);
+                self.in_success_arm += usize::from(success);
+                self.visit_expr(&arm.body);
+                self.in_success_arm -= usize::from(success);
+            }
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            let success = matches!(&*i.cond, Expr::Let(l) if pat_is_success(&l.pat));
+            self.visit_expr(&i.cond);
+            self.in_success_arm += usize::from(success);
+            self.visit_block(&i.then_branch);
+            self.in_success_arm -= usize::from(success);
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            if self.in_success_arm > 0 || b.expr.is_some() {
+                self.found = true;
+            }
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            if self.in_success_arm > 0
+                || r.expr.as_deref().is_some_and(|e| matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some"))))
+            {
+                self.found = true;
+            }
+        }
+        // Nested loops and closures have their own exits.
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    // An unconditional exit at the top level: the body runs once.
+    for stmt in &body.stmts {
+        if let Stmt::Expr(Expr::Break(_) | Expr::Return(_), _) = stmt {
+            return true;
+        }
+    }
+    let mut f = Finder { found: false, in_success_arm: 0 };
+    f.visit_block(body);
+    f.found
+}
+
+fn pat_is_success(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(ts) => ts
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Ok" || s.ident == "Some"),
+        Pat::Or(o) => o.cases.iter().any(pat_is_success),
+        _ => false,
+    }
+}
+
+/// `{name}` and `{name:?}` captures in a format string.
+fn inline_captures(fmt: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let b = fmt.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'{' {
+            if b.get(i + 1) == Some(&b'{') {
+                i += 2;
+                continue;
+            }
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            let name = &fmt[start..j];
+            if !name.is_empty() && !name.as_bytes()[0].is_ascii_digit() {
+                out.push(name.to_string());
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+pub fn parse_operation(s: Option<&str>) -> Operation {
+    match s {
+        Some("select") => Operation::Select,
+        Some("insert") => Operation::Insert,
+        Some("update") => Operation::Update,
+        Some("delete") => Operation::Delete,
+        Some("raw") => Operation::Raw,
+        _ => Operation::Other,
+    }
+}
+
+/// The statement kind from SQL text's first keyword.
+pub fn sql_operation(sql: &str) -> Option<Operation> {
+    let first = sql
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()?
+        .to_ascii_lowercase();
+    Some(match first.as_str() {
+        "select" | "with" | "values" | "show" | "explain" => Operation::Select,
+        "insert" | "replace" | "upsert" => Operation::Insert,
+        "update" => Operation::Update,
+        "delete" => Operation::Delete,
+        "" => return None,
+        _ => Operation::Other,
+    })
+}
+
+/// Tables named after FROM / JOIN / INTO / UPDATE in SQL text.
+pub fn sql_tables(sql: &str) -> Vec<String> {
+    let words: Vec<&str> = sql
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for w in words.windows(2) {
+        let kw = w[0].to_ascii_lowercase();
+        if matches!(kw.as_str(), "from" | "join" | "into" | "update") {
+            let name = w[1].trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']');
+            let name = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !matches!(name.to_ascii_lowercase().as_str(), "select" | "lateral" | "only" | "unnest")
+            {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// SQL that already fetches many rows at once: `= ANY($1)`, `IN (…)`, a `JOIN`.
+pub fn sql_is_batched(sql: &str) -> bool {
+    let s: String = sql.to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    s.contains("any(") || s.contains("any (") || s.contains(" in (") || s.contains(" in(") || s.contains("unnest(") || s.contains("rarray(")
+}
+
+impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        self.consts.insert(i.ident.to_string());
+        visit::visit_item_const(self, i);
+    }
+
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        self.consts.insert(i.ident.to_string());
+        visit::visit_item_static(self, i);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let ty = match &*i.self_ty {
+            Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        self.impl_ty.push(ty);
+        visit::visit_item_impl(self, i);
+        self.impl_ty.pop();
+    }
+
+    fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+        self.impl_ty.push(Some(i.ident.to_string()));
+        visit::visit_item_trait(self, i);
+        self.impl_ty.pop();
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        // Nested fn items do not belong to an enclosing impl.
+        self.impl_ty.push(None);
+        self.enter_fn(f.sig.ident.to_string(), range_of(&f.sig.ident), &f.sig.inputs, &f.block);
+        self.impl_ty.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.enter_fn(f.sig.ident.to_string(), range_of(&f.sig.ident), &f.sig.inputs, &f.block);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(body) = &f.default {
+            self.enter_fn(f.sig.ident.to_string(), range_of(&f.sig.ident), &f.sig.inputs, body);
+        }
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let (name, ty) = match &l.pat {
+            Pat::Ident(pi) => (Some(pi.ident.to_string()), None),
+            Pat::Type(pt) => match &*pt.pat {
+                Pat::Ident(pi) => (Some(pi.ident.to_string()), Some(&*pt.ty)),
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+        if let Some(name) = name {
+            let scope = self.scope();
+            scope.appends.remove(&name);
+            match &l.init {
+                Some(init) => {
+                    scope.bindings.insert(name.clone(), vec![&*init.expr]);
+                }
+                None => {
+                    scope.bindings.remove(&name);
+                }
+            }
+            if ty.is_some_and(type_is_numeric) {
+                scope.numeric.insert(name);
+            } else {
+                let numeric_init = l.init.as_ref().is_some_and(|i| {
+                    matches!(&*i.expr, Expr::Lit(syn::ExprLit { lit: Lit::Int(_) | Lit::Float(_) | Lit::Bool(_), .. }))
+                });
+                if numeric_init {
+                    scope.numeric.insert(name);
+                } else {
+                    scope.numeric.remove(&name);
+                }
+            }
+        }
+    }
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::MethodCall(m) => {
+                self.visit_expr(&m.receiver);
+                self.record_method_call(m, e);
+                let method = m.method.to_string();
+                // Text appended to a local SQL string.
+                if matches!(method.as_str(), "push_str" | "push") {
+                    if let (Expr::Path(p), Some(arg)) = (unwrap_expr(&m.receiver), m.args.first()) {
+                        if let Some(id) = p.path.get_ident() {
+                            let name = id.to_string();
+                            let how = if method == "push_str" { "push_str" } else { "push" };
+                            if self.scope().bindings.contains_key(&name) {
+                                self.scope().appends.entry(name).or_default().push(Append::Value(arg, how));
+                            }
+                        }
+                    }
+                }
+                let adapter = ADAPTERS.contains(&method.as_str()) && self.is_iterish(&m.receiver, 0);
+                for arg in &m.args {
+                    if adapter && matches!(arg, Expr::Closure(_) | Expr::Path(_)) {
+                        let header = range_of(&m.method);
+                        self.with_loop(LoopKind::Adapter(method.clone()), header, |v| v.visit_expr(arg));
+                    } else {
+                        self.visit_expr(arg);
+                    }
+                }
+            }
+            Expr::Call(c) => {
+                self.record_call(c, e);
+                visit::visit_expr_call(self, c);
+            }
+            Expr::ForLoop(f) => {
+                self.visit_expr(&f.expr);
+                let header = range_of(&f.for_token).start..range_of(&f.expr).end;
+                self.with_loop(LoopKind::For, header, |v| v.visit_block(&f.body));
+            }
+            Expr::While(w) => {
+                let kind = if matches!(&*w.cond, Expr::Let(_)) { LoopKind::WhileLet } else { LoopKind::While };
+                self.visit_expr(&w.cond);
+                let header = range_of(&w.while_token).start..range_of(&w.cond).end;
+                self.with_loop(kind, header, |v| v.visit_block(&w.body));
+            }
+            Expr::Loop(l) => {
+                if loop_exits_on_success(&l.body) {
+                    self.visit_block(&l.body);
+                } else {
+                    let header = range_of(&l.loop_token);
+                    self.with_loop(LoopKind::Loop, header, |v| v.visit_block(&l.body));
+                }
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::AddAssign(_)) => {
+                if let Expr::Path(p) = unwrap_expr(&b.left) {
+                    if let Some(id) = p.path.get_ident() {
+                        let name = id.to_string();
+                        if self.scope().bindings.contains_key(&name) {
+                            self.scope().appends.entry(name).or_default().push(Append::Value(&b.right, "+="));
+                        }
+                    }
+                }
+                visit::visit_expr(self, e);
+            }
+            Expr::Assign(a) => {
+                if let Expr::Path(p) = unwrap_expr(&a.left) {
+                    if let Some(id) = p.path.get_ident() {
+                        let name = id.to_string();
+                        if let Some(b) = self.scope().bindings.get_mut(&name) {
+                            b.push(&a.right);
+                        }
+                    }
+                }
+                visit::visit_expr(self, e);
+            }
+            Expr::Macro(m) => self.visit_macro(&m.mac),
+            _ => visit::visit_expr(self, e),
+        }
+    }
+
+    fn visit_stmt_macro(&mut self, s: &'ast syn::StmtMacro) {
+        self.visit_macro(&s.mac);
+    }
+}
+
+impl<'ast> FileVisitor<'ast, '_> {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let name = macro_name(mac);
+        // `write!(sql, "…{}", x)` appends to a local SQL string.
+        if matches!(name.as_str(), "write" | "writeln") {
+            if let Some(args) = macro_args(mac) {
+                if let Some(Expr::Path(p)) = args.first().map(unwrap_expr) {
+                    if let Some(id) = p.path.get_ident() {
+                        let target = id.to_string();
+                        if self.scope().bindings.contains_key(&target) {
+                            let src = self.format_source(&args[1..], mac, 0);
+                            let mut src = src;
+                            if let TextSource::Dynamic { how, .. } = &mut src {
+                                *how = "write!".into();
+                            }
+                            self.scope().appends.entry(target).or_default().push(Append::Resolved(src));
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        // Expressions inside other macro calls (`vec![…]`, `join!(…)`), parsed
+        // once before the visit.
+        let macros = self.macros;
+        if let Some(body) = macros.get(mac) {
+            for e in body {
+                self.visit_expr(e);
+            }
+        }
+    }
+}
+
+/// Macro bodies that parse as comma-separated expressions, parsed once before
+/// the visit so the visitor can hold references into them.
+#[derive(Default)]
+pub struct MacroBodies {
+    index: HashMap<(usize, usize), usize>,
+    bodies: Vec<Vec<Expr>>,
+}
+
+/// Macros whose bodies hold no database calls worth visiting.
+const SKIP_MACROS: &[&str] = &[
+    "format", "format_args", "println", "eprintln", "print", "eprint", "debug", "info", "warn",
+    "error", "trace", "concat", "stringify", "include_str", "include_bytes", "env", "matches",
+    "cfg", "write", "writeln", "panic", "unreachable", "todo", "unimplemented", "table",
+    "joinable", "allow_tables_to_appear_in_same_query", "sql_function", "define_sql_function",
+];
+
+impl MacroBodies {
+    pub fn collect(file: &syn::File) -> MacroBodies {
+        let mut m = MacroBodies::default();
+        let mut c = Collector { out: &mut m };
+        c.visit_file(file);
+        m
+    }
+
+    fn key(mac: &syn::Macro) -> (usize, usize) {
+        let r = range_of(&mac.path);
+        (r.start, r.end)
+    }
+
+    fn get(&self, mac: &syn::Macro) -> Option<&[Expr]> {
+        self.index.get(&Self::key(mac)).map(|&i| self.bodies[i].as_slice())
+    }
+}
+
+struct Collector<'m> {
+    out: &'m mut MacroBodies,
+}
+
+impl Collector<'_> {
+    fn add(&mut self, mac: &syn::Macro) {
+        if SKIP_MACROS.contains(&macro_name(mac).as_str()) {
+            return;
+        }
+        if let Some(args) = macro_args(mac) {
+            for e in &args {
+                self.visit_expr(e);
+            }
+            let i = self.out.bodies.len();
+            self.out.bodies.push(args);
+            self.out.index.insert(MacroBodies::key(mac), i);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.add(mac);
+    }
+}

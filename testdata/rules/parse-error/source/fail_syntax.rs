@@ -1,0 +1,5 @@
+use diesel::prelude::*;
+
+fn broken( {
+    users::table.load(conn)
+}

@@ -1,0 +1,3 @@
+use diesel::prelude::*;
+
+fn fine() {}

@@ -1,0 +1,33 @@
+use sqlx::PgPool;
+
+pub async fn by_name(pool: &PgPool, name: &str) -> sqlx::Result<Vec<User>> {
+    let sql = format!("SELECT * FROM users WHERE name = '{name}'");
+    sqlx::query_as::<_, User>(&sql).fetch_all(pool).await // ~ sql-injection
+}
+
+pub async fn by_email(pool: &PgPool, email: String) -> sqlx::Result<u64> {
+    let mut sql = String::from("DELETE FROM users WHERE email = '");
+    sql.push_str(&email);
+    sql += "'";
+    Ok(sqlx::query(&sql).execute(pool).await?.rows_affected()) // ~ sql-injection
+}
+
+pub fn sorted(conn: &rusqlite::Connection, column: &str) -> rusqlite::Result<usize> {
+    conn.execute(&("SELECT * FROM users ORDER BY ".to_owned() + column), []) // ~ sql-injection
+}
+
+pub fn escaped(client: &mut postgres::Client, title: &str) -> Result<(), postgres::Error> {
+    let q = "SELECT * FROM posts WHERE title = 'T'".replace("T", &title.replace('\'', "''"));
+    client.batch_execute(&q) // ~ sql-injection
+}
+
+pub fn limited(conn: &mut diesel::PgConnection, limit: i64) -> diesel::QueryResult<usize> {
+    diesel::sql_query(format!("SELECT * FROM posts LIMIT {}", limit)).execute(conn) // ~ sql-injection
+}
+
+pub async fn builder(pool: &sqlx::PgPool, filter: &str) -> sqlx::Result<()> {
+    let mut qb = sqlx::QueryBuilder::new("SELECT * FROM users WHERE ");
+    qb.push(filter); // ~ sql-injection
+    qb.build().fetch_all(pool).await?;
+    Ok(())
+}
