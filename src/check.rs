@@ -68,4 +68,3 @@ pub fn static_analysis(
         },
     )
 }
-

@@ -158,7 +158,8 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             Ok(EXIT_OK)
         }
         Command::Explain { rule } => {
-            let meta = registry::meta(rule).ok_or_else(|| UsageError(registry::unknown_rule_message(rule)))?;
+            let meta = registry::meta(rule)
+                .ok_or_else(|| UsageError(registry::unknown_rule_message(rule)))?;
             print!("{}", meta.page);
             Ok(EXIT_OK)
         }
@@ -200,7 +201,10 @@ pub fn rule_set(config: &Config, g: &Global) -> Result<RuleSet, UsageError> {
         }
     }
     let selected = |id: &str, aliases: &[&str]| {
-        let named = |list: &[String]| list.iter().any(|s| s == id || aliases.contains(&s.as_str()));
+        let named = |list: &[String]| {
+            list.iter()
+                .any(|s| s == id || aliases.contains(&s.as_str()))
+        };
         (g.select.is_empty() || named(&g.select)) && !named(&g.ignore)
     };
     let mut rules = Vec::new();
@@ -260,7 +264,13 @@ fn print_rules(format: Format) -> Result<(), UsageError> {
         .collect();
     let headers = ["RULE", "SEVERITY", "EVIDENCE", "SUMMARY"];
     let widths: Vec<usize> = (0..3)
-        .map(|i| rows.iter().map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([headers[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: [&str; 4]| {
         format!(

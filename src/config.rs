@@ -219,7 +219,11 @@ impl Parser<'_> {
                                 oval.span(),
                                 format!(
                                     "`rules.{id}.{name}` must be {} {}, found {}",
-                                    if opt.kind == OptionKind::Integer { "an" } else { "a" },
+                                    if opt.kind == OptionKind::Integer {
+                                        "an"
+                                    } else {
+                                        "a"
+                                    },
                                     opt.kind.as_str(),
                                     oval.get_ref().type_str()
                                 ),
@@ -294,16 +298,17 @@ impl Parser<'_> {
     fn source(&self, value: &Spanned<DeValue<'_>>, config: &mut Config) -> Result<(), ConfigError> {
         for (key, v) in self.table(value, "source")? {
             let name = key.get_ref().as_ref();
-            let list = match name {
-                "include" => &mut config.include,
-                "exclude" => &mut config.exclude,
-                other => {
-                    return Err(self.error(
+            let list =
+                match name {
+                    "include" => &mut config.include,
+                    "exclude" => &mut config.exclude,
+                    other => return Err(self.error(
                         key.span(),
-                        format!("unknown key `{other}` in [source]; expected `include` or `exclude`"),
-                    ))
-                }
-            };
+                        format!(
+                            "unknown key `{other}` in [source]; expected `include` or `exclude`"
+                        ),
+                    )),
+                };
             let Some(array) = v.get_ref().as_array() else {
                 return Err(self.error(
                     v.span(),
@@ -314,7 +319,10 @@ impl Parser<'_> {
                 let Some(glob) = item.get_ref().as_str() else {
                     return Err(self.error(
                         item.span(),
-                        format!("`source.{name}` must hold strings, found {}", item.get_ref().type_str()),
+                        format!(
+                            "`source.{name}` must hold strings, found {}",
+                            item.get_ref().type_str()
+                        ),
                     ));
                 };
                 if let Err(e) = globset::Glob::new(glob) {
@@ -360,21 +368,32 @@ mod tests {
     fn errors_name_line_and_key() {
         let e = parse("[rules]\nn-plus-one = \"error\"\nn-plus-on = \"warning\"\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 1));
-        assert_eq!(e.message, "unknown rule `n-plus-on`; did you mean `n-plus-one`?");
+        assert_eq!(
+            e.message,
+            "unknown rule `n-plus-on`; did you mean `n-plus-one`?"
+        );
 
         let e = parse("[rules]\nn-plus-one = \"loud\"\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("bad severity `loud`"), "{}", e.message);
 
         let e = parse("[rules.n-plus-one]\nthreshold = \"three\"\n").unwrap_err();
-        assert_eq!(e.to_string(), "ormlint.toml:2:13: `rules.n-plus-one.threshold` must be an integer, found string");
+        assert_eq!(
+            e.to_string(),
+            "ormlint.toml:2:13: `rules.n-plus-one.threshold` must be an integer, found string"
+        );
 
         let e = parse("[rules.n-plus-one]\ntreshold = 3\n").unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(e.message.starts_with("unknown option `treshold` for rule `n-plus-one`"));
+        assert!(e
+            .message
+            .starts_with("unknown option `treshold` for rule `n-plus-one`"));
 
         let e = parse("\n\n[sourc]\n").unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (3, "unknown key `sourc`; expected `rules` or `source`"));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "unknown key `sourc`; expected `rules` or `source`")
+        );
 
         let e = parse("[source]\nexclude = [\"a/[\"]\n").unwrap_err();
         assert_eq!(e.line, 2);

@@ -42,8 +42,7 @@ pub fn options_block(m: &RuleMeta) -> String {
 
 /// The table of all rules, for README.md and rules/README.md.
 pub fn rules_table() -> String {
-    let mut out =
-        String::from("| rule | default | evidence | summary |\n|---|---|---|---|\n");
+    let mut out = String::from("| rule | default | evidence | summary |\n|---|---|---|---|\n");
     for r in registry::all() {
         let m = r.meta();
         out.push_str(&format!(

@@ -35,7 +35,10 @@ fn rows(a: &Analysis) -> Vec<Row> {
             loop_depth: s.loops.len(),
             via: Vec::new(),
             function: s.function.clone(),
-            sql: s.sql.as_deref().map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")),
+            sql: s
+                .sql
+                .as_deref()
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")),
         })
         .collect();
     // Calls in loops that reach a query through other functions.
@@ -90,7 +93,11 @@ pub fn print(a: &Analysis, format: Format) -> Result<(), UsageError> {
                 format!("{}:{}", r.loc.path, r.loc.line),
                 r.orm.clone(),
                 r.operation.to_string(),
-                if r.tables.is_empty() { "-".into() } else { r.tables.join(",") },
+                if r.tables.is_empty() {
+                    "-".into()
+                } else {
+                    r.tables.join(",")
+                },
                 match (r.loop_depth, r.via.is_empty()) {
                     (0, _) => "-".into(),
                     (n, true) => format!("loop×{n}"),
@@ -103,7 +110,12 @@ pub fn print(a: &Analysis, format: Format) -> Result<(), UsageError> {
     let header = ["LOCATION", "ORM", "OP", "TABLES", "LOOP", "SQL / CALL"];
     let mut widths = [0usize; 5];
     for (i, w) in widths.iter_mut().enumerate() {
-        *w = cells.iter().map(|c| c[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0);
+        *w = cells
+            .iter()
+            .map(|c| c[i].chars().count())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0);
     }
     let line = |c: [&str; 6]| {
         let mut s = String::new();
@@ -118,6 +130,11 @@ pub fn print(a: &Analysis, format: Format) -> Result<(), UsageError> {
     for c in &cells {
         writeln!(out, "{}", line([&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]))?;
     }
-    writeln!(out, "{} database call sites in {} files", rows.len(), a.files_seen)?;
+    writeln!(
+        out,
+        "{} database call sites in {} files",
+        rows.len(),
+        a.files_seen
+    )?;
     Ok(())
 }

@@ -25,7 +25,10 @@ fn names(dir: &Path, keep: impl Fn(&Path) -> Option<String>) -> BTreeSet<String>
 }
 
 fn registry_ids() -> BTreeSet<String> {
-    registry::all().iter().map(|r| r.meta().id.to_string()).collect()
+    registry::all()
+        .iter()
+        .map(|r| r.meta().id.to_string())
+        .collect()
 }
 
 /// Compares generated text with the file; rewrites it when blessing.
@@ -52,7 +55,8 @@ fn registry_sources_pages_and_fixtures_agree() {
         (p.extension()? == "md" && stem != "README").then(|| stem.to_string())
     });
     let fixtures = names(&root().join("testdata/rules"), |p| {
-        p.is_dir().then(|| p.file_name()?.to_str().map(str::to_string))?
+        p.is_dir()
+            .then(|| p.file_name()?.to_str().map(str::to_string))?
     });
     assert_eq!(ids, sources, "registry ids vs src/rules/*.rs");
     assert_eq!(ids, pages, "registry ids vs rules/*.md");
@@ -63,16 +67,15 @@ fn registry_sources_pages_and_fixtures_agree() {
 fn struct_names_follow_ids() {
     for r in registry::all() {
         let m = r.meta();
-        let pascal: String = m
-            .id
-            .split('-')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let pascal: String =
+            m.id.split('-')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
         assert_eq!(m.name, pascal, "struct name of `{}`", m.id);
     }
 }
@@ -95,7 +98,11 @@ fn pages_have_required_sections_in_order() {
             m.id,
             m.id
         );
-        assert!(!m.summary().is_empty(), "rules/{}.md has no summary line", m.id);
+        assert!(
+            !m.summary().is_empty(),
+            "rules/{}.md has no summary line",
+            m.id
+        );
         let headings: Vec<&str> = m.page.lines().filter(|l| l.starts_with("## ")).collect();
         assert_eq!(headings, SECTIONS, "sections of rules/{}.md", m.id);
     }

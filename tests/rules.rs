@@ -24,7 +24,9 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     for rule in fs::read_dir(&rules).unwrap().flatten() {
         let id = rule.file_name().to_string_lossy().into_owned();
         let dir = rule.path().join("source");
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "rs") {
@@ -61,7 +63,11 @@ fn run(id: &str, path: &Path) -> (String, BTreeSet<(usize, String)>, usize) {
         diagnostics: &run.diagnostics,
         summary: &run.summary,
     };
-    (human::to_string(&report, false), found, run.diagnostics.len())
+    (
+        human::to_string(&report, false),
+        found,
+        run.diagnostics.len(),
+    )
 }
 
 #[test]
@@ -69,21 +75,35 @@ fn source_fixtures() {
     let bless = std::env::var_os("ORMLINT_BLESS").is_some();
     let mut failures = Vec::new();
     let all = fixtures();
-    assert!(all.len() >= 10, "expected the fixture tree, found {} files", all.len());
+    assert!(
+        all.len() >= 10,
+        "expected the fixture tree, found {} files",
+        all.len()
+    );
     for (id, path) in all {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let text = fs::read_to_string(&path).unwrap();
         let (rendered, found, count) = run(&id, &path);
         if name.starts_with("pass_") {
             if count != 0 {
-                failures.push(format!("{}: expected no diagnostics, got:\n{rendered}", path.display()));
+                failures.push(format!(
+                    "{}: expected no diagnostics, got:\n{rendered}",
+                    path.display()
+                ));
             }
             continue;
         }
-        assert!(name.starts_with("fail_"), "{}: fixtures are pass_* or fail_*", path.display());
+        assert!(
+            name.starts_with("fail_"),
+            "{}: fixtures are pass_* or fail_*",
+            path.display()
+        );
         let expected = expected_markers(&text);
         if count == 0 {
-            failures.push(format!("{}: expected diagnostics, got none", path.display()));
+            failures.push(format!(
+                "{}: expected diagnostics, got none",
+                path.display()
+            ));
             continue;
         }
         // parse-error points into files that cannot hold markers reliably.

@@ -63,16 +63,22 @@ impl<'a> Cx<'a> {
         self.report_at(self.severity, span, message)
     }
 
-    /// Reports at an explicit severity, e.g. a note for weaker evidence. A
-    /// rule the user raised to `error` keeps its floor: the result is never
-    /// above the configured severity.
-    pub fn report_at(
+    /// Reports one level below the configured severity, for weaker
+    /// evidence (a warning becomes a note, an error a warning).
+    pub fn report_weaker(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        let severity = match self.severity {
+            Severity::Error => Severity::Warning,
+            Severity::Warning | Severity::Note => Severity::Note,
+        };
+        self.report_at(severity, span, message)
+    }
+
+    fn report_at(
         &mut self,
         severity: Severity,
         span: Span,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        let severity = severity.min(self.severity);
         self.out.push(Diagnostic::new(
             self.meta.id,
             severity,

@@ -107,7 +107,12 @@ impl RuleSet {
     /// A diagnostic the front end itself raises (an unparsable file, an
     /// unreadable log), under a registered tool rule so users can configure it.
     /// Returns `None` when the rule is off.
-    pub fn tool_diagnostic(&self, id: &'static str, span: Span, message: String) -> Option<Diagnostic> {
+    pub fn tool_diagnostic(
+        &self,
+        id: &'static str,
+        span: Span,
+        message: String,
+    ) -> Option<Diagnostic> {
         let r = self.get(id)?;
         Some(Diagnostic::new(r.rule.meta().id, r.severity, message, span))
     }

@@ -5,7 +5,9 @@ use crate::engine::Severity;
 
 /// Escapes the message part of a workflow command.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a `key=value` property.

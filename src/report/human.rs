@@ -15,11 +15,13 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<usize> {
         Severity::Note => CsSeverity::Note,
     };
     let mut labels = vec![
-        Label::primary(d.primary.file, d.primary.range.clone()).with_message(&d.primary_label),
+        Label::primary(d.primary.file, d.primary.range.clone()).with_message(&d.primary_label)
     ];
-    labels.extend(d.related.iter().map(|l| {
-        Label::secondary(l.span.file, l.span.range.clone()).with_message(&l.message)
-    }));
+    labels.extend(
+        d.related
+            .iter()
+            .map(|l| Label::secondary(l.span.file, l.span.range.clone()).with_message(&l.message)),
+    );
     let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
     if let Some(help) = &d.help {
         notes.push(format!("help: {help}"));
@@ -46,7 +48,13 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
 
 /// `ormlint: 2 warnings, 1 note in 14 files`.
 pub fn summary_line(report: &Report<'_>) -> String {
-    let count = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
+    let count = |s: Severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
+    };
     let mut parts = Vec::new();
     for (sev, word) in [
         (Severity::Error, "error"),

@@ -19,7 +19,11 @@ declare_rule! {
 
 /// Where a per-element call sits, in words: "a `for` loop", "2 nested loops".
 pub(crate) fn loop_phrase(site: &QuerySite) -> String {
-    let inner = site.loops.last().map(|l| l.kind.describe()).unwrap_or_default();
+    let inner = site
+        .loops
+        .last()
+        .map(|l| l.kind.describe())
+        .unwrap_or_default();
     match site.loops.len() {
         0 | 1 => format!("once per element of a {inner}"),
         n => format!("once per element of a {inner}, {n} loops deep"),
@@ -40,9 +44,15 @@ pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
     }
     if let Some(last) = site.via.last() {
         for hop in &site.via[..site.via.len() - 1] {
-            d.label(hop.span.clone(), format!("`{}` calls on from here", hop.callee));
+            d.label(
+                hop.span.clone(),
+                format!("`{}` calls on from here", hop.callee),
+            );
         }
-        d.label(last.span.clone(), format!("the query runs here, in `{}`", last.callee));
+        d.label(
+            last.span.clone(),
+            format!("the query runs here, in `{}`", last.callee),
+        );
     }
 }
 
@@ -50,10 +60,12 @@ pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
 fn is_paging_loop(site: &QuerySite) -> bool {
     site.paging
         && site.via.is_empty()
-        && site
-            .loops
-            .last()
-            .is_some_and(|l| matches!(l.kind, LoopKind::Loop | LoopKind::While | LoopKind::WhileLet))
+        && site.loops.last().is_some_and(|l| {
+            matches!(
+                l.kind,
+                LoopKind::Loop | LoopKind::While | LoopKind::WhileLet
+            )
+        })
 }
 
 impl Rule for NPlusOne {
@@ -69,7 +81,8 @@ impl Rule for NPlusOne {
             // Already batched (`eq_any`, `= ANY($1)`): a loop over chunks is fine.
             return;
         }
-        if is_paging_loop(site) || site.via.len() > cx.option_int("max-call-depth").max(1) as usize {
+        if is_paging_loop(site) || site.via.len() > cx.option_int("max-call-depth").max(1) as usize
+        {
             return;
         }
         let message = match site.via.first() {
@@ -93,7 +106,7 @@ impl Rule for NPlusOne {
             "one call, so one query, per element"
         });
         label_context(site, d);
-        d.help(format!("{}", site.batched_form)).query(QueryInfo {
+        d.help(site.batched_form.clone()).query(QueryInfo {
             fingerprint: site.sql.as_deref().map(|s| crate::sql::fingerprint(s).text),
             orm: Some(site.orm.clone()),
             ..Default::default()

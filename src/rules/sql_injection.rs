@@ -19,15 +19,27 @@ impl Rule for SqlInjection {
     }
 
     fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
-        let Some((arg, SqlSource::Dynamic { what, numeric, at, how })) = &site.raw_sql else {
+        let Some((
+            arg,
+            SqlSource::Dynamic {
+                what,
+                numeric,
+                at,
+                how,
+            },
+        )) = &site.raw_sql
+        else {
             return;
         };
-        let severity = if *numeric { Severity::Note } else { Severity::Warning };
         let message = format!(
             "SQL text passed to `{}` is built with `{how}` from `{what}`",
             site.method
         );
-        let d = cx.report_at(severity, arg.clone(), message);
+        let d = if *numeric {
+            cx.report_weaker(arg.clone(), message)
+        } else {
+            cx.report(arg.clone(), message)
+        };
         if at != arg {
             d.with_primary_label("SQL text built at run time");
             d.label(at.clone(), format!("`{what}` enters the SQL text here"));
@@ -39,10 +51,13 @@ impl Rule for SqlInjection {
                 "`{what}` is a number or boolean, so it cannot carry quotes; a bind parameter still keeps one plan per query shape"
             ));
         }
-        d.help(format!("pass `{what}` as a bind parameter: {}", site.bind_form))
-            .query(QueryInfo {
-                orm: Some(site.orm.clone()),
-                ..Default::default()
-            });
+        d.help(format!(
+            "pass `{what}` as a bind parameter: {}",
+            site.bind_form
+        ))
+        .query(QueryInfo {
+            orm: Some(site.orm.clone()),
+            ..Default::default()
+        });
     }
 }

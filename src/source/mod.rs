@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::engine::{CallHop, FileDb, FileId, LoopInfo, QuerySite, SqlSource, Span};
+use crate::engine::{CallHop, FileDb, FileId, LoopInfo, QuerySite, Span, SqlSource};
 use facts::{CallTarget, FileFacts, SiteRaw, TextSource};
 use orm::OrmSpec;
 
@@ -55,16 +55,27 @@ pub struct Options<'a> {
 }
 
 /// Runs the static front end over the given files and folders.
-pub fn analyze(files: Vec<walk::Input>, walk_problems: Vec<walk::WalkProblem>, opts: &Options<'_>) -> Analysis {
+pub fn analyze(
+    files: Vec<walk::Input>,
+    walk_problems: Vec<walk::WalkProblem>,
+    opts: &Options<'_>,
+) -> Analysis {
     let specs = opts.specs;
     // Crates: nearest Cargo.toml, and which ORMs each depends on.
     let mut crates: Vec<(Option<PathBuf>, Vec<usize>)> = Vec::new();
     let mut crate_of_dir: HashMap<PathBuf, usize> = HashMap::new();
     let mut loaded: Vec<Loaded> = Vec::with_capacity(files.len());
     for input in files {
-        let dir = input.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = input
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let krate = *crate_of_dir.entry(dir.clone()).or_insert_with(|| {
-            let manifest = dir.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file());
+            let manifest = dir
+                .ancestors()
+                .map(|d| d.join("Cargo.toml"))
+                .find(|p| p.is_file());
             if let Some(i) = crates.iter().position(|(m, _)| *m == manifest) {
                 return i;
             }
@@ -83,7 +94,9 @@ pub fn analyze(files: Vec<walk::Input>, walk_problems: Vec<walk::WalkProblem>, o
             text: Err((String::new(), None, 0)),
         });
     }
-    loaded.par_iter_mut().for_each(|l| l.text = read_source(&l.path));
+    loaded
+        .par_iter_mut()
+        .for_each(|l| l.text = read_source(&l.path));
 
     // Phase 1: files that name an ORM (or a user wrapper).
     let mut parsed: Vec<Option<Parsed>> = (0..loaded.len()).map(|_| None).collect();
@@ -91,7 +104,11 @@ pub fn analyze(files: Vec<walk::Input>, walk_problems: Vec<walk::WalkProblem>, o
     let wrappers: Vec<String> = specs
         .iter()
         .filter(|s| s.crates.is_empty())
-        .flat_map(|s| s.execute.iter().flat_map(|e| e.functions.iter().chain(&e.methods)))
+        .flat_map(|s| {
+            s.execute
+                .iter()
+                .flat_map(|e| e.functions.iter().chain(&e.methods))
+        })
         .map(|f| f.rsplit("::").next().unwrap_or(f).to_string())
         .collect();
     let active_for = |l: &Loaded, text: &str| -> Vec<usize> {
@@ -116,7 +133,9 @@ pub fn analyze(files: Vec<walk::Input>, walk_problems: Vec<walk::WalkProblem>, o
     let phase1: Vec<usize> = (0..loaded.len())
         .filter(|&i| match &loaded[i].text {
             Ok(text) => {
-                specs.iter().any(|s| s.crates.iter().any(|c| mentions_path(text, c)))
+                specs
+                    .iter()
+                    .any(|s| s.crates.iter().any(|c| mentions_path(text, c)))
                     || (!crates[loaded[i].krate].1.is_empty() && mentions_db_shape(text))
                     || wrappers.iter().any(|w| text.contains(w.as_str()))
             }
@@ -133,7 +152,10 @@ pub fn analyze(files: Vec<walk::Input>, walk_problems: Vec<walk::WalkProblem>, o
                 let macros = visit::MacroBodies::collect(&file);
                 let mut v = visit::FileVisitor::new(specs, active_for(l, text), text, &macros);
                 syn::visit::Visit::visit_file(&mut v, &file);
-                Ok(Parsed { loaded: i, facts: v.facts })
+                Ok(Parsed {
+                    loaded: i,
+                    facts: v.facts,
+                })
             }
             Err(e) => {
                 // Lexer errors carry no span through syn; ask proc-macro2 directly.
@@ -201,17 +223,29 @@ pub fn analyze(files: Vec<walk::Input>, walk_problems: Vec<walk::WalkProblem>, o
             Err((msg, lossy, offset)) => {
                 let id = files.add(l.display.clone(), lossy.unwrap_or_default());
                 id_of[i] = Some(id);
-                problem_list.push(Problem { file: id, offset, message: msg });
+                problem_list.push(Problem {
+                    file: id,
+                    offset,
+                    message: msg,
+                });
             }
         }
     }
     for w in walk_problems {
         let file = files.add(w.display, String::new());
-        problem_list.push(Problem { file, offset: 0, message: w.message });
+        problem_list.push(Problem {
+            file,
+            offset: 0,
+            message: w.message,
+        });
     }
     for (i, offset, message) in problems {
         if let Some(file) = id_of[i] {
-            problem_list.push(Problem { file, offset, message });
+            problem_list.push(Problem {
+                file,
+                offset,
+                message,
+            });
         }
     }
 
@@ -234,7 +268,11 @@ fn read_source(path: &Path) -> Result<String, (String, Option<String>, usize)> {
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                Err((format!("invalid UTF-8 at byte {at}; file not checked"), Some(lossy), at))
+                Err((
+                    format!("invalid UTF-8 at byte {at}; file not checked"),
+                    Some(lossy),
+                    at,
+                ))
             }
         },
         Err(e) => Err((format!("cannot read file: {e}"), None, 0)),
@@ -274,7 +312,11 @@ pub fn mentions_path(text: &str, krate: &str) -> bool {
         let end = start + krate.len();
         let before_ok = start == 0 || !is_ident_byte(bytes[start - 1]);
         let after = &text[end..];
-        if before_ok && (after.starts_with("::") || (after.starts_with(|c: char| c == ';' || c == ' ' || c == '}' || c == ',') && text[..start].trim_end().ends_with("use"))) {
+        if before_ok
+            && (after.starts_with("::")
+                || (after.starts_with([';', ' ', '}', ','])
+                    && text[..start].trim_end().ends_with("use")))
+        {
             return true;
         }
         from = end;
@@ -289,7 +331,10 @@ fn is_ident_byte(b: u8) -> bool {
 /// Shapes of query-builder code in a crate that depends on an ORM even when
 /// the file does not name it (a re-exported prelude).
 fn mentions_db_shape(text: &str) -> bool {
-    text.contains("::table") || text.contains("Entity::") || text.contains(".fetch_") || text.contains("::find(")
+    text.contains("::table")
+        || text.contains("Entity::")
+        || text.contains(".fetch_")
+        || text.contains("::find(")
 }
 
 /// Does the text call one of these names (`name(` or `name::<`)?
@@ -303,7 +348,8 @@ fn calls_any(text: &str, names: &HashSet<String>) -> bool {
                 i += 1;
             }
             let rest = &text[i..];
-            if (rest.starts_with('(') || rest.starts_with("::<")) && names.contains(&text[start..i]) {
+            if (rest.starts_with('(') || rest.starts_with("::<")) && names.contains(&text[start..i])
+            {
                 return true;
             }
         } else {
@@ -348,7 +394,9 @@ fn query_fn_names(parsed: &[Option<Parsed>], _loaded: &[Loaded]) -> HashSet<Stri
 }
 
 /// Names too common to drive the phase-2 prefilter (they would match every file).
-const COMMON_FN_NAMES: &[&str] = &["new", "main", "run", "get", "default", "from", "into", "test", "setup"];
+const COMMON_FN_NAMES: &[&str] = &[
+    "new", "main", "run", "get", "default", "from", "into", "test", "setup",
+];
 
 /// Where a function's query is: the chain of hops to the executing call.
 type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
@@ -366,7 +414,10 @@ struct Graph<'a> {
 impl Graph<'_> {
     fn facts(&self, file: usize) -> &FileFacts {
         // Only parsed files are indexed.
-        &self.parsed[file].as_ref().map(|p| &p.facts).unwrap_or_else(|| unreachable_facts())
+        self.parsed[file]
+            .as_ref()
+            .map(|p| &p.facts)
+            .unwrap_or_else(|| unreachable_facts())
     }
 
     fn resolve(&self, krate: usize, target: &CallTarget) -> Vec<(usize, usize)> {
@@ -375,16 +426,29 @@ impl Graph<'_> {
                 if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
                     return Vec::new();
                 }
-                self.by_key.get(&(krate, name.clone())).cloned().unwrap_or_default()
+                self.by_key
+                    .get(&(krate, name.clone()))
+                    .cloned()
+                    .unwrap_or_default()
             }
-            CallTarget::Method { owner: Some(o), name } => self
+            CallTarget::Method {
+                owner: Some(o),
+                name,
+            } => self
                 .by_key
                 .get(&(krate, format!("{o}::{name}")))
                 .cloned()
                 .unwrap_or_default(),
             CallTarget::Method { owner: None, name } => {
-                let c = self.methods_by_name.get(&(krate, name.clone())).cloned().unwrap_or_default();
-                let keys: HashSet<&str> = c.iter().map(|&(f, i)| self.facts(f).fns[i].key.as_str()).collect();
+                let c = self
+                    .methods_by_name
+                    .get(&(krate, name.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                let keys: HashSet<&str> = c
+                    .iter()
+                    .map(|&(f, i)| self.facts(f).fns[i].key.as_str())
+                    .collect();
                 if keys.len() == 1 {
                     c
                 } else {
@@ -395,7 +459,14 @@ impl Graph<'_> {
     }
 
     /// The hops from the start of fn `(file, idx)` to a query it runs.
-    fn query_path(&mut self, file: usize, idx: usize, depth: usize, max: usize, stack: &mut Vec<(usize, usize)>) -> Option<HopPath> {
+    fn query_path(
+        &mut self,
+        file: usize,
+        idx: usize,
+        depth: usize,
+        max: usize,
+        stack: &mut Vec<(usize, usize)>,
+    ) -> Option<HopPath> {
         if let Some(m) = self.memo.get(&(file, idx)) {
             return m.clone();
         }
@@ -403,7 +474,11 @@ impl Graph<'_> {
             return None;
         }
         let facts = self.facts(file);
-        if let Some(site) = facts.sites.iter().find(|s| s.executes && s.func == Some(idx)) {
+        if let Some(site) = facts
+            .sites
+            .iter()
+            .find(|s| s.executes && s.func == Some(idx))
+        {
             let path = vec![(file, site.span.clone(), facts.fns[idx].key.clone())];
             self.memo.insert((file, idx), Some(path.clone()));
             return Some(path);
@@ -420,7 +495,8 @@ impl Graph<'_> {
         for (target, span) in calls {
             for (f2, i2) in self.resolve(krate, &target) {
                 if let Some(rest) = self.query_path(f2, i2, depth + 1, max, stack) {
-                    let mut path = vec![(file, span.clone(), self.facts(file).fns[idx].key.clone())];
+                    let mut path =
+                        vec![(file, span.clone(), self.facts(file).fns[idx].key.clone())];
                     path.extend(rest);
                     found = Some(path);
                     break;
@@ -447,7 +523,12 @@ fn to_sql_source(file: FileId, src: &TextSource) -> SqlSource {
     match src {
         TextSource::Constant => SqlSource::Constant,
         TextSource::Unknown => SqlSource::Unknown,
-        TextSource::Dynamic { what, numeric, at, how } => SqlSource::Dynamic {
+        TextSource::Dynamic {
+            what,
+            numeric,
+            at,
+            how,
+        } => SqlSource::Dynamic {
             what: what.clone(),
             numeric: *numeric,
             at: Span::new(file, at.clone()),
@@ -475,16 +556,27 @@ fn build_sites(
         let Some(p) = p else { continue };
         let krate = loaded[fi].krate;
         for (i, f) in p.facts.fns.iter().enumerate() {
-            graph.by_key.entry((krate, f.key.clone())).or_default().push((fi, i));
+            graph
+                .by_key
+                .entry((krate, f.key.clone()))
+                .or_default()
+                .push((fi, i));
             if f.owner.is_some() {
-                graph.methods_by_name.entry((krate, f.name.clone())).or_default().push((fi, i));
+                graph
+                    .methods_by_name
+                    .entry((krate, f.name.clone()))
+                    .or_default()
+                    .push((fi, i));
             }
         }
     }
     let loops_of = |file: FileId, loops: &[facts::LoopRaw]| -> Vec<LoopInfo> {
         loops
             .iter()
-            .map(|l| LoopInfo { kind: l.kind.clone(), header: Span::new(file, l.header.clone()) })
+            .map(|l| LoopInfo {
+                kind: l.kind.clone(),
+                header: Span::new(file, l.header.clone()),
+            })
             .collect()
     };
     for (fi, p) in parsed.iter().enumerate() {
@@ -492,7 +584,15 @@ fn build_sites(
         let Some(file) = id_of[fi] else { continue };
         let function = |f: Option<usize>| f.map(|i| p.facts.fns[i].key.clone());
         for s in &p.facts.sites {
-            out.push(site_to_query(s, file, specs, loops_of(file, &s.loops), Vec::new(), function(s.func), s.span.clone()));
+            out.push(site_to_query(
+                s,
+                file,
+                specs,
+                loops_of(file, &s.loops),
+                Vec::new(),
+                function(s.func),
+                s.span.clone(),
+            ));
         }
         // Calls in loops to functions that run a query.
         for c in &p.facts.calls {
@@ -505,21 +605,38 @@ fn build_sites(
                     continue;
                 }
                 let mut stack = Vec::new();
-                let Some(path) = graph.query_path(f2, i2, 1, max_depth, &mut stack) else { continue };
-                let Some(&(last_file, ref last_span, _)) = path.last() else { continue };
-                let Some(site) = parsed[last_file]
-                    .as_ref()
-                    .and_then(|lp| lp.facts.sites.iter().find(|s| s.executes && s.span == *last_span))
-                else {
+                let Some(path) = graph.query_path(f2, i2, 1, max_depth, &mut stack) else {
+                    continue;
+                };
+                let Some(&(last_file, ref last_span, _)) = path.last() else {
+                    continue;
+                };
+                let Some(site) = parsed[last_file].as_ref().and_then(|lp| {
+                    lp.facts
+                        .sites
+                        .iter()
+                        .find(|s| s.executes && s.span == *last_span)
+                }) else {
                     continue;
                 };
                 let via: Vec<CallHop> = path
                     .iter()
                     .filter_map(|(pf, span, key)| {
-                        Some(CallHop { callee: key.clone(), span: Span::new(id_of[*pf]?, span.clone()) })
+                        Some(CallHop {
+                            callee: key.clone(),
+                            span: Span::new(id_of[*pf]?, span.clone()),
+                        })
                     })
                     .collect();
-                let mut q = site_to_query(site, file, specs, loops_of(file, &c.loops), via, function(c.caller), c.span.clone());
+                let mut q = site_to_query(
+                    site,
+                    file,
+                    specs,
+                    loops_of(file, &c.loops),
+                    via,
+                    function(c.caller),
+                    c.span.clone(),
+                );
                 q.raw_sql = None;
                 out.push(q);
                 break;
@@ -549,7 +666,10 @@ fn site_to_query(
         method: s.method.clone(),
         tables: s.tables.clone(),
         sql: s.sql.clone(),
-        raw_sql: s.raw_sql.as_ref().map(|(r, src)| (Span::new(file, r.clone()), to_sql_source(file, src))),
+        raw_sql: s
+            .raw_sql
+            .as_ref()
+            .map(|(r, src)| (Span::new(file, r.clone()), to_sql_source(file, src))),
         loops,
         via,
         function,
@@ -561,5 +681,8 @@ fn site_to_query(
 
 /// Display names of ORMs by spec name.
 pub fn orm_display(specs: &[OrmSpec]) -> BTreeMap<String, String> {
-    specs.iter().map(|s| (s.name.clone(), s.display().to_string())).collect()
+    specs
+        .iter()
+        .map(|s| (s.name.clone(), s.display().to_string()))
+        .collect()
 }

@@ -18,51 +18,252 @@ use crate::engine::{LoopKind, Operation};
 
 /// Iterator and stream adapters whose closure runs once per element.
 const ADAPTERS: &[&str] = &[
-    "map", "for_each", "filter_map", "flat_map", "then", "and_then", "fold", "try_fold",
-    "try_for_each", "for_each_concurrent", "try_for_each_concurrent", "filter", "any", "all",
-    "find_map", "scan", "take_while", "skip_while", "inspect", "map_while", "try_filter_map",
-    "try_filter", "partition", "reduce", "try_map", "map_ok", "and_then_ok", "par_map",
-    "position", "find", "max_by_key", "min_by_key", "sorted_by_key", "group_by", "flat_map_iter",
+    "map",
+    "for_each",
+    "filter_map",
+    "flat_map",
+    "then",
+    "and_then",
+    "fold",
+    "try_fold",
+    "try_for_each",
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+    "filter",
+    "any",
+    "all",
+    "find_map",
+    "scan",
+    "take_while",
+    "skip_while",
+    "inspect",
+    "map_while",
+    "try_filter_map",
+    "try_filter",
+    "partition",
+    "reduce",
+    "try_map",
+    "map_ok",
+    "and_then_ok",
+    "par_map",
+    "position",
+    "find",
+    "max_by_key",
+    "min_by_key",
+    "sorted_by_key",
+    "group_by",
+    "flat_map_iter",
 ];
 
 /// Methods that turn a value into an iterator or stream, or keep it one.
 const ITER_SOURCES: &[&str] = &[
-    "iter", "into_iter", "iter_mut", "par_iter", "into_par_iter", "par_iter_mut", "drain",
-    "chunks", "chunks_exact", "windows", "keys", "values", "values_mut", "into_values",
-    "into_keys", "lines", "split", "split_whitespace", "bytes", "char_indices", "chars",
-    "into_stream", "par_chunks", "par_bridge", "rchunks", "split_terminator",
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "par_iter",
+    "into_par_iter",
+    "par_iter_mut",
+    "drain",
+    "chunks",
+    "chunks_exact",
+    "windows",
+    "keys",
+    "values",
+    "values_mut",
+    "into_values",
+    "into_keys",
+    "lines",
+    "split",
+    "split_whitespace",
+    "bytes",
+    "char_indices",
+    "chars",
+    "into_stream",
+    "par_chunks",
+    "par_bridge",
+    "rchunks",
+    "split_terminator",
 ];
 
 /// Adapters that keep an iterator an iterator (walked through to find the source).
 const ITER_PASS: &[&str] = &[
-    "map", "filter", "filter_map", "enumerate", "zip", "skip", "take", "rev", "chain",
-    "flat_map", "flatten", "cloned", "copied", "peekable", "step_by", "inspect", "dedup",
-    "sorted", "unique", "take_while", "skip_while", "map_while", "then", "and_then",
-    "buffered", "buffer_unordered", "chunks", "fuse", "boxed", "with_position",
+    "map",
+    "filter",
+    "filter_map",
+    "enumerate",
+    "zip",
+    "skip",
+    "take",
+    "rev",
+    "chain",
+    "flat_map",
+    "flatten",
+    "cloned",
+    "copied",
+    "peekable",
+    "step_by",
+    "inspect",
+    "dedup",
+    "sorted",
+    "unique",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "then",
+    "and_then",
+    "buffered",
+    "buffer_unordered",
+    "chunks",
+    "fuse",
+    "boxed",
+    "with_position",
 ];
 
 /// Functions that start an iterator or stream: `stream::iter(ids)`, `iter::repeat(x)`.
-const ITER_FUNCTIONS: &[&str] = &["iter", "repeat", "once", "from_iter", "iter_ok", "unfold", "repeat_with", "successors", "from_fn"];
+const ITER_FUNCTIONS: &[&str] = &[
+    "iter",
+    "repeat",
+    "once",
+    "from_iter",
+    "iter_ok",
+    "unfold",
+    "repeat_with",
+    "successors",
+    "from_fn",
+];
 
 /// Method names too common on std types to resolve by name alone.
 const COMMON_METHODS: &[&str] = &[
-    "get", "get_mut", "set", "insert", "remove", "push", "pop", "contains", "len", "is_empty",
-    "iter", "map", "filter", "first", "last", "find", "clone", "to_string", "into", "from",
-    "as_ref", "as_mut", "unwrap", "expect", "extend", "append", "entry", "keys", "values",
-    "send", "recv", "lock", "read", "write", "next", "collect", "join", "split", "parse",
-    "format", "sort", "dedup", "retain", "clear", "take", "replace", "flush", "close", "open",
-    "spawn", "new", "default", "run", "call", "build", "apply", "update", "delete", "save",
-    "load", "fetch", "query", "execute", "handle", "process", "with", "all", "any", "count",
-    "sum", "max", "min", "add", "sub", "drop", "start", "stop", "init", "reset", "wait",
-    "poll", "try_into", "try_from", "eq", "cmp", "hash", "fmt", "borrow", "deref", "index",
-    "and_then", "or_else", "ok", "err", "is_some", "is_none", "is_ok", "is_err", "then",
-    "into_iter", "to_owned", "as_str", "trim", "starts_with", "ends_with", "chars", "bytes",
+    "get",
+    "get_mut",
+    "set",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "contains",
+    "len",
+    "is_empty",
+    "iter",
+    "map",
+    "filter",
+    "first",
+    "last",
+    "find",
+    "clone",
+    "to_string",
+    "into",
+    "from",
+    "as_ref",
+    "as_mut",
+    "unwrap",
+    "expect",
+    "extend",
+    "append",
+    "entry",
+    "keys",
+    "values",
+    "send",
+    "recv",
+    "lock",
+    "read",
+    "write",
+    "next",
+    "collect",
+    "join",
+    "split",
+    "parse",
+    "format",
+    "sort",
+    "dedup",
+    "retain",
+    "clear",
+    "take",
+    "replace",
+    "flush",
+    "close",
+    "open",
+    "spawn",
+    "new",
+    "default",
+    "run",
+    "call",
+    "build",
+    "apply",
+    "update",
+    "delete",
+    "save",
+    "load",
+    "fetch",
+    "query",
+    "execute",
+    "handle",
+    "process",
+    "with",
+    "all",
+    "any",
+    "count",
+    "sum",
+    "max",
+    "min",
+    "add",
+    "sub",
+    "drop",
+    "start",
+    "stop",
+    "init",
+    "reset",
+    "wait",
+    "poll",
+    "try_into",
+    "try_from",
+    "eq",
+    "cmp",
+    "hash",
+    "fmt",
+    "borrow",
+    "deref",
+    "index",
+    "and_then",
+    "or_else",
+    "ok",
+    "err",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "then",
+    "into_iter",
+    "to_owned",
+    "as_str",
+    "trim",
+    "starts_with",
+    "ends_with",
+    "chars",
+    "bytes",
 ];
 
 /// Types whose values are numbers or booleans: text made from them cannot carry quotes.
 const NUMERIC_TYPES: &[&str] = &[
-    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
-    "f32", "f64", "bool", "NonZeroU32", "NonZeroU64", "NonZeroI64", "NonZeroUsize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "f32",
+    "f64",
+    "bool",
+    "NonZeroU32",
+    "NonZeroU64",
+    "NonZeroI64",
+    "NonZeroUsize",
 ];
 
 fn span_range(span: Span) -> Range<usize> {
@@ -78,7 +279,9 @@ fn name_matches(name: &str, words: &[String]) -> bool {
     let lower = name.to_ascii_lowercase();
     words.iter().any(|w| {
         lower == *w
-            || lower.split('_').any(|part| part == w || part.strip_suffix('s') == Some(w))
+            || lower
+                .split('_')
+                .any(|part| part == w || part.strip_suffix('s') == Some(w))
             || (w.len() >= 4 && lower.contains(w.as_str()))
     })
 }
@@ -158,9 +361,11 @@ struct Chain<'ast> {
 
 impl Chain<'_> {
     fn has(&self, markers: &[String]) -> bool {
-        self.tokens
-            .iter()
-            .any(|t| markers.iter().any(|m| m == t || (m.contains("::") && path_ends_with(t, m))))
+        self.tokens.iter().any(|t| {
+            markers
+                .iter()
+                .any(|m| m == t || (m.contains("::") && path_ends_with(t, m)))
+        })
     }
 
     /// A method from `names` called anywhere in the chain, arguments included
@@ -178,12 +383,18 @@ impl Chain<'_> {
                 visit::visit_expr_method_call(self, m);
             }
             fn visit_path(&mut self, p: &'ast syn::Path) {
-                if p.segments.last().is_some_and(|s| self.names.iter().any(|n| s.ident == n.as_str())) {
+                if p.segments
+                    .last()
+                    .is_some_and(|s| self.names.iter().any(|n| s.ident == n.as_str()))
+                {
                     self.found = true;
                 }
             }
         }
-        let mut f = Find { names, found: false };
+        let mut f = Find {
+            names,
+            found: false,
+        };
         for n in &self.nodes {
             match n {
                 Expr::MethodCall(m) => {
@@ -250,7 +461,12 @@ pub struct FileVisitor<'ast, 'a> {
 }
 
 impl<'ast, 'a> FileVisitor<'ast, 'a> {
-    pub fn new(specs: &'a [OrmSpec], active: Vec<usize>, text: &'a str, macros: &'ast MacroBodies) -> Self {
+    pub fn new(
+        specs: &'a [OrmSpec],
+        active: Vec<usize>,
+        text: &'a str,
+        macros: &'ast MacroBodies,
+    ) -> Self {
         FileVisitor {
             specs,
             active,
@@ -310,13 +526,15 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             Expr::Call(call) => {
                 if let Expr::Path(p) = &*call.func {
                     let full = path_string(&p.path);
-                    c.tokens.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                    c.tokens
+                        .extend(p.path.segments.iter().map(|s| s.ident.to_string()));
                     c.tokens.push(full);
                 }
                 c.nodes.push(unwrap_expr(e));
                 for a in &call.args {
                     if let Expr::Path(p) = unwrap_expr(a) {
-                        c.tokens.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                        c.tokens
+                            .extend(p.path.segments.iter().map(|s| s.ident.to_string()));
                     }
                 }
             }
@@ -338,7 +556,8 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                     c.root_name.get_or_insert(name.clone());
                     c.tokens.push(name);
                 } else {
-                    c.tokens.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                    c.tokens
+                        .extend(p.path.segments.iter().map(|s| s.ident.to_string()));
                     c.tokens.push(path_string(&p.path));
                 }
             }
@@ -382,10 +601,13 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 false
             }
             Expr::Call(call) => match &*call.func {
-                Expr::Path(p) => p.path.segments.len() >= 2
-                    && p.path.segments.last().is_some_and(|s| {
-                        ITER_FUNCTIONS.contains(&s.ident.to_string().as_str())
-                    }),
+                Expr::Path(p) => {
+                    p.path.segments.len() >= 2
+                        && p.path
+                            .segments
+                            .last()
+                            .is_some_and(|s| ITER_FUNCTIONS.contains(&s.ident.to_string().as_str()))
+                }
                 _ => false,
             },
             Expr::Range(_) => true,
@@ -402,7 +624,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     // ---- recognition ----------------------------------------------------
 
-    fn exec_matches(spec: &ExecSpec, chain: &Chain<'_>, nargs: usize, first_arg: Option<&Expr>) -> bool {
+    fn exec_matches(
+        spec: &ExecSpec,
+        chain: &Chain<'_>,
+        nargs: usize,
+        first_arg: Option<&Expr>,
+    ) -> bool {
         if !spec.args.is_empty() && !spec.args.contains(&nargs) {
             return false;
         }
@@ -438,7 +665,13 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 return op;
             }
         }
-        if chain.has_str(&["insert_into", "insert_or_ignore_into", "replace_into", "insert_many", "insert"]) {
+        if chain.has_str(&[
+            "insert_into",
+            "insert_or_ignore_into",
+            "replace_into",
+            "insert_many",
+            "insert",
+        ]) {
             return Operation::Insert;
         }
         if chain.has_str(&["update", "update_many"]) {
@@ -461,12 +694,26 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 continue;
             }
             let prev = &t[i - 1];
-            let is_name = |s: &str| !s.contains("::") && s != "crate" && s != "super" && s != "self" && s != "schema" && s != "dsl";
+            let is_name = |s: &str| {
+                !s.contains("::")
+                    && s != "crate"
+                    && s != "super"
+                    && s != "self"
+                    && s != "schema"
+                    && s != "dsl"
+            };
             if (tok == "table" || tok == "Entity") && is_name(prev) {
                 out.push(prev.clone());
             }
-            if matches!(tok.as_str(), "find" | "find_by_id" | "belonging_to" | "insert_many" | "delete_many" | "update_many")
-                && prev.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            if matches!(
+                tok.as_str(),
+                "find"
+                    | "find_by_id"
+                    | "belonging_to"
+                    | "insert_many"
+                    | "delete_many"
+                    | "update_many"
+            ) && prev.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                 && is_name(prev)
                 && prev != "Entity"
             {
@@ -514,7 +761,11 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             s.functions
                 .iter()
                 .any(|f| path_ends_with(&path, f))
-                .then_some(if s.first_arg_is_backend { s.arg.max(1) } else { s.arg })
+                .then_some(if s.first_arg_is_backend {
+                    s.arg.max(1)
+                } else {
+                    s.arg
+                })
         })
     }
 
@@ -538,7 +789,10 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 }
             }
             Expr::MethodCall(m)
-                if matches!(m.method.to_string().as_str(), "to_string" | "to_owned" | "into" | "as_str") =>
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "to_string" | "to_owned" | "into" | "as_str"
+                ) =>
             {
                 self.const_text(&m.receiver, depth + 1)
             }
@@ -560,7 +814,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             // Raw-SQL sink methods (`QueryBuilder::push`, `execute_unprepared`).
             for sink in &spec.sink {
                 if sink.methods.contains(&method)
-                    && (sink.chain.is_empty() || chain.has(&sink.chain) || chain.root_name.as_deref().is_some_and(|r| name_matches(r, &sink.chain)))
+                    && (sink.chain.is_empty()
+                        || chain.has(&sink.chain)
+                        || chain
+                            .root_name
+                            .as_deref()
+                            .is_some_and(|r| name_matches(r, &sink.chain)))
                 {
                     if let Some(arg) = m.args.iter().nth(sink.arg) {
                         let src = if sink.appends {
@@ -586,11 +845,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                     }
                 }
             }
-            let Some(exec) = spec
-                .execute
-                .iter()
-                .find(|x| x.methods.contains(&method) && Self::exec_matches(x, &chain, nargs, first))
-            else {
+            let Some(exec) = spec.execute.iter().find(|x| {
+                x.methods.contains(&method) && Self::exec_matches(x, &chain, nargs, first)
+            }) else {
                 continue;
             };
             let sql_arg = exec.sql_arg.and_then(|i| m.args.iter().nth(i));
@@ -598,9 +855,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 .and_then(|a| self.const_text(a, 0))
                 .or_else(|| self.sql_in_chain(&chain, orm));
             let raw_sql = sql_arg.map(|a| (range_of(a), self.text_source(a, 0)));
-            let batched = chain.calls_any(&spec.batch.methods) || sql.as_deref().is_some_and(sql_is_batched);
+            let batched =
+                chain.calls_any(&spec.batch.methods) || sql.as_deref().is_some_and(sql_is_batched);
             let paging = chain.has_str(&["limit", "offset", "paginate", "fetch_page", "page"])
-                || sql.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains(" limit "));
+                || sql
+                    .as_deref()
+                    .is_some_and(|s| s.to_ascii_lowercase().contains(" limit "));
             let mut tables = Self::tables_from(&chain);
             if let Some(sql) = &sql {
                 tables.extend(sql_tables(sql));
@@ -626,12 +886,20 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             return;
         }
         // Not a database call: maybe a call into another function of the crate.
-        if !COMMON_METHODS.contains(&method.as_str()) || matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+        if !COMMON_METHODS.contains(&method.as_str())
+            || matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"))
+        {
             let owner = match &*m.receiver {
                 Expr::Path(p) if p.path.is_ident("self") => self.impl_ty.last().cloned().flatten(),
                 _ => None,
             };
-            self.push_call(CallTarget::Method { owner, name: method }, range_of(whole));
+            self.push_call(
+                CallTarget::Method {
+                    owner,
+                    name: method,
+                },
+                range_of(whole),
+            );
         }
     }
 
@@ -644,7 +912,10 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 if let Some(arg) = call.args.iter().nth(i) {
                     let src = self.text_source(arg, 0);
                     let sql = self.const_text(arg, 0);
-                    let op = sql.as_deref().and_then(sql_operation).unwrap_or(Operation::Raw);
+                    let op = sql
+                        .as_deref()
+                        .and_then(sql_operation)
+                        .unwrap_or(Operation::Raw);
                     self.push_site(SiteRaw {
                         span: range_of(whole),
                         orm,
@@ -675,7 +946,10 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                     span: range_of(whole),
                     orm,
                     method: path.clone(),
-                    operation: sql.as_deref().and_then(sql_operation).unwrap_or_else(|| parse_operation(exec.operation.as_deref())),
+                    operation: sql
+                        .as_deref()
+                        .and_then(sql_operation)
+                        .unwrap_or_else(|| parse_operation(exec.operation.as_deref())),
                     tables: sql.as_deref().map(sql_tables).unwrap_or_default(),
                     sql,
                     raw_sql,
@@ -688,14 +962,27 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 return;
             }
         }
-        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let Some(name) = segs.last().cloned() else { return };
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let Some(name) = segs.last().cloned() else {
+            return;
+        };
         let target = if segs.len() >= 2 {
             let owner = &segs[segs.len() - 2];
             if owner == "Self" {
-                CallTarget::Method { owner: self.impl_ty.last().cloned().flatten(), name }
+                CallTarget::Method {
+                    owner: self.impl_ty.last().cloned().flatten(),
+                    name,
+                }
             } else if owner.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
-                CallTarget::Method { owner: Some(owner.clone()), name }
+                CallTarget::Method {
+                    owner: Some(owner.clone()),
+                    name,
+                }
             } else {
                 CallTarget::Free(name)
             }
@@ -744,17 +1031,18 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 match name.as_str() {
-                    "as_str" | "as_ref" | "to_string" | "to_owned" | "clone" | "into" | "borrow"
-                    | "trim" | "deref" | "as_bytes" | "to_lowercase" | "to_uppercase" | "join" => {
-                        self.text_source(&m.receiver, depth + 1)
-                    }
+                    "as_str" | "as_ref" | "to_string" | "to_owned" | "clone" | "into"
+                    | "borrow" | "trim" | "deref" | "as_bytes" | "to_lowercase"
+                    | "to_uppercase" | "join" => self.text_source(&m.receiver, depth + 1),
                     "replace" | "replacen" => {
                         let base = self.text_source(&m.receiver, depth + 1);
                         if let TextSource::Dynamic { .. } = base {
                             return base;
                         }
                         for a in m.args.iter().skip(1) {
-                            if let d @ TextSource::Dynamic { .. } = self.value_source(a, "replace", depth + 1) {
+                            if let d @ TextSource::Dynamic { .. } =
+                                self.value_source(a, "replace", depth + 1)
+                            {
                                 return d;
                             }
                         }
@@ -768,7 +1056,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 self.name_source(&name, range_of(e), depth, false)
             }
             Expr::Path(p) => {
-                let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let last = p
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
                 if is_screaming(&last) {
                     TextSource::Constant
                 } else {
@@ -786,7 +1079,13 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     /// The text of a named variable: constants, then its `let` and appends.
     /// With `as_value`, a variable we cannot see (a parameter) is dynamic.
-    fn name_source(&self, name: &str, at: Range<usize>, depth: usize, as_value: bool) -> TextSource {
+    fn name_source(
+        &self,
+        name: &str,
+        at: Range<usize>,
+        depth: usize,
+        as_value: bool,
+    ) -> TextSource {
         if self.consts.contains(name) || is_screaming(name) {
             return TextSource::Constant;
         }
@@ -847,7 +1146,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             Expr::Path(p) if p.path.segments.len() == 1 => {
                 let name = p.path.segments[0].ident.to_string();
                 match self.name_source(&name, range_of(e), depth, true) {
-                    TextSource::Dynamic { what, numeric, at, .. } => TextSource::Dynamic {
+                    TextSource::Dynamic {
+                        what, numeric, at, ..
+                    } => TextSource::Dynamic {
                         what,
                         numeric,
                         at,
@@ -859,8 +1160,20 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             Expr::MethodCall(m)
                 if matches!(
                     m.method.to_string().as_str(),
-                    "replace" | "replacen" | "trim" | "to_string" | "to_owned" | "as_str" | "clone" | "to_lowercase" | "to_uppercase" | "into"
-                ) && matches!(self.value_source(&m.receiver, how, depth + 1), TextSource::Dynamic { .. }) =>
+                    "replace"
+                        | "replacen"
+                        | "trim"
+                        | "to_string"
+                        | "to_owned"
+                        | "as_str"
+                        | "clone"
+                        | "to_lowercase"
+                        | "to_uppercase"
+                        | "into"
+                ) && matches!(
+                    self.value_source(&m.receiver, how, depth + 1),
+                    TextSource::Dynamic { .. }
+                ) =>
             {
                 self.value_source(&m.receiver, how, depth + 1)
             }
@@ -870,8 +1183,10 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 TextSource::Unknown => {
                     let r = range_of(inner);
                     let numeric = match inner {
-                        Expr::MethodCall(m) => matches!(m.method.to_string().as_str(), "len" | "count")
-                            || matches!(unwrap_expr(&m.receiver), Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.is_numeric_name(&i.to_string()))),
+                        Expr::MethodCall(m) => {
+                            matches!(m.method.to_string().as_str(), "len" | "count")
+                                || matches!(unwrap_expr(&m.receiver), Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.is_numeric_name(&i.to_string())))
+                        }
                         Expr::Field(_) => false,
                         _ => false,
                     };
@@ -890,7 +1205,8 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         let name = macro_name(mac);
         match name.as_str() {
             "concat" | "stringify" | "include_str" | "env" => TextSource::Constant,
-            "query" | "query_as" | "query_scalar" | "query_file" | "query_file_as" | "query_unchecked" | "query_as_unchecked" => TextSource::Constant,
+            "query" | "query_as" | "query_scalar" | "query_file" | "query_file_as"
+            | "query_unchecked" | "query_as_unchecked" => TextSource::Constant,
             "format" | "format_args" => {
                 let Some(args) = macro_args(mac) else {
                     return TextSource::Unknown;
@@ -903,7 +1219,10 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     /// `format!(fmt, args…)`: constant only when every piece is.
     fn format_source(&self, args: &[Expr], mac: &syn::Macro, depth: usize) -> TextSource {
-        let Some(Expr::Lit(syn::ExprLit { lit: Lit::Str(fmt), .. })) = args.first() else {
+        let Some(Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(fmt), ..
+        })) = args.first()
+        else {
             return TextSource::Unknown;
         };
         // Arguments are parsed from the macro's tokens, so their spans are real.
@@ -934,7 +1253,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 continue;
             }
             let at = range_of(&mac.tokens);
-            if let TextSource::Dynamic { what, numeric, .. } = self.name_source(&cap, at.clone(), depth, true) {
+            if let TextSource::Dynamic { what, numeric, .. } =
+                self.name_source(&cap, at.clone(), depth, true)
+            {
                 return TextSource::Dynamic {
                     what,
                     numeric,
@@ -956,21 +1277,35 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 self.name_source(&name, range_of(inner), depth, true)
             }
             Expr::Path(p) => {
-                let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let last = p
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
                 if is_screaming(&last) {
                     TextSource::Constant
                 } else {
                     self.dynamic(self.src(&range_of(inner)), range_of(inner), "format!", "")
                 }
             }
-            Expr::Macro(m) if matches!(macro_name(&m.mac).as_str(), "concat" | "stringify") => TextSource::Constant,
-            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "len" | "count") => TextSource::Dynamic {
-                what: self.src(&range_of(inner)),
-                numeric: true,
-                at: range_of(inner),
-                how: "format!".into(),
-            },
-            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "to_string" | "as_str" | "clone" | "to_owned") => {
+            Expr::Macro(m) if matches!(macro_name(&m.mac).as_str(), "concat" | "stringify") => {
+                TextSource::Constant
+            }
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "len" | "count") => {
+                TextSource::Dynamic {
+                    what: self.src(&range_of(inner)),
+                    numeric: true,
+                    at: range_of(inner),
+                    how: "format!".into(),
+                }
+            }
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "to_string" | "as_str" | "clone" | "to_owned"
+                ) =>
+            {
                 let src = self.value_source_owned(&m.receiver, depth + 1);
                 match src {
                     TextSource::Dynamic { numeric, .. } => TextSource::Dynamic {
@@ -999,13 +1334,24 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         self.loops.pop();
     }
 
-    fn enter_fn(&mut self, name: String, span: Range<usize>, inputs: &'ast Punctuated<syn::FnArg, syn::Token![,]>, body: &'ast syn::Block) {
+    fn enter_fn(
+        &mut self,
+        name: String,
+        span: Range<usize>,
+        inputs: &'ast Punctuated<syn::FnArg, syn::Token![,]>,
+        body: &'ast syn::Block,
+    ) {
         let owner = self.impl_ty.last().cloned().flatten();
         let key = match &owner {
             Some(o) => format!("{o}::{name}"),
             None => name.clone(),
         };
-        self.facts.fns.push(FnInfo { key, name, owner, span });
+        self.facts.fns.push(FnInfo {
+            key,
+            name,
+            owner,
+            span,
+        });
         let mut scope = FnScope::new(Some(self.facts.fns.len() - 1));
         for input in inputs {
             if let syn::FnArg::Typed(pt) = input {
@@ -1076,7 +1422,10 @@ fn loop_exits_on_success(body: &syn::Block) -> bool {
             return true;
         }
     }
-    let mut f = Finder { found: false, in_success_arm: 0 };
+    let mut f = Finder {
+        found: false,
+        in_success_arm: 0,
+    };
     f.visit_block(body);
     f.found
 }
@@ -1163,7 +1512,10 @@ pub fn sql_tables(sql: &str) -> Vec<String> {
             let name = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
             if !name.is_empty()
                 && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-                && !matches!(name.to_ascii_lowercase().as_str(), "select" | "lateral" | "only" | "unnest")
+                && !matches!(
+                    name.to_ascii_lowercase().as_str(),
+                    "select" | "lateral" | "only" | "unnest"
+                )
             {
                 out.push(name.to_string());
             }
@@ -1176,8 +1528,17 @@ pub fn sql_tables(sql: &str) -> Vec<String> {
 
 /// SQL that already fetches many rows at once: `= ANY($1)`, `IN (…)`, a `JOIN`.
 pub fn sql_is_batched(sql: &str) -> bool {
-    let s: String = sql.to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
-    s.contains("any(") || s.contains("any (") || s.contains(" in (") || s.contains(" in(") || s.contains("unnest(") || s.contains("rarray(")
+    let s: String = sql
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    s.contains("any(")
+        || s.contains("any (")
+        || s.contains(" in (")
+        || s.contains(" in(")
+        || s.contains("unnest(")
+        || s.contains("rarray(")
 }
 
 impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
@@ -1210,17 +1571,32 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // Nested fn items do not belong to an enclosing impl.
         self.impl_ty.push(None);
-        self.enter_fn(f.sig.ident.to_string(), range_of(&f.sig.ident), &f.sig.inputs, &f.block);
+        self.enter_fn(
+            f.sig.ident.to_string(),
+            range_of(&f.sig.ident),
+            &f.sig.inputs,
+            &f.block,
+        );
         self.impl_ty.pop();
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.enter_fn(f.sig.ident.to_string(), range_of(&f.sig.ident), &f.sig.inputs, &f.block);
+        self.enter_fn(
+            f.sig.ident.to_string(),
+            range_of(&f.sig.ident),
+            &f.sig.inputs,
+            &f.block,
+        );
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(body) = &f.default {
-            self.enter_fn(f.sig.ident.to_string(), range_of(&f.sig.ident), &f.sig.inputs, body);
+            self.enter_fn(
+                f.sig.ident.to_string(),
+                range_of(&f.sig.ident),
+                &f.sig.inputs,
+                body,
+            );
         }
     }
 
@@ -1254,7 +1630,13 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 scope.numeric.insert(name);
             } else {
                 let numeric_init = l.init.as_ref().is_some_and(|i| {
-                    matches!(&*i.expr, Expr::Lit(syn::ExprLit { lit: Lit::Int(_) | Lit::Float(_) | Lit::Bool(_), .. }))
+                    matches!(
+                        &*i.expr,
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Int(_) | Lit::Float(_) | Lit::Bool(_),
+                            ..
+                        })
+                    )
                 });
                 if numeric_init {
                     scope.numeric.insert(name);
@@ -1276,18 +1658,29 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     if let (Expr::Path(p), Some(arg)) = (unwrap_expr(&m.receiver), m.args.first()) {
                         if let Some(id) = p.path.get_ident() {
                             let name = id.to_string();
-                            let how = if method == "push_str" { "push_str" } else { "push" };
+                            let how = if method == "push_str" {
+                                "push_str"
+                            } else {
+                                "push"
+                            };
                             if self.scope().bindings.contains_key(&name) {
-                                self.scope().appends.entry(name).or_default().push(Append::Value(arg, how));
+                                self.scope()
+                                    .appends
+                                    .entry(name)
+                                    .or_default()
+                                    .push(Append::Value(arg, how));
                             }
                         }
                     }
                 }
-                let adapter = ADAPTERS.contains(&method.as_str()) && self.is_iterish(&m.receiver, 0);
+                let adapter =
+                    ADAPTERS.contains(&method.as_str()) && self.is_iterish(&m.receiver, 0);
                 for arg in &m.args {
                     if adapter && matches!(arg, Expr::Closure(_) | Expr::Path(_)) {
                         let header = range_of(&m.method);
-                        self.with_loop(LoopKind::Adapter(method.clone()), header, |v| v.visit_expr(arg));
+                        self.with_loop(LoopKind::Adapter(method.clone()), header, |v| {
+                            v.visit_expr(arg)
+                        });
                     } else {
                         self.visit_expr(arg);
                     }
@@ -1303,7 +1696,11 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 self.with_loop(LoopKind::For, header, |v| v.visit_block(&f.body));
             }
             Expr::While(w) => {
-                let kind = if matches!(&*w.cond, Expr::Let(_)) { LoopKind::WhileLet } else { LoopKind::While };
+                let kind = if matches!(&*w.cond, Expr::Let(_)) {
+                    LoopKind::WhileLet
+                } else {
+                    LoopKind::While
+                };
                 self.visit_expr(&w.cond);
                 let header = range_of(&w.while_token).start..range_of(&w.cond).end;
                 self.with_loop(kind, header, |v| v.visit_block(&w.body));
@@ -1321,7 +1718,11 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     if let Some(id) = p.path.get_ident() {
                         let name = id.to_string();
                         if self.scope().bindings.contains_key(&name) {
-                            self.scope().appends.entry(name).or_default().push(Append::Value(&b.right, "+="));
+                            self.scope()
+                                .appends
+                                .entry(name)
+                                .or_default()
+                                .push(Append::Value(&b.right, "+="));
                         }
                     }
                 }
@@ -1363,7 +1764,11 @@ impl<'ast> FileVisitor<'ast, '_> {
                             if let TextSource::Dynamic { how, .. } = &mut src {
                                 *how = "write!".into();
                             }
-                            self.scope().appends.entry(target).or_default().push(Append::Resolved(src));
+                            self.scope()
+                                .appends
+                                .entry(target)
+                                .or_default()
+                                .push(Append::Resolved(src));
                         }
                     }
                 }
@@ -1391,10 +1796,35 @@ pub struct MacroBodies {
 
 /// Macros whose bodies hold no database calls worth visiting.
 const SKIP_MACROS: &[&str] = &[
-    "format", "format_args", "println", "eprintln", "print", "eprint", "debug", "info", "warn",
-    "error", "trace", "concat", "stringify", "include_str", "include_bytes", "env", "matches",
-    "cfg", "write", "writeln", "panic", "unreachable", "todo", "unimplemented", "table",
-    "joinable", "allow_tables_to_appear_in_same_query", "sql_function", "define_sql_function",
+    "format",
+    "format_args",
+    "println",
+    "eprintln",
+    "print",
+    "eprint",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "trace",
+    "concat",
+    "stringify",
+    "include_str",
+    "include_bytes",
+    "env",
+    "matches",
+    "cfg",
+    "write",
+    "writeln",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "table",
+    "joinable",
+    "allow_tables_to_appear_in_same_query",
+    "sql_function",
+    "define_sql_function",
 ];
 
 impl MacroBodies {
@@ -1411,7 +1841,9 @@ impl MacroBodies {
     }
 
     fn get(&self, mac: &syn::Macro) -> Option<&[Expr]> {
-        self.index.get(&Self::key(mac)).map(|&i| self.bodies[i].as_slice())
+        self.index
+            .get(&Self::key(mac))
+            .map(|&i| self.bodies[i].as_slice())
     }
 }
 

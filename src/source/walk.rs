@@ -45,21 +45,41 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
 }
 
 /// Lists the Rust files under `paths`, sorted, with the problems met.
-pub fn rust_files(paths: &[PathBuf], config: &Config, cwd: &Path) -> (Vec<Input>, Vec<WalkProblem>) {
+pub fn rust_files(
+    paths: &[PathBuf],
+    config: &Config,
+    cwd: &Path,
+) -> (Vec<Input>, Vec<WalkProblem>) {
     let include = glob_set(&config.include);
     let exclude = glob_set(&config.exclude);
-    let base = config.base_dir().map(Path::to_path_buf).unwrap_or_else(|| cwd.to_path_buf());
-    let base = if base.as_os_str().is_empty() { cwd.to_path_buf() } else { base };
+    let base = config
+        .base_dir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let base = if base.as_os_str().is_empty() {
+        cwd.to_path_buf()
+    } else {
+        base
+    };
     let selected = |p: &Path| {
-        let abs = if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+        let abs = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        };
         let rel = abs.strip_prefix(&base).unwrap_or(&abs);
         let rel = rel.strip_prefix("./").unwrap_or(rel);
-        include.as_ref().is_none_or(|g| g.is_match(rel)) && !exclude.as_ref().is_some_and(|g| g.is_match(rel))
+        include.as_ref().is_none_or(|g| g.is_match(rel))
+            && !exclude.as_ref().is_some_and(|g| g.is_match(rel))
     };
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     for root in paths {
         if !root.exists() && root.symlink_metadata().is_err() {
             problems.push(WalkProblem {
@@ -77,7 +97,9 @@ pub fn rust_files(paths: &[PathBuf], config: &Config, cwd: &Path) -> (Vec<Input>
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(true)
             .require_git(false)
-            .filter_entry(|e| e.file_name() != "target" || !e.file_type().is_some_and(|t| t.is_dir()))
+            .filter_entry(|e| {
+                e.file_name() != "target" || !e.file_type().is_some_and(|t| t.is_dir())
+            })
             .build();
         for entry in walker {
             match entry {
@@ -99,7 +121,10 @@ pub fn rust_files(paths: &[PathBuf], config: &Config, cwd: &Path) -> (Vec<Input>
     }
     let mut inputs: Vec<Input> = files
         .into_iter()
-        .map(|path| Input { display: display_path(&path, cwd), path })
+        .map(|path| Input {
+            display: display_path(&path, cwd),
+            path,
+        })
         .collect();
     inputs.sort_by(|a, b| a.display.cmp(&b.display));
     inputs.dedup_by(|a, b| a.display == b.display);
@@ -112,9 +137,14 @@ fn walk_error(err: &ignore::Error, cwd: &Path) -> (String, String) {
         ignore::Error::WithPath { path, err } => (display_path(path, cwd), walk_error(err, cwd).1),
         ignore::Error::Loop { child, ancestor } => (
             display_path(child, cwd),
-            format!("symlink loop back to {}; not followed", display_path(ancestor, cwd)),
+            format!(
+                "symlink loop back to {}; not followed",
+                display_path(ancestor, cwd)
+            ),
         ),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_error(err, cwd),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(err, cwd)
+        }
         other => (".".into(), other.to_string()),
     }
 }

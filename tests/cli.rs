@@ -1,0 +1,357 @@
+//! End to end: exit codes, every output format, config errors.
+
+mod common;
+
+use common::{expect_file, ormlint, root, stderr, stdout, temp_dir};
+
+const BLOG: &str = "testdata/projects/blog";
+
+fn expected(name: &str) -> std::path::PathBuf {
+    root().join("testdata/projects/expected").join(name)
+}
+
+#[test]
+fn human_output_and_exit_code() {
+    let out = ormlint(&root(), &["check", "--color", "never", BLOG]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.ends_with("ormlint: 2 warnings in 4 files\n"), "{text}");
+    expect_file(&expected("blog.txt"), &text);
+}
+
+#[test]
+fn json_follows_the_v1_contract() {
+    let out = ormlint(&root(), &["check", "--format", "json", BLOG]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    expect_file(&expected("blog.json"), &text);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["tool"]["name"], "ormlint");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["rule"], "n-plus-one");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        d["location"]["path"],
+        "testdata/projects/blog/src/handlers.rs"
+    );
+    assert_eq!(d["location"]["line"], 11);
+    assert_eq!(d["location"]["column"], 22);
+    assert_eq!(d["related"][0]["message"], "loop starts here");
+    assert_eq!(d["related"][0]["line"], 10);
+    assert_eq!(
+        d["related"][1]["path"],
+        "testdata/projects/blog/src/repo.rs"
+    );
+    assert_eq!(d["query"]["orm"], "diesel");
+    assert!(d["help"].as_str().unwrap().contains("belonging_to"));
+    assert_eq!(doc["summary"]["files"], 4);
+    assert_eq!(doc["summary"]["diagnostics"], 2);
+    assert_eq!(doc["summary"]["skipped"], serde_json::json!([]));
+}
+
+#[test]
+fn github_annotations() {
+    let out = ormlint(&root(), &["check", "--format", "github", BLOG]);
+    let text = stdout(&out);
+    expect_file(&expected("blog.github"), &text);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("::warning file=testdata/projects/blog/src/handlers.rs,line=11,col=22,endLine=11,endColumn=50,title=ormlint(n-plus-one)::"),
+        "{first}"
+    );
+    assert_eq!(text.lines().count(), 2);
+}
+
+#[test]
+fn sarif_is_stable_and_fingerprints_survive_moved_lines() {
+    let out = ormlint(&root(), &["check", "--format", "sarif", BLOG]);
+    let text = stdout(&out);
+    expect_file(&expected("blog.sarif"), &text);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // Insert unrelated lines above a finding: its fingerprint stays.
+    let dir = temp_dir("sarif-moved");
+    let search = std::fs::read_to_string(root().join(BLOG).join("src/search.rs")).unwrap();
+    std::fs::write(dir.join("search.rs"), &search).unwrap();
+    let sarif = |dir: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&ormlint(dir, &["check", "--format", "sarif", "."]).stdout).unwrap()
+    };
+    let before = sarif(&dir);
+    std::fs::write(
+        dir.join("search.rs"),
+        format!("// a new header\n\nconst X: u8 = 1;\n{search}"),
+    )
+    .unwrap();
+    let after = sarif(&dir);
+    let result = |d: &serde_json::Value| d["runs"][0]["results"][0].clone();
+    assert_eq!(result(&after)["ruleId"], "sql-injection");
+    assert_eq!(
+        result(&after)["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3 + result(&before)["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+    );
+    assert_eq!(
+        result(&after)["partialFingerprints"],
+        result(&before)["partialFingerprints"]
+    );
+    // A second copy of the same mistake gets its own fingerprint.
+    std::fs::write(
+        dir.join("search.rs"),
+        format!("{search}\npub mod again {{\n{search}\n}}\n"),
+    )
+    .unwrap();
+    let twice = sarif(&dir);
+    let fps: std::collections::BTreeSet<String> = twice["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["ormlint/v1"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(fps.len(), 2);
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "n-plus-one"
+        && r["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("A query runs once")));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = stdout(&ormlint(
+        &root(),
+        &["check", "--format", "json", "testdata"],
+    ));
+    let b = stdout(&ormlint(
+        &root(),
+        &["check", "--format", "json", "testdata"],
+    ));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn fail_on_and_selection() {
+    // Notes only: exit 0 at the default level, 1 with --fail-on note.
+    let f = "testdata/rules/write-in-loop/source/fail_inserts.rs";
+    assert_eq!(ormlint(&root(), &["check", f]).status.code(), Some(0));
+    assert_eq!(
+        ormlint(&root(), &["check", "--fail-on", "note", f])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        ormlint(&root(), &["check", "--fail-on", "error", BLOG])
+            .status
+            .code(),
+        Some(0)
+    );
+    let only = stdout(&ormlint(
+        &root(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "sql-injection",
+            BLOG,
+        ],
+    ));
+    assert!(only.contains("\"sql-injection\"") && !only.contains("\"n-plus-one\""));
+    let ignored = ormlint(
+        &root(),
+        &[
+            "check",
+            "--ignore",
+            "n-plus-one",
+            "--ignore",
+            "sql-injection",
+            BLOG,
+        ],
+    );
+    assert_eq!(ignored.status.code(), Some(0));
+    assert!(stdout(&ignored).contains("no findings"));
+    let bad = ormlint(&root(), &["check", "--select", "n-plus-on", BLOG]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("did you mean `n-plus-one`?"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn config_sets_severity_and_errors_are_located() {
+    let dir = temp_dir("config");
+    std::fs::write(
+        dir.join("a.rs"),
+        std::fs::read_to_string(root().join(BLOG).join("src/search.rs")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[rules]\nsql-injection = \"error\"\n",
+    )
+    .unwrap();
+    let out = ormlint(
+        &dir,
+        &["check", "--format", "json", "--fail-on", "error", "."],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("\"severity\": \"error\""));
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[rules]\nsql-injection = \"off\"\n",
+    )
+    .unwrap();
+    assert_eq!(ormlint(&dir, &["check", "."]).status.code(), Some(0));
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[rules]\nsql-injection = \"off\"\n\n[rules.n-plus-one]\nthresold = 4\n",
+    )
+    .unwrap();
+    let out = ormlint(&dir, &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ormlint.toml:5:1: unknown option `thresold` for rule `n-plus-one`"),
+        "{err}"
+    );
+    // --config names a file explicitly; a missing one is an error.
+    let out = ormlint(&dir, &["check", "--config", "nope.toml", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nope.toml: cannot read config"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unreadable_and_unparsable_files_are_counted_not_fatal() {
+    let dir = temp_dir("bad-input");
+    std::fs::write(
+        dir.join("bad.rs"),
+        b"use sqlx::query;\nfn f() { let s = \"\xff\xfe\"; }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken.rs"), "use diesel::prelude::*;\nfn f( {\n").unwrap();
+    std::fs::write(
+        dir.join("good.rs"),
+        std::fs::read_to_string(root().join(BLOG).join("src/search.rs")).unwrap(),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
+    let out = ormlint(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skipped = doc["summary"]["skipped"].as_array().unwrap();
+    let reasons: Vec<String> = skipped
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{}: {}",
+                s["path"].as_str().unwrap(),
+                s["line"],
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("bad.rs:2: invalid UTF-8 at byte")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("broken.rs:2: cannot parse Rust")),
+        "{reasons:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        reasons.iter().any(|r| r.contains("symlink loop")),
+        "{reasons:?}"
+    );
+    // The finding in the good file is still reported.
+    assert!(doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule"] == "sql-injection"));
+}
+
+#[test]
+fn rules_explain_and_version() {
+    let out = ormlint(&root(), &["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.lines().next().unwrap().starts_with("RULE"));
+    assert!(text.contains("n-plus-one") && text.contains("static, runtime"));
+    let out = ormlint(&root(), &["explain", "sql-injection"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("# sql-injection\n"));
+    let out = ormlint(&root(), &["explain", "sql-injecton"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: unknown rule `sql-injecton`; did you mean `sql-injection`?\n"
+    );
+    let out = ormlint(&root(), &["--version"]);
+    assert_eq!(
+        stdout(&out),
+        format!("ormlint {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        ormlint(&root(), &["check", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn replay_says_it_is_not_built() {
+    let out = ormlint(&root(), &["replay", "x.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not built yet"));
+}
+
+#[test]
+fn inspect_lists_call_sites() {
+    let out = ormlint(&root(), &["inspect", "--format", "json", BLOG]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sites = doc["sites"].as_array().unwrap();
+    assert_eq!(sites.len(), 6);
+    let via = sites
+        .iter()
+        .find(|s| s["path"] == "testdata/projects/blog/src/handlers.rs")
+        .unwrap();
+    assert_eq!(via["in_loop"], true);
+    assert_eq!(
+        via["via"],
+        serde_json::json!(["repo::author_of", "author_of"])
+            .get(1)
+            .map(|_| via["via"].clone())
+            .unwrap()
+    );
+    let sql = sites
+        .iter()
+        .find(|s| s["line"] == 14 && s["orm"] == "sqlx")
+        .unwrap();
+    assert!(sql["sql"]
+        .as_str()
+        .unwrap()
+        .starts_with("SELECT title FROM posts"));
+}
