@@ -298,17 +298,18 @@ impl Parser<'_> {
     fn source(&self, value: &Spanned<DeValue<'_>>, config: &mut Config) -> Result<(), ConfigError> {
         for (key, v) in self.table(value, "source")? {
             let name = key.get_ref().as_ref();
-            let list =
-                match name {
-                    "include" => &mut config.include,
-                    "exclude" => &mut config.exclude,
-                    other => return Err(self.error(
+            let list = match name {
+                "include" => &mut config.include,
+                "exclude" => &mut config.exclude,
+                other => {
+                    return Err(self.error(
                         key.span(),
                         format!(
                             "unknown key `{other}` in [source]; expected `include` or `exclude`"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             let Some(array) = v.get_ref().as_array() else {
                 return Err(self.error(
                     v.span(),
