@@ -181,8 +181,8 @@ mod tests {
         let mut db = FileDb::new();
         let id = db.add("a.rs", "let é = 1;\nfoo()");
         let file = db.get(id).unwrap();
-        assert_eq!(file.position(9), (1, 8));
-        assert_eq!(file.position(13), (2, 1));
-        assert_eq!(file.lines_text(13..16), "foo()");
+        assert_eq!(file.position(9), (1, 9));
+        assert_eq!(file.position(12), (2, 1));
+        assert_eq!(file.lines_text(12..15), "foo()");
     }
 }
