@@ -9,6 +9,7 @@ pub mod config;
 pub mod docs;
 pub mod engine;
 pub mod inspect;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod source;
