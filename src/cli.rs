@@ -91,9 +91,25 @@ pub enum Command {
     },
     /// Runtime analysis of captured query logs.
     Replay {
-        /// Log files; `-` reads standard input.
+        /// Log files (`.gz` read transparently); `-` reads standard input.
         #[arg(required = true)]
         logs: Vec<PathBuf>,
+        /// Log format (default: detected from the first lines): postgres,
+        /// postgres-csv, postgres-json, mysql-general, mysql-slow, jsonl.
+        #[arg(long, value_name = "FORMAT")]
+        log_format: Option<String>,
+        /// PostgreSQL `log_line_prefix`, when the common ones are not recognized.
+        #[arg(long, value_name = "PREFIX")]
+        log_line_prefix: Option<String>,
+        /// Idle gap, in milliseconds, that splits a session into separate groups.
+        #[arg(long, value_name = "MS", default_value_t = crate::runtime::DEFAULT_GAP_MS)]
+        gap: f64,
+        /// Rank query shapes by total time (count, total, mean, p95, distinct values).
+        #[arg(long)]
+        profile: bool,
+        /// Show literal values and parameters in reports (they may hold customer data).
+        #[arg(long)]
+        show_values: bool,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -182,13 +198,58 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             crate::inspect::print(&analysis, g.format)?;
             Ok(EXIT_OK)
         }
-        Command::Replay { .. } => {
+        Command::Replay {
+            logs,
+            log_format,
+            log_line_prefix,
+            gap,
+            profile,
+            show_values,
+        } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
-            let _rules = rule_set(&config, g)?;
-            Err(UsageError(
-                "`ormlint replay`: the log front end is not built yet; `check`, `inspect`, `rules`, `explain` and `fingerprint` work".into(),
-            ))
+            let rules = rule_set(&config, g)?;
+            let format = match log_format {
+                None => None,
+                Some(f) => Some(crate::replay::LogFormat::parse(f).ok_or_else(|| {
+                    UsageError(format!(
+                        "unknown log format `{f}`; expected one of: {}",
+                        crate::replay::LogFormat::ALL
+                            .iter()
+                            .map(|f| f.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?),
+            };
+            if !(gap.is_finite() && *gap >= 0.0) {
+                return Err(UsageError(format!(
+                    "--gap must be a number of milliseconds, not {gap}"
+                )));
+            }
+            let opts = crate::runtime::Options {
+                reader: crate::replay::ReaderOptions {
+                    format,
+                    log_line_prefix: log_line_prefix.clone(),
+                    ..Default::default()
+                },
+                gap_ms: *gap,
+                show_values: *show_values,
+            };
+            let mut run = crate::runtime::run(logs, &opts, &rules, &cwd);
+            if run.logs.iter().all(|l| l.error.is_some()) {
+                let msgs: Vec<String> = run
+                    .logs
+                    .iter()
+                    .map(|l| format!("{}: {}", l.path, l.error.clone().unwrap_or_default()))
+                    .collect();
+                return Err(UsageError(msgs.join("\n")));
+            }
+            if *profile {
+                crate::runtime::profile::print(&run, g.format)?;
+                return Ok(EXIT_OK);
+            }
+            finish(g, &run.files, &mut run.diagnostics, &run.summary)
         }
     }
 }

@@ -12,5 +12,6 @@ pub mod inspect;
 pub mod replay;
 pub mod report;
 pub mod rules;
+pub mod runtime;
 pub mod source;
 pub mod sql;

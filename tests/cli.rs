@@ -321,10 +321,21 @@ fn rules_explain_and_version() {
 }
 
 #[test]
-fn replay_says_it_is_not_built() {
-    let out = ormlint(&root(), &["replay", "x.log"]);
+fn replay_of_a_missing_log_is_an_input_error() {
+    let out = ormlint(&root(), &["replay", "no-such.log"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("not built yet"));
+    assert!(
+        stderr(&out).contains("no-such.log: cannot read log"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ormlint(&root(), &["replay", "--log-format", "oracle", "x.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown log format `oracle`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

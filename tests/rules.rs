@@ -1,8 +1,11 @@
-//! The fixture harness: every `testdata/rules/<id>/source/*.rs` is checked
-//! with only rule `<id>` enabled.
+//! The fixture harness: every `testdata/rules/<id>/source/*.rs` is checked,
+//! and every log under `testdata/rules/<id>/replay/` replayed, with only rule
+//! `<id>` enabled.
 //! - `pass_*` must produce no diagnostic;
-//! - `fail_*` must produce exactly the (line, rule) pairs marked `// ~ <id>`
-//!   in the file, and its rendered output must equal `<file>.snap` beside it.
+//! - `fail_*` must produce exactly the (line, rule) pairs marked in the file
+//!   (`// ~ <id>` at the end of a Rust line, `"expect": "<id>"` in a JSON-lines
+//!   record; other log formats are checked by their snapshot alone), and its
+//!   rendered output must equal `<file>.snap` beside it.
 //!
 //! `ORMLINT_BLESS=1 cargo test --test rules` rewrites the snapshots.
 
@@ -23,14 +26,15 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     let rules = root().join("testdata/rules");
     for rule in fs::read_dir(&rules).unwrap().flatten() {
         let id = rule.file_name().to_string_lossy().into_owned();
-        let dir = rule.path().join("source");
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "rs") {
-                out.push((id.clone(), p));
+        for side in ["source", "replay"] {
+            let Ok(entries) = fs::read_dir(rule.path().join(side)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x != "snap") {
+                    out.push((id.clone(), p));
+                }
             }
         }
     }
@@ -38,40 +42,62 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     out
 }
 
-/// `// ~ rule-id` markers: the lines where a diagnostic is expected.
-fn expected_markers(text: &str) -> BTreeSet<(usize, String)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let (_, rest) = line.split_once("// ~ ")?;
-            Some((i + 1, rest.split_whitespace().next()?.to_string()))
-        })
-        .collect()
+/// Markers: the lines where a diagnostic is expected, or `None` when the
+/// format cannot carry them.
+fn expected_markers(path: &Path, text: &str) -> Option<BTreeSet<(usize, String)>> {
+    let ext = path.extension()?.to_str()?;
+    let marker = |line: &str| -> Option<String> {
+        match ext {
+            "rs" => Some(
+                line.split_once("// ~ ")?
+                    .1
+                    .split_whitespace()
+                    .next()?
+                    .to_string(),
+            ),
+            "jsonl" => {
+                let v: serde_json::Value = serde_json::from_str(line).ok()?;
+                v.get("expect")?.as_str().map(str::to_string)
+            }
+            _ => None,
+        }
+    };
+    if ext != "rs" && ext != "jsonl" {
+        return None;
+    }
+    Some(
+        text.lines()
+            .enumerate()
+            .filter_map(|(i, line)| Some((i + 1, marker(line)?)))
+            .collect(),
+    )
 }
 
 fn run(id: &str, path: &Path) -> (String, BTreeSet<(usize, String)>, usize) {
     let rules = RuleSet::from_ids([id]);
     let rel = path.strip_prefix(root()).unwrap().to_path_buf();
-    let run = ormlint::check::run(&[rel], &Config::default(), &rules, &root());
-    let found: BTreeSet<(usize, String)> = run
-        .diagnostics
+    let (files, diagnostics, summary) = if rel.extension().is_some_and(|x| x == "rs") {
+        let run = ormlint::check::run(&[rel], &Config::default(), &rules, &root());
+        (run.files, run.diagnostics, run.summary)
+    } else {
+        let opts = ormlint::runtime::Options::default();
+        let run = ormlint::runtime::run(&[rel], &opts, &rules, &root());
+        (run.files, run.diagnostics, run.summary)
+    };
+    let found: BTreeSet<(usize, String)> = diagnostics
         .iter()
-        .map(|d| (d.location(&run.files).line, d.rule.to_string()))
+        .map(|d| (d.location(&files).line, d.rule.to_string()))
         .collect();
     let report = Report {
-        files: &run.files,
-        diagnostics: &run.diagnostics,
-        summary: &run.summary,
+        files: &files,
+        diagnostics: &diagnostics,
+        summary: &summary,
     };
-    (
-        human::to_string(&report, false),
-        found,
-        run.diagnostics.len(),
-    )
+    (human::to_string(&report, false), found, diagnostics.len())
 }
 
 #[test]
-fn source_fixtures() {
+fn rule_fixtures() {
     let bless = std::env::var_os("ORMLINT_BLESS").is_some();
     let mut failures = Vec::new();
     let all = fixtures();
@@ -82,7 +108,7 @@ fn source_fixtures() {
     );
     for (id, path) in all {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = fs::read_to_string(&path).unwrap();
+        let text = String::from_utf8_lossy(&fs::read(&path).unwrap()).into_owned();
         let (rendered, found, count) = run(&id, &path);
         if name.starts_with("pass_") {
             if count != 0 {
@@ -98,7 +124,7 @@ fn source_fixtures() {
             "{}: fixtures are pass_* or fail_*",
             path.display()
         );
-        let expected = expected_markers(&text);
+        let expected = expected_markers(&path, &text);
         if count == 0 {
             failures.push(format!(
                 "{}: expected diagnostics, got none",
@@ -107,7 +133,10 @@ fn source_fixtures() {
             continue;
         }
         // parse-error points into files that cannot hold markers reliably.
-        if id != "parse-error" && expected != found {
+        if let Some(expected) = expected
+            .filter(|_| id != "parse-error")
+            .filter(|e| *e != found)
+        {
             failures.push(format!(
                 "{}: markers {:?} but diagnostics at {:?}\n{rendered}",
                 path.display(),

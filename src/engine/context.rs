@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::diagnostic::{Diagnostic, Label, QueryInfo, Severity, Span};
+use super::facts::{LogPos, ShapeInfo};
 use super::rule::{OptionKind, RuleMeta};
 
 /// A rule option's value, checked against its [`OptionKind`].
@@ -30,12 +31,18 @@ impl OptionValue {
 /// Options of one enabled rule: config values over declared defaults.
 pub type RuleOptions = BTreeMap<String, OptionValue>;
 
+/// Turns a log position into a span, registering an excerpt on first use.
+pub trait SpanSource {
+    fn span(&mut self, pos: &LogPos, shape: &ShapeInfo) -> Span;
+}
+
 /// The context a rule hook runs in.
 pub struct Cx<'a> {
     meta: &'static RuleMeta,
     severity: Severity,
     options: &'a RuleOptions,
     out: &'a mut Vec<Diagnostic>,
+    spans: Option<&'a mut dyn SpanSource>,
 }
 
 impl<'a> Cx<'a> {
@@ -50,6 +57,21 @@ impl<'a> Cx<'a> {
             severity,
             options,
             out,
+            spans: None,
+        }
+    }
+
+    /// A context that can turn log positions into spans (replay).
+    pub fn with_spans(mut self, spans: &'a mut dyn SpanSource) -> Self {
+        self.spans = Some(spans);
+        self
+    }
+
+    /// The span of a statement in a log, showing its shape (not its values).
+    pub fn log_span(&mut self, pos: &LogPos, shape: &ShapeInfo) -> Span {
+        match self.spans.as_deref_mut() {
+            Some(s) => s.span(pos, shape),
+            None => Span::new(0, 0..0),
         }
     }
 

@@ -133,43 +133,79 @@ pub struct QuerySite {
     pub paging: bool,
 }
 
-/// One fingerprinted SQL shape: from a literal in Rust source, or the
-/// executions of one shape in a log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One fingerprinted SQL shape: from a literal in Rust source, or one
+/// execution of a shape in a log.
+#[derive(Clone, Debug)]
 pub struct QueryFacts {
-    /// The text as written or logged (one representative execution).
+    /// The text as written or logged (one execution; values included).
     pub sql: String,
     /// Normalized text and its hash.
     pub fingerprint: String,
     pub hash: u64,
-    /// Where it was seen: the literal, or the log lines of the first execution.
-    pub span: Span,
-    /// How many times it ran (1 for source).
+    /// Where it was written (source).
+    pub span: Option<Span>,
+    /// Where it was logged (replay).
+    pub pos: Option<LogPos>,
+    pub shape: Option<std::sync::Arc<ShapeInfo>>,
+    /// Executions this fact stands for.
     pub count: u64,
+    /// Literals in this execution's text.
+    pub inline_literals: usize,
+    /// Bind parameters in this execution's text.
+    pub bound_params: usize,
+    /// When non-zero: other executions of the same query shape bound their
+    /// values as parameters this many times, while `count` executions inlined them.
+    pub family_param_execs: u64,
+    /// The user asked to see literal values (`--show-values`).
+    pub show_values: bool,
+}
+
+/// A statement's place in a log: which log, which lines. Turned into a
+/// [`Span`] only when a rule reports on it ([`Cx::log_span`]).
+///
+/// [`Cx::log_span`]: super::Cx::log_span
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogPos {
+    /// Index of the log in the run's list of logs.
+    pub log: u32,
+    pub first_line: u64,
+    pub last_line: u64,
+}
+
+/// One distinct query shape seen in a log, analysed once.
+#[derive(Debug)]
+pub struct ShapeInfo {
+    pub hash: u64,
+    /// The normalized text: what reports show instead of values.
+    pub text: String,
+    pub operation: Operation,
+    pub analysis: std::sync::Arc<crate::sql::analyze::SqlAnalysis>,
 }
 
 /// One statement inside a [`QueryGroup`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct GroupEvent {
-    pub hash: u64,
-    pub operation: Operation,
+    pub shape: std::sync::Arc<ShapeInfo>,
     /// Hash of the statement's literal and bound values, to tell repeats with
     /// the same values (duplicates) from repeats with new ones (N+1).
     pub values_hash: u64,
-    pub span: Span,
+    /// Literals plus bound parameters: a multi-row `VALUES` has more than a
+    /// single row of the same shape.
+    pub n_values: u32,
+    pub pos: LogPos,
     pub duration_ms: Option<f64>,
 }
 
 /// Statements that belong together: one request, transaction, or session burst.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct QueryGroup {
-    /// How the group was formed and its key: `request 7f3a…`, `session 4411`.
+    /// How the group was formed and its key: `request b042`, `session 4411 @ 10:02:03.120`.
     pub key: String,
     pub events: Vec<GroupEvent>,
 }
 
 /// The plan SQLite chose for one query shape, with the schema replica at hand.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PlanFacts {
     pub query: QueryFacts,
     /// `EXPLAIN QUERY PLAN` detail lines, in order.

@@ -7,7 +7,7 @@ pub mod files;
 pub mod registry;
 pub mod rule;
 
-pub use context::{Cx, OptionValue, RuleOptions};
+pub use context::{Cx, OptionValue, RuleOptions, SpanSource};
 pub use diagnostic::{Diagnostic, Label, Location, QueryInfo, Severity, Span};
 pub use facts::*;
 pub use files::{FileDb, FileId};
@@ -16,8 +16,8 @@ pub use rule::{Category, Evidence, Fix, OptionKind, OptionMeta, Rule, RuleMeta};
 /// What a rule file needs.
 pub mod prelude {
     pub use super::{
-        Cx, Diagnostic, Evidence, GroupEvent, Operation, PlanFacts, QueryFacts, QueryGroup,
-        QueryInfo, QuerySite, Rule, RuleMeta, Severity, Span,
+        Cx, Diagnostic, Evidence, GroupEvent, LogPos, Operation, PlanFacts, QueryFacts, QueryGroup,
+        QueryInfo, QuerySite, Rule, RuleMeta, Severity, ShapeInfo, Span,
     };
     pub use crate::declare_rule;
 }
@@ -76,6 +76,7 @@ impl RuleSet {
         &self,
         evidence: Evidence,
         out: &mut Vec<Diagnostic>,
+        mut spans: Option<&mut dyn SpanSource>,
         mut f: impl FnMut(&'static dyn Rule, &mut Cx<'_>),
     ) {
         for r in &self.rules {
@@ -83,25 +84,49 @@ impl RuleSet {
             if !meta.evidence.contains(&evidence) {
                 continue;
             }
-            let mut cx = Cx::new(meta, r.severity, &r.options, out);
+            let cx = Cx::new(meta, r.severity, &r.options, out);
+            let mut cx = match spans.as_deref_mut() {
+                Some(s) => cx.with_spans(s),
+                None => cx,
+            };
             f(r.rule, &mut cx);
         }
     }
 
     pub fn check_site(&self, site: &QuerySite, out: &mut Vec<Diagnostic>) {
-        self.each(Evidence::Source, out, |r, cx| r.check_site(site, cx));
+        self.each(Evidence::Source, out, None, |r, cx| r.check_site(site, cx));
     }
 
-    pub fn check_query(&self, evidence: Evidence, query: &QueryFacts, out: &mut Vec<Diagnostic>) {
-        self.each(evidence, out, |r, cx| r.check_query(query, cx));
+    pub fn check_query(
+        &self,
+        evidence: Evidence,
+        query: &QueryFacts,
+        out: &mut Vec<Diagnostic>,
+        spans: Option<&mut dyn SpanSource>,
+    ) {
+        self.each(evidence, out, spans, |r, cx| r.check_query(query, cx));
     }
 
-    pub fn check_group(&self, group: &QueryGroup, out: &mut Vec<Diagnostic>) {
-        self.each(Evidence::Replay, out, |r, cx| r.check_group(group, cx));
+    pub fn check_group(
+        &self,
+        group: &QueryGroup,
+        out: &mut Vec<Diagnostic>,
+        spans: &mut dyn SpanSource,
+    ) {
+        self.each(Evidence::Replay, out, Some(spans), |r, cx| {
+            r.check_group(group, cx)
+        });
     }
 
-    pub fn check_plan(&self, plan: &PlanFacts, out: &mut Vec<Diagnostic>) {
-        self.each(Evidence::Replay, out, |r, cx| r.check_plan(plan, cx));
+    pub fn check_plan(
+        &self,
+        plan: &PlanFacts,
+        out: &mut Vec<Diagnostic>,
+        spans: &mut dyn SpanSource,
+    ) {
+        self.each(Evidence::Replay, out, Some(spans), |r, cx| {
+            r.check_plan(plan, cx)
+        });
     }
 
     /// A diagnostic the front end itself raises (an unparsable file, an

@@ -41,6 +41,22 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
             .map_err(io::Error::other)?;
     }
     if !quiet {
+        for l in &report.summary.logs {
+            let skipped: u64 = l.skipped.values().sum();
+            let mut line = format!(
+                "{}: {}, {} statements in {} lines",
+                l.path, l.format, l.statements, l.lines
+            );
+            if skipped > 0 {
+                let reasons: Vec<String> =
+                    l.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+                line.push_str(&format!("; skipped {}", reasons.join(", ")));
+            }
+            if l.problems > 0 {
+                line.push_str(&format!("; {} problems", l.problems));
+            }
+            writeln!(out, "{line}")?;
+        }
         writeln!(out, "{}", summary_line(report))?;
     }
     Ok(())

@@ -54,6 +54,7 @@ pub fn render(report: &Report<'_>) -> String {
             "statements": s.statements,
             "diagnostics": report.diagnostics.len(),
             "skipped": s.skipped,
+            "logs": s.logs,
         },
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();

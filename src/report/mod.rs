@@ -34,6 +34,20 @@ pub struct Summary {
     /// Statements read from logs.
     pub statements: u64,
     pub skipped: Vec<Skipped>,
+    /// Per-log reading results (replay).
+    pub logs: Vec<LogLine>,
+}
+
+/// How one log read: shown before the summary line and in JSON `summary.logs`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LogLine {
+    pub path: String,
+    pub format: String,
+    pub statements: u64,
+    pub lines: u64,
+    /// Skipped lines by reason.
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    pub problems: u64,
 }
 
 /// Everything a renderer needs.

@@ -2,12 +2,15 @@
 
 use crate::engine::Rule;
 
+mod common;
+pub mod duplicate_query;
 pub mod missing_index;
 pub mod n_plus_one;
 pub mod parse_error;
 pub mod sql_injection;
 pub mod write_in_loop;
 
+pub use duplicate_query::DuplicateQuery;
 pub use missing_index::MissingIndex;
 pub use n_plus_one::NPlusOne;
 pub use parse_error::ParseError;
@@ -15,6 +18,7 @@ pub use sql_injection::SqlInjection;
 pub use write_in_loop::WriteInLoop;
 
 pub static ALL: &[&dyn Rule] = &[
+    &DuplicateQuery,
     &MissingIndex,
     &NPlusOne,
     &ParseError,

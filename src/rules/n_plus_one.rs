@@ -17,6 +17,15 @@ declare_rule! {
     }
 }
 
+/// A shape's text cut to a readable length.
+pub(crate) fn short(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(57).collect();
+    format!("{cut}…")
+}
+
 /// Where a per-element call sits, in words: "a `for` loop", "2 nested loops".
 pub(crate) fn loop_phrase(site: &QuerySite) -> String {
     let inner = site
@@ -71,6 +80,80 @@ fn is_paging_loop(site: &QuerySite) -> bool {
 impl Rule for NPlusOne {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn check_group(&self, group: &QueryGroup, cx: &mut Cx<'_>) {
+        let threshold = cx.option_int("threshold").max(2) as usize;
+        let loops = super::common::group_patterns::find_loops(group, threshold);
+        for l in &loops {
+            let head = &l.shapes[0];
+            let first = &group.events[head.at[0]];
+            let repeat = &group.events[head.at.get(1).copied().unwrap_or(head.at[0])];
+            let n = l.iterations();
+            let mut depth = 1;
+            let mut outer = l.nested_in;
+            while let Some(o) = outer {
+                depth += 1;
+                outer = loops[o].nested_in;
+            }
+            let what = if l.shapes.len() == 1 {
+                format!(
+                    "query runs {n} times with {} different values",
+                    head.distinct
+                )
+            } else {
+                format!("a loop of {} queries runs {n} times", l.shapes.len())
+            };
+            let context = match l.nested_in {
+                Some(o) => format!(
+                    ", nested inside the N+1 of `{}` ({depth} levels deep)",
+                    short(&group.events[loops[o].shapes[0].at[0]].shape.text)
+                ),
+                None => ", once per row of an earlier query".to_string(),
+            };
+            let span = cx.log_span(&repeat.pos, &repeat.shape);
+            let message = format!("{what} in {}{context}", group.key);
+            let mut labels = Vec::new();
+            if let Some(p) = l.parent {
+                let e = &group.events[p];
+                labels.push((
+                    cx.log_span(&e.pos, &e.shape),
+                    "parent query: its rows drive the loop".to_string(),
+                ));
+            }
+            for &i in head.at.iter().skip(2).take(3) {
+                let e = &group.events[i];
+                labels.push((cx.log_span(&e.pos, &e.shape), "repeated".to_string()));
+            }
+            for other in l.shapes.iter().skip(1) {
+                let e = &group.events[other.at[0]];
+                labels.push((
+                    cx.log_span(&e.pos, &e.shape),
+                    format!("also once per row ({} times)", other.at.len()),
+                ));
+            }
+            let d = cx.report(span, message);
+            d.with_primary_label("first repeat");
+            for (s, m) in labels {
+                d.label(s, m);
+            }
+            let batched = super::common::group_patterns::batched_sql(
+                &first.shape.text,
+                &first.shape.analysis.columns,
+            );
+            d.help(match batched {
+                Some(sql) => format!(
+                    "fetch the rows for all parents in one query: `{sql}` (or `= ANY($1)` with an array), then match them up in memory; in the ORM, eager-load the relation"
+                ),
+                None => "fetch the rows for all parents in one query (`… WHERE key IN (…)` or a JOIN), then match them up in memory; in the ORM, eager-load the relation".to_string(),
+            })
+            .query(QueryInfo {
+                fingerprint: Some(first.shape.text.clone()),
+                count: Some(n as u64),
+                group: Some(group.key.clone()),
+                orm: None,
+            });
+        }
     }
 
     fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {

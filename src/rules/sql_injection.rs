@@ -18,6 +18,64 @@ impl Rule for SqlInjection {
         &Self::META
     }
 
+    fn check_query(&self, q: &QueryFacts, cx: &mut Cx<'_>) {
+        let (Some(pos), Some(shape)) = (q.pos, q.shape.as_deref()) else {
+            return;
+        };
+        if q.family_param_execs > 0 {
+            let span = cx.log_span(&pos, shape);
+            let d = cx.report(
+                span,
+                format!(
+                    "statement inlines its values, while {} other executions of the same query bind them as parameters",
+                    q.family_param_execs
+                ),
+            );
+            d.with_primary_label(format!("{} executions like this one", q.count))
+                .note("the same query is sent both ways: one code path builds SQL text from values")
+                .help("find the code path that formats values into this query and bind them as parameters instead")
+                .query(QueryInfo {
+                    fingerprint: Some(q.fingerprint.clone()),
+                    count: Some(q.count),
+                    ..Default::default()
+                });
+            if q.show_values {
+                d.note(format!("example: {}", q.sql));
+            }
+            return;
+        }
+        let payloads = super::common::injection_payloads::find(&q.sql);
+        let Some(first) = payloads.first() else {
+            return;
+        };
+        let span = cx.log_span(&pos, shape);
+        let kinds: Vec<&str> = {
+            let mut k: Vec<&str> = payloads.iter().map(|p| p.kind).collect();
+            k.dedup();
+            k
+        };
+        let d = cx.report(
+            span,
+            format!(
+                "logged statement carries an injection payload: {}",
+                kinds.join(", ")
+            ),
+        );
+        d.with_primary_label("values spliced into SQL text");
+        for p in &payloads {
+            d.note(p.shape.clone());
+        }
+        if q.show_values {
+            let text = q.sql.get(first.range.clone()).unwrap_or("");
+            d.note(format!("payload: {text}"));
+        }
+        d.help("find the code that builds this statement from input and bind the values as parameters; check the logs of this request for other probes")
+            .query(QueryInfo {
+                fingerprint: Some(q.fingerprint.clone()),
+                ..Default::default()
+            });
+    }
+
     fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
         let Some((
             arg,

@@ -51,6 +51,8 @@ pub struct SqlAnalysis {
     pub columns: Vec<ColumnRef>,
     /// Literals (not bind parameters) in WHERE / ON / HAVING predicates.
     pub predicate_literals: usize,
+    /// The statement has a WHERE, ON or HAVING condition.
+    pub has_predicate: bool,
     /// Bind parameters anywhere.
     pub params: usize,
     /// Why the text did not parse in any dialect, if it did not.
@@ -200,6 +202,7 @@ impl Collector<'_> {
     }
 
     fn count_literals(&mut self, e: &Expr) {
+        self.a.has_predicate = true;
         struct Count(usize);
         impl Visitor for Count {
             type Break = ();

@@ -1,0 +1,197 @@
+//! Repetition patterns inside one group of logged statements: N+1 loops
+//! (one shape, or a body of several shapes, per parent row), loops nested in
+//! loops, identical repeats, and repeated writes.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::engine::{GroupEvent, Operation, QueryGroup};
+
+/// The executions of one shape in a group.
+#[derive(Debug, Clone)]
+pub struct ShapeRun {
+    pub hash: u64,
+    /// Indices into the group's events, in order.
+    pub at: Vec<usize>,
+    pub distinct: usize,
+}
+
+/// A loop found in a group: its shapes (head first), iterations, parent.
+#[derive(Debug, Clone)]
+pub struct LoopFound {
+    pub shapes: Vec<ShapeRun>,
+    /// Index of the parent statement (the last different read before the loop).
+    pub parent: Option<usize>,
+    /// Index into the found loops of the loop this one runs inside.
+    pub nested_in: Option<usize>,
+}
+
+impl LoopFound {
+    pub fn iterations(&self) -> usize {
+        self.shapes.first().map_or(0, |s| s.at.len())
+    }
+}
+
+/// Executions of each shape of the given operations, first-seen order.
+pub fn runs(group: &QueryGroup, keep: impl Fn(&GroupEvent) -> bool) -> Vec<ShapeRun> {
+    let mut by: BTreeMap<u64, (usize, Vec<usize>, HashSet<u64>)> = BTreeMap::new();
+    for (i, e) in group.events.iter().enumerate() {
+        if !keep(e) {
+            continue;
+        }
+        let entry = by
+            .entry(e.shape.hash)
+            .or_insert_with(|| (i, Vec::new(), HashSet::new()));
+        entry.1.push(i);
+        entry.2.insert(e.values_hash);
+    }
+    let mut out: Vec<(usize, ShapeRun)> = by
+        .into_iter()
+        .map(|(hash, (first, at, values))| {
+            (
+                first,
+                ShapeRun {
+                    hash,
+                    distinct: values.len(),
+                    at,
+                },
+            )
+        })
+        .collect();
+    out.sort_by_key(|(first, _)| *first);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `b` runs once between each two runs of `a` (and once after the last).
+fn interleaves(a: &[usize], b: &[usize]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .all(|(i, (&x, &y))| y > x && a.get(i + 1).is_none_or(|&next| y < next))
+}
+
+/// `inner` runs only between the first run of `outer` and the end of the
+/// group, more often than `outer`, spread over several of its iterations.
+fn nested(outer: &[usize], inner: &[usize]) -> bool {
+    let (Some(&o0), Some(&i0)) = (outer.first(), inner.first()) else {
+        return false;
+    };
+    if inner.len() <= outer.len() || i0 < o0 {
+        return false;
+    }
+    // Inner runs fall in at least two different outer iterations.
+    let iteration = |x: usize| outer.iter().filter(|&&o| o < x).count();
+    let first = iteration(inner[0]);
+    inner.iter().any(|&x| iteration(x) != first)
+}
+
+/// Finds N+1 loops among reads repeated at least `threshold` times with at
+/// least two distinct values.
+pub fn find_loops(group: &QueryGroup, threshold: usize) -> Vec<LoopFound> {
+    let reads = runs(group, |e| e.shape.operation == Operation::Select);
+    let mut loops: Vec<LoopFound> = Vec::new();
+    let mut pending: Vec<ShapeRun> = reads
+        .into_iter()
+        .filter(|r| r.at.len() >= threshold.max(2) && r.distinct >= 2)
+        .collect();
+    // A shape first seen before the loop it repeats in (the page's own row,
+    // then once per comment) is only placed once that loop is known: retry
+    // the leftovers until nothing changes.
+    loop {
+        let before = loops.len() + loops.iter().map(|l| l.shapes.len()).sum::<usize>();
+        let mut left = Vec::new();
+        for r in std::mem::take(&mut pending) {
+            if let Some(r) = place(group, &mut loops, r) {
+                left.push(r);
+            }
+        }
+        pending = left;
+        let after = loops.len() + loops.iter().map(|l| l.shapes.len()).sum::<usize>();
+        if after == before || pending.is_empty() {
+            break;
+        }
+    }
+    loops
+}
+
+/// Places one repeated shape into the loops found so far; gives it back
+/// when it fits nowhere yet.
+fn place(group: &QueryGroup, loops: &mut Vec<LoopFound>, r: ShapeRun) -> Option<ShapeRun> {
+    {
+        // Part of an existing loop body (MN+1)?
+        if let Some(l) = loops
+            .iter_mut()
+            .find(|l| l.shapes.len() < 8 && interleaves(&l.shapes[0].at, &r.at))
+        {
+            l.shapes.push(r);
+            return None;
+        }
+        // Nested in an earlier loop? Runs of the shape before that loop
+        // started (a lookup of the page's own row) are not part of it.
+        let mut r = r;
+        let nested_in = loops.iter().enumerate().rev().find_map(|(i, l)| {
+            let start = l.shapes[0].at[0];
+            let inside: Vec<usize> = r.at.iter().copied().filter(|&x| x > start).collect();
+            nested(&l.shapes[0].at, &inside).then_some((i, inside))
+        });
+        let nested_in = match nested_in {
+            Some((i, inside)) => {
+                if inside.len() != r.at.len() {
+                    let values: HashSet<u64> = inside
+                        .iter()
+                        .map(|&x| group.events[x].values_hash)
+                        .collect();
+                    r = ShapeRun {
+                        hash: r.hash,
+                        distinct: values.len(),
+                        at: inside,
+                    };
+                }
+                Some(i)
+            }
+            None => None,
+        };
+        // The parent: the last read of another shape before the first run.
+        let first = r.at[0];
+        let parent = (0..first).rev().find(|&i| {
+            let e = &group.events[i];
+            e.shape.hash != r.hash && e.shape.operation == Operation::Select
+        });
+        if parent.is_none() && nested_in.is_none() {
+            return Some(r);
+        }
+        loops.push(LoopFound {
+            shapes: vec![r],
+            parent,
+            nested_in,
+        });
+        None
+    }
+}
+
+/// The batched form of a shape: its first equality predicate as `IN (...)`.
+pub fn batched_sql(text: &str, columns: &[crate::sql::analyze::ColumnRef]) -> Option<String> {
+    use crate::sql::analyze::ColumnUse;
+    for c in columns.iter().filter(|c| c.usage == ColumnUse::Equality) {
+        let name = match &c.qualifier {
+            Some(q) => format!("{q}.{}", c.column),
+            None => c.column.clone(),
+        };
+        for (pattern, keep) in [
+            (format!("{name} = ?"), true),
+            (format!("? = {name}"), false),
+        ] {
+            if let Some(i) = text.find(&pattern) {
+                let _ = keep;
+                let mut out = String::with_capacity(text.len() + 8);
+                out.push_str(&text[..i]);
+                out.push_str(&format!("{name} in (...)"));
+                out.push_str(&text[i + pattern.len()..]);
+                return Some(out);
+            }
+        }
+    }
+    None
+}

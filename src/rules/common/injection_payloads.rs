@@ -1,0 +1,253 @@
+//! Attack shapes in logged SQL text, found on the token stream (never by
+//! regex over raw text, so quotes and comments are respected).
+
+use crate::sql::fingerprint::{lex, Token, TokenKind};
+
+/// One piece of evidence that a statement carries an injection payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payload {
+    pub kind: &'static str,
+    /// Byte range of the evidence in the statement.
+    pub range: std::ops::Range<usize>,
+    /// What was found, without literal values (safe to show).
+    pub shape: String,
+}
+
+const SLEEP_FUNCTIONS: &[&str] = &[
+    "pg_sleep",
+    "sleep",
+    "benchmark",
+    "pg_sleep_for",
+    "dbms_lock.sleep",
+    "receive_message",
+];
+const DANGEROUS_STACKED: &[&str] = &[
+    "drop", "delete", "update", "insert", "alter", "truncate", "create", "grant", "revoke", "exec",
+    "execute", "shutdown", "copy", "select", "declare", "waitfor", "set", "load", "call",
+];
+const SENSITIVE: &[&str] = &[
+    "information_schema",
+    "pg_catalog",
+    "pg_shadow",
+    "pg_user",
+    "pg_authid",
+    "mysql",
+    "sys",
+    "sysobjects",
+    "syscolumns",
+    "sqlite_master",
+];
+
+fn word_eq(t: &Token, sql: &str, w: &str) -> bool {
+    t.kind == TokenKind::Word && t.text(sql).eq_ignore_ascii_case(w)
+}
+
+fn is_literal(t: &Token) -> bool {
+    matches!(t.kind, TokenKind::String | TokenKind::Number)
+}
+
+/// Literal text without quotes, for comparing `'a'='a'` and `1=1`.
+fn literal_value<'a>(t: &Token, sql: &'a str) -> &'a str {
+    let s = t.text(sql);
+    s.trim_matches('\'').trim_matches('"')
+}
+
+pub fn find(sql: &str) -> Vec<Payload> {
+    let tokens: Vec<Token> = lex(sql)
+        .filter(|t| t.kind != TokenKind::Whitespace)
+        .collect();
+    let mut out = Vec::new();
+    let n = tokens.len();
+    for i in 0..n {
+        let t = &tokens[i];
+        // Tautology: OR <lit> <cmp> <lit> with equal literals, or OR <true literal>.
+        if word_eq(t, sql, "or") && i + 1 < n {
+            if i + 3 < n && is_literal(&tokens[i + 1]) && is_literal(&tokens[i + 3]) {
+                let op = tokens[i + 2].text(sql);
+                let a = literal_value(&tokens[i + 1], sql);
+                let b = literal_value(&tokens[i + 3], sql);
+                let always = match op {
+                    "=" | "<=" | ">=" | "like" | "LIKE" => a == b,
+                    "<>" | "!=" => a != b,
+                    ">" => a
+                        .parse::<f64>()
+                        .ok()
+                        .zip(b.parse::<f64>().ok())
+                        .is_some_and(|(x, y)| x > y),
+                    "<" => a
+                        .parse::<f64>()
+                        .ok()
+                        .zip(b.parse::<f64>().ok())
+                        .is_some_and(|(x, y)| x < y),
+                    _ => false,
+                };
+                if always {
+                    out.push(Payload {
+                        kind: "tautology",
+                        range: t.start..tokens[i + 3].end,
+                        shape: format!("`OR ? {op} ?`, a condition that is always true"),
+                    });
+                    continue;
+                }
+            }
+            let next = &tokens[i + 1];
+            let ends = i + 2 >= n
+                || tokens[i + 2].kind == TokenKind::Comment
+                || tokens[i + 2].text(sql) == ";";
+            if (next.kind == TokenKind::Number && literal_value(next, sql) != "0"
+                || word_eq(next, sql, "true"))
+                && ends
+            {
+                out.push(Payload {
+                    kind: "tautology",
+                    range: t.start..next.end,
+                    shape: "`OR <true>` at the end of the condition".into(),
+                });
+            }
+        }
+        // Comment that truncates the statement right after a string literal.
+        if t.kind == TokenKind::String && i + 1 < n {
+            let c = &tokens[i + 1];
+            let text = c.text(sql);
+            if c.kind == TokenKind::Comment && (text.starts_with("--") || text.starts_with('#')) {
+                let rest_is_code = text.contains('\'')
+                    || text.to_ascii_lowercase().contains(" and ")
+                    || text.to_ascii_lowercase().contains(" or ");
+                let last = i + 2 >= n;
+                if rest_is_code || last {
+                    out.push(Payload {
+                        kind: "comment-truncation",
+                        range: t.start..c.end,
+                        shape: "a comment right after a quoted value cuts off the rest of the statement".into(),
+                    });
+                }
+            }
+        }
+        // Stacked statements: `;` followed by another statement.
+        if t.kind == TokenKind::Punct && t.text(sql) == ";" && i + 1 < n {
+            let next = &tokens[i + 1];
+            if next.kind == TokenKind::Word {
+                let kw = next.text(sql).to_ascii_lowercase();
+                let before_has_value = tokens[..i].iter().any(is_literal)
+                    || tokens[..i].iter().any(|x| word_eq(x, sql, "where"));
+                if DANGEROUS_STACKED.contains(&kw.as_str()) && before_has_value {
+                    out.push(Payload {
+                        kind: "stacked",
+                        range: t.start..next.end,
+                        shape: format!(
+                            "a second statement (`{}`) after `;`",
+                            kw.to_ascii_uppercase()
+                        ),
+                    });
+                }
+            }
+        }
+        // UNION SELECT appended after a literal.
+        if word_eq(t, sql, "union") && i > 0 && is_literal(&tokens[i - 1]) {
+            let mut j = i + 1;
+            if j < n && (word_eq(&tokens[j], sql, "all") || word_eq(&tokens[j], sql, "distinct")) {
+                j += 1;
+            }
+            if j < n && word_eq(&tokens[j], sql, "select") {
+                let tail = &tokens[j + 1..];
+                let literal_columns = tail
+                    .first()
+                    .is_some_and(|x| is_literal(x) || word_eq(x, sql, "null"));
+                let sensitive = tail.iter().any(|x| {
+                    x.kind == TokenKind::Word
+                        && SENSITIVE
+                            .iter()
+                            .any(|s| x.text(sql).eq_ignore_ascii_case(s))
+                });
+                let trailing_comment = tokens.last().is_some_and(|x| x.kind == TokenKind::Comment);
+                if literal_columns || sensitive || trailing_comment {
+                    out.push(Payload {
+                        kind: "union",
+                        range: t.start..tokens[j].end,
+                        shape: "`UNION SELECT` appended after a value".into(),
+                    });
+                }
+            }
+        }
+        // Time-based payloads.
+        if t.kind == TokenKind::Word && i + 1 < n && tokens[i + 1].text(sql) == "(" {
+            let name = t.text(sql).to_ascii_lowercase();
+            let name = name.rsplit('.').next().unwrap_or(&name).to_string();
+            if SLEEP_FUNCTIONS.contains(&name.as_str()) {
+                out.push(Payload {
+                    kind: "time-delay",
+                    range: t.start..tokens[i + 1].end,
+                    shape: format!("a call to `{name}(…)`, a time-delay probe"),
+                });
+            }
+        }
+        if word_eq(t, sql, "waitfor") && i + 1 < n && word_eq(&tokens[i + 1], sql, "delay") {
+            out.push(Payload {
+                kind: "time-delay",
+                range: t.start..tokens[i + 1].end,
+                shape: "`WAITFOR DELAY`, a time-delay probe".into(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(sql: &str) -> Vec<&'static str> {
+        find(sql).into_iter().map(|p| p.kind).collect()
+    }
+
+    #[test]
+    fn finds_payloads() {
+        assert_eq!(
+            kinds("SELECT * FROM users WHERE name = '' OR '1'='1'"),
+            ["tautology"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM users WHERE id = 1 OR 1=1"),
+            ["tautology"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM u WHERE name = 'x' OR ''=''"),
+            ["tautology"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM users WHERE name = 'admin'--' AND pw = 'x'"),
+            ["comment-truncation"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM posts WHERE id = 5; DROP TABLE posts"),
+            ["stacked"]
+        );
+        assert_eq!(
+            kinds("SELECT title FROM posts WHERE id = 5 UNION SELECT password FROM users--"),
+            ["union"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM t WHERE id = 1 AND pg_sleep(5) IS NULL"),
+            ["time-delay"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM t WHERE id = 1; WAITFOR DELAY '0:0:5'"),
+            ["stacked", "time-delay"]
+        );
+    }
+
+    #[test]
+    fn leaves_benign_sql_alone() {
+        for sql in [
+            "SELECT * FROM users WHERE id = $1 OR email = $2",
+            "SELECT * FROM users WHERE a = 1 OR b = 2",
+            "SELECT 'a -- not a comment' FROM t",
+            "SELECT a FROM x WHERE y = 1 UNION SELECT a FROM z WHERE w = 2",
+            "BEGIN; SELECT 1; COMMIT",
+            "SELECT * FROM t WHERE s = 'it''s' /*request_id='r1'*/",
+            "UPDATE t SET sleep_minutes = 5 WHERE id = 3",
+        ] {
+            assert!(find(sql).is_empty(), "{sql}: {:?}", find(sql));
+        }
+    }
+}

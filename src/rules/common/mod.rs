@@ -1,0 +1,4 @@
+//! Helpers shared by several rules.
+
+pub mod group_patterns;
+pub mod injection_payloads;

@@ -1,0 +1,699 @@
+//! Runtime front end: read logs, fingerprint every statement, group them by
+//! request / session burst, and hand groups and shapes to the rules.
+//!
+//! Grouping, in order of preference:
+//! 1. a request id: sqlcommenter `request_id` / `traceparent` / `trace_id`
+//!    tags in the SQL, or the JSON `request` field;
+//! 2. the session (PostgreSQL session id or pid, MySQL thread id, JSON
+//!    `session`), together with `application_name` (apps that set it per
+//!    request get one group per request), split wherever two statements are
+//!    more than `--gap` apart;
+//! 3. with neither, the whole log in bursts split by `--gap`.
+//!
+//! Memory holds the distinct shapes and the open groups, never the log: a
+//! group is judged and dropped as soon as it closes, and no group grows past
+//! `MAX_GROUP_EVENTS` statements.
+
+pub mod profile;
+pub mod stats;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::engine::{
+    Diagnostic, Evidence, FileDb, GroupEvent, LogPos, Operation, QueryFacts, QueryGroup, RuleSet,
+    ShapeInfo, Span, SpanSource,
+};
+use crate::replay::{LogFormat, LogReader, QueryEvent, ReadStats, ReaderOptions};
+use crate::report::{Skipped, Summary};
+use crate::sql::analyze::analyze;
+use crate::sql::fingerprint::{hash_bytes, Fingerprinter};
+use stats::{Distinct, Histogram};
+
+/// Groups are judged and dropped at this size, to bound memory.
+pub const MAX_GROUP_EVENTS: usize = 50_000;
+/// Default idle gap that splits a session into groups, in milliseconds.
+pub const DEFAULT_GAP_MS: f64 = 15.0;
+/// Request groups idle this long (log time) are closed.
+const REQUEST_IDLE_MICROS: i64 = 60_000_000;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub reader: ReaderOptions,
+    pub gap_ms: f64,
+    pub show_values: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            reader: ReaderOptions::default(),
+            gap_ms: DEFAULT_GAP_MS,
+            show_values: false,
+        }
+    }
+}
+
+/// What one log gave.
+#[derive(Clone, Debug)]
+pub struct LogSummary {
+    pub path: String,
+    pub format: Option<LogFormat>,
+    pub stats: ReadStats,
+    /// Set when the log could not be opened at all.
+    pub error: Option<String>,
+}
+
+/// One query shape, for `--profile`.
+#[derive(Clone, Debug)]
+pub struct ShapeProfile {
+    pub hash: u64,
+    pub text: String,
+    pub count: u64,
+    pub total_ms: f64,
+    pub timed: u64,
+    pub p95_ms: Option<f64>,
+    pub distinct_values: usize,
+    pub distinct_exact: bool,
+    pub worst_group: Option<(String, f64, u64)>,
+    pub first: LogPos,
+}
+
+pub struct ReplayRun {
+    pub files: FileDb,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    pub logs: Vec<LogSummary>,
+    pub profile: Vec<ShapeProfile>,
+}
+
+struct Shape {
+    info: Arc<ShapeInfo>,
+    family: u64,
+    count: u64,
+    total_ms: f64,
+    durations: Histogram,
+    values: Distinct,
+    first: LogPos,
+    worst: Option<(String, f64, u64)>,
+}
+
+#[derive(Default)]
+struct Family {
+    param_execs: u64,
+    literal_execs: u64,
+    first_literal: Option<(LogPos, u64, String)>,
+    /// Further literal executions, for related locations (at most 5).
+    more_literal: Vec<(LogPos, u64)>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum GroupKey {
+    Request(String),
+    Session(String, Option<String>),
+    Log,
+}
+
+struct OpenGroup {
+    label: String,
+    events: Vec<GroupEvent>,
+    last_at: Option<i64>,
+}
+
+/// Registers log excerpts for spans: the shape's text at the statement's
+/// first line (values are never shown unless asked).
+struct Excerpts<'a> {
+    files: &'a mut FileDb,
+    logs: &'a [String],
+    cache: HashMap<(LogPos, u64), Span>,
+}
+
+impl SpanSource for Excerpts<'_> {
+    fn span(&mut self, pos: &LogPos, shape: &ShapeInfo) -> Span {
+        if let Some(s) = self.cache.get(&(*pos, shape.hash)) {
+            return s.clone();
+        }
+        let name = self.logs.get(pos.log as usize).cloned().unwrap_or_default();
+        let text = shape.text.clone();
+        let len = text.len();
+        let id = self.files.add_excerpt(name, text, pos.first_line as usize);
+        let span = Span::new(id, 0..len);
+        self.cache.insert((*pos, shape.hash), span.clone());
+        span
+    }
+}
+
+/// Request id from sqlcommenter tags or the event.
+fn request_of(tags: &[(String, String)], ev: &QueryEvent) -> Option<String> {
+    for (k, v) in tags {
+        match k.as_str() {
+            "request_id" | "requestid" | "request-id" | "x-request-id" | "trace_id" => {
+                return Some(v.clone())
+            }
+            // W3C traceparent: version-traceid-spanid-flags; the trace id names the request.
+            "traceparent" => return Some(v.split('-').nth(1).unwrap_or(v).to_string()),
+            _ => {}
+        }
+    }
+    ev.request.clone()
+}
+
+/// Strips `::type` after a placeholder so `= ?::integer` and `= ?` are one family.
+fn family_of(text: &str) -> u64 {
+    if !text.contains("?::") {
+        return hash_bytes(text.as_bytes());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("?::") {
+        out.push_str(&rest[..=i]);
+        let tail = &rest[i + 3..];
+        let end = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '[' || c == ']'))
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    hash_bytes(out.as_bytes())
+}
+
+struct Runner<'r> {
+    rules: &'r RuleSet,
+    opts: &'r Options,
+    fp: Fingerprinter,
+    shapes: HashMap<u64, Shape>,
+    families: HashMap<u64, Family>,
+    groups: HashMap<GroupKey, OpenGroup>,
+    diagnostics: Vec<Diagnostic>,
+    files: FileDb,
+    log_names: Vec<String>,
+    statements: u64,
+    latest_at: i64,
+    since_sweep: u64,
+}
+
+impl Runner<'_> {
+    fn excerpts(&mut self) -> (Excerpts<'_>, &mut Vec<Diagnostic>) {
+        (
+            Excerpts {
+                files: &mut self.files,
+                logs: &self.log_names,
+                cache: HashMap::new(),
+            },
+            &mut self.diagnostics,
+        )
+    }
+
+    fn close(&mut self, group: OpenGroup) {
+        if group.events.is_empty() {
+            return;
+        }
+        // Worst group per shape, by time (or by count when untimed).
+        let mut per_shape: HashMap<u64, (f64, u64)> = HashMap::new();
+        for e in &group.events {
+            let t = per_shape.entry(e.shape.hash).or_default();
+            t.0 += e.duration_ms.unwrap_or(0.0);
+            t.1 += 1;
+        }
+        for (hash, (ms, n)) in per_shape {
+            if let Some(s) = self.shapes.get_mut(&hash) {
+                let better = match &s.worst {
+                    None => true,
+                    Some((_, wms, wn)) => (ms, n) > (*wms, *wn),
+                };
+                if better {
+                    s.worst = Some((group.label.clone(), ms, n));
+                }
+            }
+        }
+        let g = QueryGroup {
+            key: group.label,
+            events: group.events,
+        };
+        let rules = self.rules;
+        let (mut spans, out) = self.excerpts();
+        rules.check_group(&g, out, &mut spans);
+    }
+
+    fn sweep(&mut self, now: i64) {
+        let stale: Vec<GroupKey> = self
+            .groups
+            .iter()
+            .filter(|(k, g)| {
+                matches!(k, GroupKey::Request(_))
+                    && g.last_at.is_some_and(|t| now - t > REQUEST_IDLE_MICROS)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            if let Some(g) = self.groups.remove(&k) {
+                self.close(g);
+            }
+        }
+    }
+
+    fn event(&mut self, log: u32, ev: QueryEvent) {
+        self.statements += 1;
+        let hash = self.fp.run(&ev.sql);
+        let pos = LogPos {
+            log,
+            first_line: ev.first_line,
+            last_line: ev.last_line,
+        };
+        // Values: literals in the text, then bound parameters.
+        let mut values_hash: u64 = 0x9e37_79b9_7f4a_7c15;
+        for r in self.fp.literals() {
+            let v = ev.sql.get(r.clone()).unwrap_or("");
+            values_hash = (values_hash ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
+        }
+        for p in &ev.params {
+            let v = p.as_deref().unwrap_or("\u{0}NULL");
+            values_hash = (values_hash ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
+        }
+        let literals = self.fp.literals().len();
+        let params = self.fp.param_count();
+        let new_shape = !self.shapes.contains_key(&hash);
+        if new_shape {
+            let text = self.fp.text().to_string();
+            let analysis = Arc::new(analyze(&ev.sql));
+            let operation = analysis
+                .operation
+                .or_else(|| crate::source::visit::sql_operation(&text))
+                .unwrap_or(Operation::Other);
+            let family = family_of(&text);
+            self.shapes.insert(
+                hash,
+                Shape {
+                    info: Arc::new(ShapeInfo {
+                        hash,
+                        text,
+                        operation,
+                        analysis,
+                    }),
+                    family,
+                    count: 0,
+                    total_ms: 0.0,
+                    durations: Histogram::default(),
+                    values: Distinct::default(),
+                    first: pos,
+                    worst: None,
+                },
+            );
+        }
+        let tags = self.fp.tags().to_vec();
+        let Some(shape) = self.shapes.get_mut(&hash) else {
+            return;
+        };
+        shape.count += 1;
+        if let Some(d) = ev.duration_ms {
+            shape.total_ms += d;
+            shape.durations.add(d);
+        }
+        shape.values.add(values_hash);
+        let info = shape.info.clone();
+        let family_key = shape.family;
+
+        // Inline literals where other executions bind parameters.
+        if info.operation != Operation::Other {
+            let fam = self.families.entry(family_key).or_default();
+            if params > 0 {
+                fam.param_execs += 1;
+            } else if literals > 0 && params == 0 && info.analysis.has_predicate {
+                fam.literal_execs += 1;
+                if fam.first_literal.is_none() {
+                    fam.first_literal = Some((pos, hash, cap(&ev.sql)));
+                } else if fam.more_literal.len() < 5 {
+                    fam.more_literal.push((pos, hash));
+                }
+            }
+        }
+
+        // Injection payloads: each new shape, and any execution whose text
+        // has a comment (a truncating comment does not change the shape).
+        let suspicious = !new_shape
+            && literals > 0
+            && (ev.sql.contains("--") || ev.sql.contains('#') || ev.sql.contains("/*"));
+        if new_shape || suspicious {
+            self.query_facts(&ev.sql, &info, pos, 1, literals, params, 0);
+        }
+
+        // Grouping.
+        let request = request_of(&tags, &ev);
+        let key = match (&request, &ev.session) {
+            (Some(r), _) => GroupKey::Request(r.clone()),
+            (None, Some(s)) => GroupKey::Session(s.clone(), ev.application.clone()),
+            (None, None) => GroupKey::Log,
+        };
+        let gap = (self.opts.gap_ms * 1000.0) as i64;
+        if let Some(at) = ev.at_micros {
+            self.latest_at = self.latest_at.max(at);
+        }
+        let split = match (self.groups.get(&key), ev.at_micros) {
+            (Some(g), Some(at)) => {
+                !matches!(key, GroupKey::Request(_))
+                    && g.last_at.is_some_and(|last| at - last > gap)
+                    || g.events.len() >= MAX_GROUP_EVENTS
+            }
+            (Some(g), None) => g.events.len() >= MAX_GROUP_EVENTS,
+            _ => false,
+        };
+        if split {
+            if let Some(g) = self.groups.remove(&key) {
+                self.close(g);
+            }
+        }
+        let label = match &key {
+            GroupKey::Request(r) => format!("request {r}"),
+            GroupKey::Session(s, Some(app)) => {
+                format!("session {s} (app {app}) from line {}", ev.first_line)
+            }
+            GroupKey::Session(s, None) => format!("session {s} from line {}", ev.first_line),
+            GroupKey::Log => format!("statements from line {}", ev.first_line),
+        };
+        let group = self.groups.entry(key).or_insert_with(|| OpenGroup {
+            label,
+            events: Vec::new(),
+            last_at: None,
+        });
+        let operation = info.operation;
+        group.events.push(GroupEvent {
+            shape: info,
+            values_hash,
+            n_values: if operation == Operation::Insert {
+                insert_rows(&ev.sql)
+            } else {
+                (literals + params.max(ev.params.len())).min(u32::MAX as usize) as u32
+            },
+            pos,
+            duration_ms: ev.duration_ms,
+        });
+        if ev.at_micros.is_some() {
+            group.last_at = ev.at_micros;
+        }
+        self.since_sweep += 1;
+        if self.since_sweep >= 10_000 {
+            self.since_sweep = 0;
+            let now = self.latest_at;
+            self.sweep(now);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn query_facts(
+        &mut self,
+        sql: &str,
+        info: &Arc<ShapeInfo>,
+        pos: LogPos,
+        count: u64,
+        literals: usize,
+        params: usize,
+        family_param_execs: u64,
+    ) {
+        let facts = QueryFacts {
+            sql: sql.to_string(),
+            fingerprint: info.text.clone(),
+            hash: info.hash,
+            span: None,
+            pos: Some(pos),
+            shape: Some(info.clone()),
+            count,
+            inline_literals: literals,
+            bound_params: params,
+            family_param_execs,
+            show_values: self.opts.show_values,
+        };
+        let rules = self.rules;
+        let (mut spans, out) = self.excerpts();
+        rules.check_query(Evidence::Replay, &facts, out, Some(&mut spans));
+    }
+
+    fn finish_log(&mut self) {
+        let keys: Vec<GroupKey> = self.groups.keys().cloned().collect();
+        let mut open: Vec<OpenGroup> = keys
+            .into_iter()
+            .filter_map(|k| self.groups.remove(&k))
+            .collect();
+        // Close in log order for deterministic output.
+        open.sort_by_key(|g| g.events.first().map(|e| e.pos));
+        for g in open {
+            self.close(g);
+        }
+    }
+}
+
+/// Rows in an INSERT's VALUES list: `), (` separators plus one. Quotes are
+/// not tracked: a `), (` inside a string only overcounts, which at worst
+/// hides a single-row insert from write-in-loop.
+fn insert_rows(sql: &str) -> u32 {
+    let b = sql.as_bytes();
+    let mut rows = 1u32;
+    for i in memchr::memchr_iter(b')', b) {
+        let rest = &b[i + 1..];
+        let skip = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        if rest.get(skip) == Some(&b',') {
+            let after = &rest[skip + 1..];
+            let skip2 = after.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            if after.get(skip2) == Some(&b'(') {
+                rows = rows.saturating_add(1);
+            }
+        }
+    }
+    rows
+}
+
+/// Keeps at most 64 KiB of a statement for evidence.
+fn cap(sql: &str) -> String {
+    let mut end = sql.len().min(65_536);
+    while !sql.is_char_boundary(end) {
+        end -= 1;
+    }
+    sql[..end].to_string()
+}
+
+/// Replays the logs through the enabled rules.
+pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> ReplayRun {
+    let log_names: Vec<String> = logs
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                "<stdin>".to_string()
+            } else {
+                crate::source::walk::display_path(p, cwd)
+            }
+        })
+        .collect();
+    let mut r = Runner {
+        rules,
+        opts,
+        fp: Fingerprinter::new(),
+        shapes: HashMap::new(),
+        families: HashMap::new(),
+        groups: HashMap::new(),
+        diagnostics: Vec::new(),
+        files: FileDb::new(),
+        log_names: log_names.clone(),
+        statements: 0,
+        latest_at: i64::MIN,
+        since_sweep: 0,
+    };
+    let mut summaries = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, path) in logs.iter().enumerate() {
+        let name = log_names[i].clone();
+        let mut reader = match LogReader::open(path, &opts.reader) {
+            Ok(reader) => reader,
+            Err(e) => {
+                let msg = format!("cannot read log: {e}");
+                let id = r.files.add(name.clone(), String::new());
+                r.diagnostics.extend(rules.tool_diagnostic(
+                    "parse-error",
+                    Span::new(id, 0..0),
+                    msg.clone(),
+                ));
+                skipped.push(Skipped {
+                    path: name.clone(),
+                    line: None,
+                    reason: msg.clone(),
+                });
+                summaries.push(LogSummary {
+                    path: name,
+                    format: None,
+                    stats: ReadStats::default(),
+                    error: Some(msg),
+                });
+                continue;
+            }
+        };
+        for ev in reader.by_ref() {
+            r.event(i as u32, ev);
+        }
+        r.finish_log();
+        let stats = reader.stats().clone();
+        for p in &stats.problems {
+            let id = r
+                .files
+                .add_excerpt(name.clone(), String::new(), p.line.max(1) as usize);
+            r.diagnostics.extend(rules.tool_diagnostic(
+                "parse-error",
+                Span::new(id, 0..0),
+                p.message.clone(),
+            ));
+        }
+        for p in &stats.problems {
+            skipped.push(Skipped {
+                path: name.clone(),
+                line: Some(p.line as usize),
+                reason: p.message.clone(),
+            });
+        }
+        if stats.problem_count > stats.problems.len() as u64 {
+            skipped.push(Skipped {
+                path: name.clone(),
+                line: None,
+                reason: format!(
+                    "{} more problems not listed",
+                    stats.problem_count - stats.problems.len() as u64
+                ),
+            });
+        }
+        summaries.push(LogSummary {
+            path: name,
+            format: Some(reader.format()),
+            stats,
+            error: None,
+        });
+    }
+    // Families where some executions inline literals and others bind.
+    type Mixed = (LogPos, u64, String, u64, u64, Vec<(LogPos, u64)>);
+    let mut mixed: Vec<Mixed> = r
+        .families
+        .values()
+        .filter(|f| f.param_execs > 0 && f.literal_execs > 0)
+        .filter_map(|f| {
+            let (pos, hash, sql) = f.first_literal.clone()?;
+            Some((
+                pos,
+                hash,
+                sql,
+                f.param_execs,
+                f.literal_execs,
+                f.more_literal.clone(),
+            ))
+        })
+        .collect();
+    mixed.sort_by_key(|m| m.0);
+    for (pos, hash, sql, param_execs, literal_execs, more) in mixed {
+        if let Some(info) = r.shapes.get(&hash).map(|s| s.info.clone()) {
+            let before = r.diagnostics.len();
+            r.query_facts(&sql, &info, pos, literal_execs, 1, 0, param_execs);
+            // Point at the other executions that inline values too.
+            if r.diagnostics.len() > before {
+                let labels: Vec<(LogPos, Arc<ShapeInfo>)> = more
+                    .iter()
+                    .filter_map(|(p, h)| Some((*p, r.shapes.get(h)?.info.clone())))
+                    .collect();
+                let (mut spans, out) = r.excerpts();
+                let spans_of: Vec<Span> = labels.iter().map(|(p, i)| spans.span(p, i)).collect();
+                if let Some(d) = out.last_mut() {
+                    for s in spans_of {
+                        d.label(s, "inlines values too");
+                    }
+                }
+            }
+        }
+    }
+    let mut profile: Vec<ShapeProfile> = r
+        .shapes
+        .values()
+        .map(|s| {
+            let (distinct_values, distinct_exact) = s.values.count();
+            ShapeProfile {
+                hash: s.info.hash,
+                text: s.info.text.clone(),
+                count: s.count,
+                total_ms: s.total_ms,
+                timed: s.durations.count(),
+                p95_ms: s.durations.quantile(0.95),
+                distinct_values,
+                distinct_exact,
+                worst_group: s.worst.clone(),
+                first: s.first,
+            }
+        })
+        .collect();
+    profile.sort_by(|a, b| {
+        b.total_ms
+            .total_cmp(&a.total_ms)
+            .then(b.count.cmp(&a.count))
+            .then(a.text.cmp(&b.text))
+    });
+    let files = std::mem::take(&mut r.files);
+    let mut diagnostics = std::mem::take(&mut r.diagnostics);
+    crate::engine::diagnostic::sort(&mut diagnostics, &files);
+    diagnostics
+        .dedup_by(|a, b| a.rule == b.rule && a.message == b.message && a.primary == b.primary);
+    skipped.sort();
+    ReplayRun {
+        files,
+        diagnostics,
+        summary: Summary {
+            files: logs.len() as u64,
+            statements: r.statements,
+            skipped,
+            logs: summaries
+                .iter()
+                .map(|l| crate::report::LogLine {
+                    path: l.path.clone(),
+                    format: l
+                        .format
+                        .map_or_else(|| "unreadable".to_string(), |f| f.name().to_string()),
+                    statements: l.stats.statements,
+                    lines: l.stats.lines,
+                    skipped: l
+                        .stats
+                        .skipped
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), *v))
+                        .collect(),
+                    problems: l.stats.problem_count,
+                })
+                .collect(),
+        },
+        logs: summaries,
+        profile,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_ignore_casts_on_placeholders() {
+        assert_eq!(
+            family_of("select * from users where id = ?::integer"),
+            family_of("select * from users where id = ?")
+        );
+        assert_ne!(
+            family_of("select * from users where id = ?"),
+            family_of("select * from users where name = ?")
+        );
+    }
+
+    #[test]
+    fn request_ids_from_tags() {
+        let ev = QueryEvent::default();
+        let tags = vec![(
+            "traceparent".to_string(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string(),
+        )];
+        assert_eq!(
+            request_of(&tags, &ev).as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        let tags = vec![("request_id".to_string(), "b042".to_string())];
+        assert_eq!(request_of(&tags, &ev).as_deref(), Some("b042"));
+        assert_eq!(request_of(&[], &ev), None);
+    }
+}
