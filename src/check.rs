@@ -36,6 +36,9 @@ pub fn run(paths: &[PathBuf], config: &Config, rules: &RuleSet, cwd: &Path) -> C
     }
     summary.skipped.sort();
     crate::engine::diagnostic::sort(&mut diagnostics, &analysis.files);
+    // A call reached twice (through two loops' views of one site) reports once.
+    diagnostics
+        .dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
     CheckRun {
         files: analysis.files,
         diagnostics,

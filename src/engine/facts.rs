@@ -63,6 +63,8 @@ pub struct LoopInfo {
     pub kind: LoopKind,
     /// The loop header (`for x in xs`) or the adapter call (`.map(`).
     pub header: Span,
+    /// The loop runs over batches (`for chunk in ids.chunks(500)`).
+    pub batched: bool,
 }
 
 /// One step from a call inside a loop to the query it ends up running.
@@ -131,6 +133,13 @@ pub struct QuerySite {
     /// The query fetches one page (`LIMIT`, `offset`, `paginate`): a paging
     /// `loop` or `while` is not N+1.
     pub paging: bool,
+    /// The SQL text changes per element: a script of different statements.
+    pub sql_varies: bool,
+    /// Each run needs the previous one's result (`next = query(next)`).
+    pub sequential: bool,
+    /// The dynamic value in the SQL text names a table or column (which a
+    /// bind parameter cannot carry).
+    pub sql_identifier: bool,
 }
 
 /// One fingerprinted SQL shape: from a literal in Rust source, or one

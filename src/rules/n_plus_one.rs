@@ -65,10 +65,16 @@ pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
     }
 }
 
+/// Does the call really run once per element? Not when the loop walks
+/// batches (`chunks(500)`), when the SQL itself changes per element (a list
+/// of statements), or when each query needs the previous result.
+pub(crate) fn per_element(site: &QuerySite) -> bool {
+    !(site.sql_varies || site.sequential || site.loops.last().is_some_and(|l| l.batched))
+}
+
 /// A `loop`/`while` around a query that fetches one page is a paging loop.
 fn is_paging_loop(site: &QuerySite) -> bool {
     site.paging
-        && site.via.is_empty()
         && site.loops.last().is_some_and(|l| {
             matches!(
                 l.kind,
@@ -158,6 +164,9 @@ impl Rule for NPlusOne {
 
     fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
         if !site.executes || site.loops.is_empty() || site.operation.is_write() {
+            return;
+        }
+        if !per_element(site) {
             return;
         }
         if site.batched && site.via.is_empty() {

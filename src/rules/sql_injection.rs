@@ -109,11 +109,17 @@ impl Rule for SqlInjection {
                 "`{what}` is a number or boolean, so it cannot carry quotes; a bind parameter still keeps one plan per query shape"
             ));
         }
-        d.help(format!(
-            "pass `{what}` as a bind parameter: {}",
-            site.bind_form
-        ))
-        .query(QueryInfo {
+        if site.sql_identifier {
+            d.help(format!(
+                "`{what}` names a table or column, which bind parameters cannot carry: accept it only from a fixed list of names in code (a `match` or an enum), never from input"
+            ));
+        } else {
+            d.help(format!(
+                "pass `{what}` as a bind parameter: {}",
+                site.bind_form
+            ));
+        }
+        d.query(QueryInfo {
             orm: Some(site.orm.clone()),
             ..Default::default()
         });

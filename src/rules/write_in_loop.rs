@@ -80,7 +80,12 @@ impl Rule for WriteInLoop {
     }
 
     fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
-        if !site.executes || site.loops.is_empty() || !site.operation.is_write() {
+        if !site.executes
+            || site.loops.is_empty()
+            || !site.operation.is_write()
+            || site.batched
+            || !super::n_plus_one::per_element(site)
+        {
             return;
         }
         let what = site.operation.as_str().to_ascii_uppercase();
@@ -96,7 +101,14 @@ impl Rule for WriteInLoop {
         let d = cx.report(site.span.clone(), message);
         d.with_primary_label("one statement per element");
         label_context(site, d);
-        d.help(site.batched_write.clone()).query(QueryInfo {
+        d.help(match site.operation {
+            Operation::Insert => site.batched_write.clone(),
+            _ => format!(
+                "change all rows with one statement filtered on the whole set: `… WHERE id IN (…)` or `= ANY($1)`; {}",
+                site.batched_form
+            ),
+        })
+        .query(QueryInfo {
             orm: Some(site.orm.clone()),
             ..Default::default()
         });

@@ -8,6 +8,10 @@ use crate::engine::{LoopKind, Operation};
 pub struct LoopRaw {
     pub kind: LoopKind,
     pub header: Range<usize>,
+    /// Names the loop binds per element (`for (id, name) in …`, closure params).
+    pub vars: Vec<String>,
+    /// The loop runs over batches (`for chunk in ids.chunks(500)`).
+    pub batched: bool,
 }
 
 /// Where the text given to a raw-SQL sink comes from (byte ranges in the file).
@@ -43,6 +47,15 @@ pub struct SiteRaw {
     pub batched: bool,
     /// A `LIMIT`/`offset`/page call: a paging loop fetches in batches.
     pub paging: bool,
+    /// The SQL text changes per element (it names a loop variable): a
+    /// script of different statements, not one query per element.
+    pub sql_varies: bool,
+    /// The SQL text is a parameter of the enclosing fn (the caller decides it).
+    pub sql_param: bool,
+    /// Each run needs the previous one's result (`next = query(next)`).
+    pub sequential: bool,
+    /// The dynamic value in the SQL text stands where an identifier goes.
+    pub sql_identifier: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +65,9 @@ pub struct FnInfo {
     pub name: String,
     pub owner: Option<String>,
     pub span: Range<usize>,
+    /// Parameters, not counting `self`.
+    pub params: usize,
+    pub has_self: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,6 +94,9 @@ pub struct CallRaw {
     pub target: CallTarget,
     pub span: Range<usize>,
     pub loops: Vec<LoopRaw>,
+    pub args: usize,
+    /// An argument names a loop variable or is built from one.
+    pub args_vary: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

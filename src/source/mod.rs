@@ -420,8 +420,16 @@ impl Graph<'_> {
             .unwrap_or_else(|| unreachable_facts())
     }
 
-    fn resolve(&self, krate: usize, target: &CallTarget) -> Vec<(usize, usize)> {
-        match target {
+    /// Functions a call may reach: same crate, same name, same arity, and
+    /// the caller's own file first when it defines one.
+    fn resolve(
+        &self,
+        krate: usize,
+        from_file: usize,
+        target: &CallTarget,
+        args: usize,
+    ) -> Vec<(usize, usize)> {
+        let candidates = match target {
             CallTarget::Free(name) => {
                 if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
                     return Vec::new();
@@ -455,6 +463,27 @@ impl Graph<'_> {
                     Vec::new()
                 }
             }
+        };
+        let method_call = matches!(target, CallTarget::Method { owner: None, .. });
+        let arity_ok = |&(f, i): &(usize, usize)| {
+            let info = &self.facts(f).fns[i];
+            if method_call {
+                info.has_self && info.params == args
+            } else {
+                // `Type::method(recv, a)` passes the receiver as an argument.
+                info.params == args || (info.has_self && info.params + 1 == args)
+            }
+        };
+        let fitting: Vec<(usize, usize)> = candidates.into_iter().filter(arity_ok).collect();
+        let local: Vec<(usize, usize)> = fitting
+            .iter()
+            .copied()
+            .filter(|(f, _)| *f == from_file)
+            .collect();
+        if local.is_empty() {
+            fitting
+        } else {
+            local
         }
     }
 
@@ -485,15 +514,15 @@ impl Graph<'_> {
         }
         stack.push((file, idx));
         let krate = self.loaded[file].krate;
-        let calls: Vec<(CallTarget, std::ops::Range<usize>)> = facts
+        let calls: Vec<(CallTarget, std::ops::Range<usize>, usize)> = facts
             .calls
             .iter()
             .filter(|c| c.caller == Some(idx))
-            .map(|c| (c.target.clone(), c.span.clone()))
+            .map(|c| (c.target.clone(), c.span.clone(), c.args))
             .collect();
         let mut found = None;
-        for (target, span) in calls {
-            for (f2, i2) in self.resolve(krate, &target) {
+        for (target, span, args) in calls {
+            for (f2, i2) in self.resolve(krate, file, &target, args) {
                 if let Some(rest) = self.query_path(f2, i2, depth + 1, max, stack) {
                     let mut path =
                         vec![(file, span.clone(), self.facts(file).fns[idx].key.clone())];
@@ -576,6 +605,7 @@ fn build_sites(
             .map(|l| LoopInfo {
                 kind: l.kind.clone(),
                 header: Span::new(file, l.header.clone()),
+                batched: l.batched,
             })
             .collect()
     };
@@ -600,7 +630,22 @@ fn build_sites(
                 continue;
             }
             let krate = loaded[fi].krate;
-            for (f2, i2) in graph.resolve(krate, &c.target) {
+            let targets = graph.resolve(krate, fi, &c.target, c.args);
+            // Same name in several files: only when exactly one of them runs a query.
+            let with_query: Vec<(usize, usize)> = targets
+                .iter()
+                .copied()
+                .filter(|&(f2, i2)| {
+                    graph
+                        .query_path(f2, i2, 1, max_depth, &mut Vec::new())
+                        .is_some()
+                })
+                .collect();
+            let distinct_files: HashSet<usize> = with_query.iter().map(|(f, _)| *f).collect();
+            if distinct_files.len() > 1 {
+                continue;
+            }
+            for (f2, i2) in with_query {
                 if c.caller == Some(i2) && f2 == fi {
                     continue;
                 }
@@ -619,6 +664,11 @@ fn build_sites(
                 }) else {
                     continue;
                 };
+                // The callee runs SQL its caller passes in, and this call
+                // passes something that changes per element: a script, not N+1.
+                if site.sql_param && c.args_vary {
+                    break;
+                }
                 let via: Vec<CallHop> = path
                     .iter()
                     .filter_map(|(pf, span, key)| {
@@ -676,6 +726,9 @@ fn site_to_query(
         batched: s.batched,
         executes: s.executes,
         paging: s.paging,
+        sql_varies: s.sql_varies,
+        sequential: s.sequential,
+        sql_identifier: s.sql_identifier,
     }
 }
 

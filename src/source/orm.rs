@@ -27,6 +27,9 @@ pub struct ExecSpec {
     /// Or the first argument's name must contain one of these words.
     #[serde(default)]
     pub argnames: Vec<String>,
+    /// Or the receiver's declared type (a parameter or annotated `let`) is one of these.
+    #[serde(default)]
+    pub types: Vec<String>,
     /// `select`, `insert`, `update`, `delete`, `raw` or `other`.
     #[serde(default)]
     pub operation: Option<String>,

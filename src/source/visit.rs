@@ -134,6 +134,26 @@ const ITER_FUNCTIONS: &[&str] = &[
 
 /// Method names too common on std types to resolve by name alone.
 const COMMON_METHODS: &[&str] = &[
+    "status",
+    "id",
+    "idx",
+    "name",
+    "key",
+    "value",
+    "kind",
+    "data",
+    "body",
+    "text",
+    "json",
+    "path",
+    "url",
+    "host",
+    "port",
+    "tag",
+    "tags",
+    "get_ref",
+    "as_slice",
+    "to_vec",
     "get",
     "get_mut",
     "set",
@@ -336,6 +356,46 @@ fn is_screaming(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// The last path segment of a type, through references: `&mut QueryBuilder<'_, Pg>` → `QueryBuilder`.
+fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        Type::Reference(r) => type_name(&r.elem),
+        Type::Paren(p) => type_name(&p.elem),
+        _ => None,
+    }
+}
+
+/// Names bound by a pattern (`(a, b)`, `Some(x)`, `Row { id, .. }`).
+fn pat_names(p: &Pat, out: &mut Vec<String>) {
+    match p {
+        Pat::Ident(i) => out.push(i.ident.to_string()),
+        Pat::Tuple(t) => t.elems.iter().for_each(|e| pat_names(e, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|e| pat_names(e, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_names(&f.pat, out)),
+        Pat::Reference(r) => pat_names(&r.pat, out),
+        Pat::Type(t) => pat_names(&t.pat, out),
+        Pat::Slice(s) => s.elems.iter().for_each(|e| pat_names(e, out)),
+        Pat::Or(o) => o.cases.iter().for_each(|e| pat_names(e, out)),
+        _ => {}
+    }
+}
+
+/// Methods that split a collection into batches: a loop over their output
+/// runs one query per batch, not per element.
+const BATCH_SOURCES: &[&str] = &[
+    "chunks",
+    "chunks_exact",
+    "par_chunks",
+    "rchunks",
+    "array_chunks",
+    "chunks_mut",
+    "batching",
+    "chunk_by",
+    "ready_chunks",
+    "try_chunks",
+];
+
 fn type_is_numeric(ty: &Type) -> bool {
     match ty {
         Type::Path(p) => p
@@ -433,6 +493,10 @@ struct FnScope<'ast> {
     appends: HashMap<String, Vec<Append<'ast>>>,
     numeric: HashSet<String>,
     params: HashSet<String>,
+    /// Declared type (last path segment) of parameters and annotated `let`s.
+    types: HashMap<String, String>,
+    /// Query builders that had rows pushed in bulk (`push_values`, `separated`).
+    batched_vars: HashSet<String>,
 }
 
 impl FnScope<'_> {
@@ -443,6 +507,8 @@ impl FnScope<'_> {
             appends: HashMap::new(),
             numeric: HashSet::new(),
             params: HashSet::new(),
+            types: HashMap::new(),
+            batched_vars: HashSet::new(),
         }
     }
 }
@@ -458,6 +524,12 @@ pub struct FileVisitor<'ast, 'a> {
     impl_ty: Vec<Option<String>>,
     consts: HashSet<String>,
     macros: &'ast MacroBodies,
+    /// The variable a `while let` loop walks (`while let Some(id) = next`).
+    walked_var: Option<String>,
+    /// Inside the right side of an assignment to `walked_var`.
+    sequential: usize,
+    /// The SQL argument of the site being recorded, for `push_site`.
+    pending_sql_arg: Option<&'ast Expr>,
 }
 
 impl<'ast, 'a> FileVisitor<'ast, 'a> {
@@ -477,6 +549,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             impl_ty: Vec::new(),
             consts: HashSet::new(),
             macros,
+            walked_var: None,
+            sequential: 0,
+            pending_sql_arg: None,
         }
     }
 
@@ -532,9 +607,19 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 }
                 c.nodes.push(unwrap_expr(e));
                 for a in &call.args {
-                    if let Expr::Path(p) = unwrap_expr(a) {
-                        c.tokens
-                            .extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                    match unwrap_expr(a) {
+                        Expr::Path(p) => {
+                            c.tokens
+                                .extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+                        }
+                        // `all_joins(post::table.find(id).into_boxed())`: the
+                        // query is built in the argument; keep its tokens.
+                        arg @ Expr::MethodCall(_) if depth < 12 => {
+                            let mut sub = Chain::default();
+                            self.walk_chain(arg, &mut sub, depth + 2);
+                            c.tokens.extend(sub.tokens);
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -552,6 +637,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                                 return;
                             }
                         }
+                    }
+                    if let Some(t) = self.scopes.last().and_then(|s| s.types.get(&name)) {
+                        c.tokens.push(t.clone());
                     }
                     c.root_name.get_or_insert(name.clone());
                     c.tokens.push(name);
@@ -624,27 +712,53 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     // ---- recognition ----------------------------------------------------
 
+    /// Does this call match an execute spec? `sql_arg` is the argument the
+    /// spec says carries SQL text, when it has one.
     fn exec_matches(
+        &self,
         spec: &ExecSpec,
         chain: &Chain<'_>,
         nargs: usize,
-        first_arg: Option<&Expr>,
+        first_arg: Option<&'ast Expr>,
+        sql_arg: Option<&'ast Expr>,
     ) -> bool {
         if !spec.args.is_empty() && !spec.args.contains(&nargs) {
             return false;
         }
-        let constrained =
-            !spec.chain.is_empty() || !spec.receivers.is_empty() || !spec.argnames.is_empty();
+        if spec.sql_arg.is_some() {
+            match sql_arg {
+                // A driver call takes text: not an array, tuple or closure
+                // (a house `execute(&[stmts])` trait method is not a sink).
+                Some(a) if !self.may_be_text(a) => return false,
+                None => return false,
+                Some(a) => {
+                    // SQL literal as the argument: a database call whatever the receiver.
+                    if self.const_text(a, 0).is_some_and(|t| {
+                        sql_operation(&t).is_some_and(|op| op != Operation::Other)
+                            || looks_like_sql(&t)
+                    }) {
+                        return true;
+                    }
+                }
+            }
+        }
+        let constrained = !spec.chain.is_empty()
+            || !spec.receivers.is_empty()
+            || !spec.argnames.is_empty()
+            || !spec.types.is_empty();
         if !constrained {
             return true;
         }
         if !spec.chain.is_empty() && chain.has(&spec.chain) {
             return true;
         }
-        if !spec.receivers.is_empty() {
-            if let Some(root) = &chain.root_name {
-                // Only a bare receiver (`conn.execute`), not a chain built on it.
-                if chain.nodes.is_empty() && name_matches(root, &spec.receivers) {
+        if let Some(root) = &chain.root_name {
+            if chain.nodes.is_empty() {
+                // A bare receiver (`conn.execute`), not a chain built on it.
+                if !spec.receivers.is_empty() && name_matches(root, &spec.receivers) {
+                    return true;
+                }
+                if chain.tokens.iter().any(|t| spec.types.contains(t)) {
                     return true;
                 }
             }
@@ -659,7 +773,76 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         false
     }
 
-    fn operation_from(&self, spec: &ExecSpec, chain: &Chain<'_>, sql: Option<&str>) -> Operation {
+    /// Could this argument be SQL text (as opposed to an array of
+    /// statements, a tuple of params or a closure)?
+    fn may_be_text(&self, e: &Expr) -> bool {
+        match unwrap_expr(e) {
+            Expr::Array(_) | Expr::Tuple(_) | Expr::Closure(_) | Expr::Repeat(_) => false,
+            Expr::Lit(l) => matches!(l.lit, Lit::Str(_)),
+            Expr::Macro(m) => !matches!(
+                macro_name(&m.mac).as_str(),
+                "vec" | "params" | "named_params"
+            ),
+            Expr::MethodCall(m) => !matches!(
+                m.method.to_string().as_str(),
+                "into_iter" | "iter" | "map" | "collect" | "chain" | "len" | "count"
+            ),
+            _ => true,
+        }
+    }
+
+    /// Does the call in a loop pass something that changes per element
+    /// into SQL text (the loop variable itself, or text built from it)?
+    fn mentions_loop_var(&self, e: &Expr, depth: usize) -> bool {
+        let vars: Vec<&String> = self.loops.iter().flat_map(|l| l.vars.iter()).collect();
+        if vars.is_empty() || depth > 4 {
+            return false;
+        }
+        struct Find<'v> {
+            vars: &'v [&'v String],
+            names: Vec<String>,
+        }
+        impl<'x> Visit<'x> for Find<'_> {
+            fn visit_path(&mut self, p: &'x syn::Path) {
+                if let Some(i) = p.get_ident() {
+                    self.names.push(i.to_string());
+                }
+            }
+            fn visit_macro(&mut self, m: &'x syn::Macro) {
+                if let Some(args) = macro_args(m) {
+                    for a in &args {
+                        if let Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(s), ..
+                        }) = a
+                        {
+                            self.names.extend(inline_captures(&s.value()));
+                        }
+                        self.visit_expr(a);
+                    }
+                }
+            }
+        }
+        let mut f = Find {
+            vars: &vars,
+            names: Vec::new(),
+        };
+        f.visit_expr(e);
+        let _ = f.vars;
+        f.names.iter().any(|n| {
+            vars.contains(&n)
+                || self
+                    .lookup(n)
+                    .is_some_and(|b| b.iter().any(|x| self.mentions_loop_var(x, depth + 1)))
+        })
+    }
+
+    fn operation_from(
+        &self,
+        spec: &ExecSpec,
+        method: &str,
+        chain: &Chain<'_>,
+        sql: Option<&str>,
+    ) -> Operation {
         if let Some(sql) = sql {
             if let Some(op) = sql_operation(sql) {
                 return op;
@@ -682,6 +865,15 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         }
         if chain.has_str(&["sql_query", "raw_sql", "from_raw_sql"]) {
             return Operation::Raw;
+        }
+        // ActiveModel-style calls name the write themselves: `model.insert(db)`.
+        if spec.operation.as_deref() == Some("other") {
+            match method {
+                "insert" | "insert_many" => return Operation::Insert,
+                "update" | "save" | "update_many" => return Operation::Update,
+                "delete" | "delete_many" => return Operation::Delete,
+                _ => {}
+            }
         }
         parse_operation(spec.operation.as_deref())
     }
@@ -804,6 +996,19 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         self.scopes.last().and_then(|s| s.idx)
     }
 
+    /// The SQL argument in a receiver chain: the sink call's text argument
+    /// or a `query!`-style macro's first argument.
+    fn sql_expr_in_chain(&self, chain: &Chain<'ast>, orm: usize) -> Option<&'ast Expr> {
+        for node in &chain.nodes {
+            if let Expr::Call(call) = node {
+                if let Some(i) = self.sink_arg_index(&call.func, orm) {
+                    return call.args.iter().nth(i);
+                }
+            }
+        }
+        None
+    }
+
     fn record_method_call(&mut self, m: &'ast syn::ExprMethodCall, whole: &'ast Expr) {
         let method = m.method.to_string();
         let chain = self.chain(&m.receiver);
@@ -814,12 +1019,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             // Raw-SQL sink methods (`QueryBuilder::push`, `execute_unprepared`).
             for sink in &spec.sink {
                 if sink.methods.contains(&method)
-                    && (sink.chain.is_empty()
-                        || chain.has(&sink.chain)
-                        || chain
-                            .root_name
-                            .as_deref()
-                            .is_some_and(|r| name_matches(r, &sink.chain)))
+                    && (sink.chain.is_empty() || chain.has(&sink.chain))
                 {
                     if let Some(arg) = m.args.iter().nth(sink.arg) {
                         let src = if sink.appends {
@@ -827,26 +1027,27 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                         } else {
                             self.text_source(arg, 0)
                         };
+                        let site =
+                            self.site(orm, range_of(whole), method.clone(), Operation::Raw, false);
+                        self.pending_sql_arg = Some(arg);
                         self.push_site(SiteRaw {
-                            span: range_of(whole),
-                            orm,
-                            method: method.clone(),
-                            operation: Operation::Raw,
-                            tables: Vec::new(),
                             sql: self.const_text(arg, 0),
                             raw_sql: Some((range_of(arg), src)),
-                            loops: Vec::new(),
-                            func: None,
-                            executes: false,
-                            batched: false,
-                            paging: false,
+                            ..site
                         });
                         return;
                     }
                 }
             }
             let Some(exec) = spec.execute.iter().find(|x| {
-                x.methods.contains(&method) && Self::exec_matches(x, &chain, nargs, first)
+                x.methods.contains(&method)
+                    && self.exec_matches(
+                        x,
+                        &chain,
+                        nargs,
+                        first,
+                        x.sql_arg.and_then(|i| m.args.iter().nth(i)),
+                    )
             }) else {
                 continue;
             };
@@ -855,8 +1056,15 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 .and_then(|a| self.const_text(a, 0))
                 .or_else(|| self.sql_in_chain(&chain, orm));
             let raw_sql = sql_arg.map(|a| (range_of(a), self.text_source(a, 0)));
-            let batched =
-                chain.calls_any(&spec.batch.methods) || sql.as_deref().is_some_and(sql_is_batched);
+            let sql_expr = sql_arg.or_else(|| self.sql_expr_in_chain(&chain, orm));
+            let batched = chain.calls_any(&spec.batch.methods)
+                || sql.as_deref().is_some_and(sql_is_batched)
+                || chain.root_name.as_ref().is_some_and(|r| {
+                    self.scopes
+                        .last()
+                        .is_some_and(|s| s.batched_vars.contains(r))
+                })
+                || self.builder_batched(&m.receiver);
             let paging = chain.has_str(&["limit", "offset", "paginate", "fetch_page", "page"])
                 || sql
                     .as_deref()
@@ -867,48 +1075,189 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 tables.sort();
                 tables.dedup();
             }
-            let operation = self.operation_from(exec, &chain, sql.as_deref());
+            let operation = self.operation_from(exec, &method, &chain, sql.as_deref());
             let span = range_of(&m.method).start..range_of(whole).end;
+            let sql_varies =
+                sql.is_none() && sql_expr.is_some_and(|e| self.mentions_loop_var(e, 0));
+            let sql_param = sql_expr.is_some_and(|e| match unwrap_expr(e) {
+                Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                    let n = i.to_string();
+                    self.scopes.last().is_some_and(|s| s.params.contains(&n))
+                        && self.lookup(&n).is_none()
+                }),
+                _ => false,
+            });
+            let site = self.site(orm, span, method, operation, true);
+            self.pending_sql_arg = sql_arg;
             self.push_site(SiteRaw {
-                span,
-                orm,
-                method,
-                operation,
                 tables,
                 sql,
                 raw_sql,
-                loops: Vec::new(),
-                func: None,
-                executes: true,
                 batched,
                 paging,
+                sql_varies,
+                sql_param,
+                ..site
             });
             return;
         }
-        // Not a database call: maybe a call into another function of the crate.
-        if !COMMON_METHODS.contains(&method.as_str())
-            || matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"))
-        {
-            let owner = match &*m.receiver {
-                Expr::Path(p) if p.path.is_ident("self") => self.impl_ty.last().cloned().flatten(),
-                _ => None,
+        // Not a database call: maybe a call into another function of the
+        // crate. Only plain receivers (`repo.find(..)`, `self.load(..)`), not
+        // builder chains, whose methods are setters far more often than not.
+        let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        let plain = matches!(unwrap_expr(&m.receiver), Expr::Path(_) | Expr::Field(_));
+        if is_self || (plain && !COMMON_METHODS.contains(&method.as_str())) {
+            let owner = if is_self {
+                self.impl_ty.last().cloned().flatten()
+            } else {
+                // A receiver with a declared type names the impl to look in.
+                match unwrap_expr(&m.receiver) {
+                    Expr::Path(p) => p
+                        .path
+                        .get_ident()
+                        .and_then(|i| self.scopes.last()?.types.get(&i.to_string()).cloned()),
+                    _ => None,
+                }
             };
+            let args_vary = m.args.iter().any(|a| self.mentions_loop_var(a, 0));
             self.push_call(
                 CallTarget::Method {
                     owner,
                     name: method,
                 },
                 range_of(whole),
+                nargs,
+                args_vary,
             );
         }
+    }
+
+    /// Does the dynamic value `what` sit where SQL needs an identifier (a
+    /// table or column name), which bind parameters cannot carry?
+    fn identifier_position(&self, e: &'ast Expr, what: &str, depth: usize) -> bool {
+        if depth > 4 {
+            return false;
+        }
+        match unwrap_expr(e) {
+            Expr::Macro(m) if matches!(macro_name(&m.mac).as_str(), "format" | "format_args") => {
+                let Some(args) = macro_args(&m.mac) else {
+                    return false;
+                };
+                let Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(fmt), ..
+                })) = args.first()
+                else {
+                    return false;
+                };
+                let positional: Vec<String> = args[1..]
+                    .iter()
+                    .filter(|a| !matches!(a, Expr::Assign(_)))
+                    .map(|a| self.src(&range_of(a)))
+                    .collect();
+                placeholder_contexts(&fmt.value())
+                    .into_iter()
+                    .any(|(key, ident)| {
+                        ident
+                            && (key == what
+                                || key
+                                    .parse::<usize>()
+                                    .ok()
+                                    .and_then(|i| positional.get(i))
+                                    .is_some_and(|p| p == what))
+                    })
+            }
+            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                self.lookup(&i.to_string()).is_some_and(|b| {
+                    b.iter()
+                        .any(|x| self.identifier_position(x, what, depth + 1))
+                })
+            }),
+            Expr::MethodCall(m) => self.identifier_position(&m.receiver, what, depth + 1),
+            _ => false,
+        }
+    }
+
+    /// A `QueryBuilder` receiver that had rows pushed in bulk before the call.
+    fn builder_batched(&self, receiver: &Expr) -> bool {
+        let mut e = unwrap_expr(receiver);
+        while let Expr::MethodCall(m) = e {
+            e = unwrap_expr(&m.receiver);
+        }
+        match e {
+            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                self.scopes
+                    .last()
+                    .is_some_and(|s| s.batched_vars.contains(&i.to_string()))
+            }),
+            _ => false,
+        }
+    }
+
+    /// A site with the defaults every constructor shares.
+    fn site(
+        &self,
+        orm: usize,
+        span: Range<usize>,
+        method: String,
+        operation: Operation,
+        executes: bool,
+    ) -> SiteRaw {
+        SiteRaw {
+            span,
+            orm,
+            method,
+            operation,
+            tables: Vec::new(),
+            sql: None,
+            raw_sql: None,
+            loops: Vec::new(),
+            func: None,
+            executes,
+            batched: false,
+            paging: false,
+            sql_varies: false,
+            sql_param: false,
+            sequential: false,
+            sql_identifier: false,
+        }
+    }
+
+    /// Is a bare function name (`query(..)`) imported from the ORM's crate?
+    fn imports_name(&self, orm: usize, name: &str) -> bool {
+        self.specs[orm].crates.iter().any(|c| {
+            let direct = format!("{c}::{name}");
+            if self.text.contains(&direct) {
+                return true;
+            }
+            // `use sqlx::{query, PgPool};`
+            let group = format!("{c}::{{");
+            let mut from = 0;
+            while let Some(i) = self.text[from..].find(&group) {
+                let start = from + i + group.len();
+                let end = self.text[start..]
+                    .find('}')
+                    .map_or(self.text.len(), |j| start + j);
+                if self.text[start..end].split(',').any(|item| {
+                    item.trim() == name || item.trim().starts_with(&format!("{name} as "))
+                }) {
+                    return true;
+                }
+                from = end;
+            }
+            false
+        })
     }
 
     fn record_call(&mut self, call: &'ast syn::ExprCall, whole: &'ast Expr) {
         let Expr::Path(p) = &*call.func else { return };
         let path = path_string(&p.path);
+        let bare = p.path.segments.len() == 1;
         for &orm in &self.active.clone() {
             let spec = &self.specs[orm];
             if let Some(i) = self.sink_arg_index(&call.func, orm) {
+                if bare && !spec.crates.is_empty() && !self.imports_name(orm, &path) {
+                    continue;
+                }
                 if let Some(arg) = call.args.iter().nth(i) {
                     let src = self.text_source(arg, 0);
                     let sql = self.const_text(arg, 0);
@@ -916,19 +1265,13 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                         .as_deref()
                         .and_then(sql_operation)
                         .unwrap_or(Operation::Raw);
+                    let site = self.site(orm, range_of(whole), path.clone(), op, false);
+                    self.pending_sql_arg = Some(arg);
                     self.push_site(SiteRaw {
-                        span: range_of(whole),
-                        orm,
-                        method: path.clone(),
-                        operation: op,
                         tables: sql.as_deref().map(sql_tables).unwrap_or_default(),
                         sql,
                         raw_sql: Some((range_of(arg), src)),
-                        loops: Vec::new(),
-                        func: None,
-                        executes: false,
-                        batched: false,
-                        paging: false,
+                        ..site
                     });
                     return;
                 }
@@ -942,22 +1285,21 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 let sql_arg = exec.sql_arg.and_then(|i| call.args.iter().nth(i));
                 let sql = sql_arg.and_then(|a| self.const_text(a, 0));
                 let raw_sql = sql_arg.map(|a| (range_of(a), self.text_source(a, 0)));
+                let op = sql
+                    .as_deref()
+                    .and_then(sql_operation)
+                    .unwrap_or_else(|| parse_operation(exec.operation.as_deref()));
+                let sql_varies =
+                    sql.is_none() && sql_arg.is_some_and(|a| self.mentions_loop_var(a, 0));
+                let site = self.site(orm, range_of(whole), path.clone(), op, true);
+                self.pending_sql_arg = sql_arg;
                 self.push_site(SiteRaw {
-                    span: range_of(whole),
-                    orm,
-                    method: path.clone(),
-                    operation: sql
-                        .as_deref()
-                        .and_then(sql_operation)
-                        .unwrap_or_else(|| parse_operation(exec.operation.as_deref())),
                     tables: sql.as_deref().map(sql_tables).unwrap_or_default(),
+                    batched: sql.as_deref().is_some_and(sql_is_batched),
                     sql,
                     raw_sql,
-                    loops: Vec::new(),
-                    func: None,
-                    executes: true,
-                    batched: false,
-                    paging: false,
+                    sql_varies,
+                    ..site
                 });
                 return;
             }
@@ -989,21 +1331,30 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         } else {
             CallTarget::Free(name)
         };
-        self.push_call(target, range_of(whole));
+        let args_vary = call.args.iter().any(|a| self.mentions_loop_var(a, 0));
+        self.push_call(target, range_of(whole), call.args.len(), args_vary);
     }
 
     fn push_site(&mut self, mut site: SiteRaw) {
+        if let Some((_, TextSource::Dynamic { what, .. })) = &site.raw_sql {
+            site.sql_identifier = self
+                .pending_sql_arg
+                .is_some_and(|a| self.identifier_position(a, what, 0));
+        }
         site.loops = self.loops.clone();
         site.func = self.fn_index();
+        site.sequential = self.sequential > 0;
         self.facts.sites.push(site);
     }
 
-    fn push_call(&mut self, target: CallTarget, span: Range<usize>) {
+    fn push_call(&mut self, target: CallTarget, span: Range<usize>, args: usize, args_vary: bool) {
         self.facts.calls.push(CallRaw {
             caller: self.fn_index(),
             target,
             span,
             loops: self.loops.clone(),
+            args,
+            args_vary,
         });
     }
 
@@ -1328,8 +1679,20 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     // ---- loops ------------------------------------------------------------
 
-    fn with_loop(&mut self, kind: LoopKind, header: Range<usize>, f: impl FnOnce(&mut Self)) {
-        self.loops.push(LoopRaw { kind, header });
+    fn with_loop(
+        &mut self,
+        kind: LoopKind,
+        header: Range<usize>,
+        vars: Vec<String>,
+        batched: bool,
+        f: impl FnOnce(&mut Self),
+    ) {
+        self.loops.push(LoopRaw {
+            kind,
+            header,
+            vars,
+            batched,
+        });
         f(self);
         self.loops.pop();
     }
@@ -1346,11 +1709,15 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             Some(o) => format!("{o}::{name}"),
             None => name.clone(),
         };
+        let has_self = inputs.iter().any(|i| matches!(i, syn::FnArg::Receiver(_)));
+        let params = inputs.len() - usize::from(has_self);
         self.facts.fns.push(FnInfo {
             key,
             name,
             owner,
             span,
+            params,
+            has_self,
         });
         let mut scope = FnScope::new(Some(self.facts.fns.len() - 1));
         for input in inputs {
@@ -1359,6 +1726,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                     let n = pi.ident.to_string();
                     if type_is_numeric(&pt.ty) {
                         scope.numeric.insert(n.clone());
+                    }
+                    if let Some(t) = type_name(&pt.ty) {
+                        scope.types.insert(n.clone(), t);
                     }
                     scope.params.insert(n);
                 }
@@ -1440,6 +1810,116 @@ fn pat_is_success(p: &Pat) -> bool {
         Pat::Or(o) => o.cases.iter().any(pat_is_success),
         _ => false,
     }
+}
+
+/// Keywords after which a value names a table, column or other object.
+const IDENTIFIER_KEYWORDS: &[&str] = &[
+    "from",
+    "join",
+    "into",
+    "update",
+    "table",
+    "database",
+    "schema",
+    "type",
+    "index",
+    "exists",
+    "pragma",
+    "view",
+    "sequence",
+    "truncate",
+    "by",
+    "column",
+    "extension",
+    "role",
+    "user",
+];
+
+/// For each placeholder of a format string: its argument key (a name, or
+/// the positional index as text) and whether it stands where SQL needs an
+/// identifier (`FROM {table}`, `"{column}"`, `ORDER BY {col}`).
+fn placeholder_contexts(fmt: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let b = fmt.as_bytes();
+    let (mut i, mut next_pos) = (0, 0usize);
+    while i < b.len() {
+        if b[i] == b'{' && b.get(i + 1) == Some(&b'{') {
+            i += 2;
+            continue;
+        }
+        if b[i] != b'{' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < b.len() && b[j] != b'}' && b[j] != b':' {
+            j += 1;
+        }
+        let key = fmt[start..j].trim().to_string();
+        let key = if key.is_empty() {
+            next_pos += 1;
+            (next_pos - 1).to_string()
+        } else {
+            key
+        };
+        let before = fmt[..i].trim_end();
+        let quoted = before.ends_with('"') || before.ends_with('`') || before.ends_with('[');
+        let word = before
+            .rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let dotted = before.ends_with('.');
+        out.push((
+            key,
+            quoted || dotted || IDENTIFIER_KEYWORDS.contains(&word.as_str()),
+        ));
+        while j < b.len() && b[j] != b'}' {
+            j += 1;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// SQL keywords that open a statement, for literals passed to driver calls.
+fn looks_like_sql(t: &str) -> bool {
+    let first = t
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        first.as_str(),
+        "select"
+            | "insert"
+            | "update"
+            | "delete"
+            | "with"
+            | "create"
+            | "drop"
+            | "alter"
+            | "pragma"
+            | "begin"
+            | "commit"
+            | "rollback"
+            | "replace"
+            | "upsert"
+            | "vacuum"
+            | "analyze"
+            | "explain"
+            | "truncate"
+            | "grant"
+            | "set"
+            | "show"
+            | "copy"
+            | "call"
+            | "merge"
+            | "savepoint"
+            | "release"
+    )
 }
 
 /// `{name}` and `{name:?}` captures in a format string.
@@ -1626,6 +2106,14 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     scope.bindings.remove(&name);
                 }
             }
+            match ty.and_then(type_name) {
+                Some(t) => {
+                    scope.types.insert(name.clone(), t);
+                }
+                None => {
+                    scope.types.remove(&name);
+                }
+            }
             if ty.is_some_and(type_is_numeric) {
                 scope.numeric.insert(name);
             } else {
@@ -1653,6 +2141,14 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 self.visit_expr(&m.receiver);
                 self.record_method_call(m, e);
                 let method = m.method.to_string();
+                if matches!(method.as_str(), "push_values" | "push_tuples" | "separated") {
+                    if let Expr::Path(p) = unwrap_expr(&m.receiver) {
+                        if let Some(id) = p.path.get_ident() {
+                            let name = id.to_string();
+                            self.scope().batched_vars.insert(name);
+                        }
+                    }
+                }
                 // Text appended to a local SQL string.
                 if matches!(method.as_str(), "push_str" | "push") {
                     if let (Expr::Path(p), Some(arg)) = (unwrap_expr(&m.receiver), m.args.first()) {
@@ -1675,12 +2171,21 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 }
                 let adapter =
                     ADAPTERS.contains(&method.as_str()) && self.is_iterish(&m.receiver, 0);
+                let batched_source = adapter && self.chain(&m.receiver).has_str(BATCH_SOURCES);
                 for arg in &m.args {
                     if adapter && matches!(arg, Expr::Closure(_) | Expr::Path(_)) {
                         let header = range_of(&m.method);
-                        self.with_loop(LoopKind::Adapter(method.clone()), header, |v| {
-                            v.visit_expr(arg)
-                        });
+                        let mut vars = Vec::new();
+                        if let Expr::Closure(c) = arg {
+                            c.inputs.iter().for_each(|p| pat_names(p, &mut vars));
+                        }
+                        self.with_loop(
+                            LoopKind::Adapter(method.clone()),
+                            header,
+                            vars,
+                            batched_source,
+                            |v| v.visit_expr(arg),
+                        );
                     } else {
                         self.visit_expr(arg);
                     }
@@ -1693,7 +2198,17 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             Expr::ForLoop(f) => {
                 self.visit_expr(&f.expr);
                 let header = range_of(&f.for_token).start..range_of(&f.expr).end;
-                self.with_loop(LoopKind::For, header, |v| v.visit_block(&f.body));
+                if loop_exits_on_success(&f.body) {
+                    // `for attempt in 0..5 { match connect() { Ok(c) => return c, … } }`
+                    self.visit_block(&f.body);
+                } else {
+                    let mut vars = Vec::new();
+                    pat_names(&f.pat, &mut vars);
+                    let batched = self.chain(&f.expr).has_str(BATCH_SOURCES);
+                    self.with_loop(LoopKind::For, header, vars, batched, |v| {
+                        v.visit_block(&f.body)
+                    });
+                }
             }
             Expr::While(w) => {
                 let kind = if matches!(&*w.cond, Expr::Let(_)) {
@@ -1703,14 +2218,28 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 };
                 self.visit_expr(&w.cond);
                 let header = range_of(&w.while_token).start..range_of(&w.cond).end;
-                self.with_loop(kind, header, |v| v.visit_block(&w.body));
+                let mut vars = Vec::new();
+                // `while let Some(id) = next { next = query(id) }` walks a
+                // chain one row at a time: each query needs the previous result.
+                let mut walked = None;
+                if let Expr::Let(l) = &*w.cond {
+                    pat_names(&l.pat, &mut vars);
+                    if let Expr::Path(p) = unwrap_expr(&l.expr) {
+                        walked = p.path.get_ident().map(|i| i.to_string());
+                    }
+                }
+                let saved = std::mem::replace(&mut self.walked_var, walked);
+                self.with_loop(kind, header, vars, false, |v| v.visit_block(&w.body));
+                self.walked_var = saved;
             }
             Expr::Loop(l) => {
                 if loop_exits_on_success(&l.body) {
                     self.visit_block(&l.body);
                 } else {
                     let header = range_of(&l.loop_token);
-                    self.with_loop(LoopKind::Loop, header, |v| v.visit_block(&l.body));
+                    self.with_loop(LoopKind::Loop, header, Vec::new(), false, |v| {
+                        v.visit_block(&l.body)
+                    });
                 }
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::AddAssign(_)) => {
@@ -1729,15 +2258,21 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 visit::visit_expr(self, e);
             }
             Expr::Assign(a) => {
+                let mut target = None;
                 if let Expr::Path(p) = unwrap_expr(&a.left) {
                     if let Some(id) = p.path.get_ident() {
                         let name = id.to_string();
                         if let Some(b) = self.scope().bindings.get_mut(&name) {
                             b.push(&a.right);
                         }
+                        target = Some(name);
                     }
                 }
-                visit::visit_expr(self, e);
+                let sequential = target.is_some() && target == self.walked_var;
+                self.visit_expr(&a.left);
+                self.sequential += usize::from(sequential);
+                self.visit_expr(&a.right);
+                self.sequential -= usize::from(sequential);
             }
             Expr::Macro(m) => self.visit_macro(&m.mac),
             _ => visit::visit_expr(self, e),

@@ -31,3 +31,9 @@ pub async fn builder(pool: &sqlx::PgPool, filter: &str) -> sqlx::Result<()> {
     qb.build().fetch_all(pool).await?;
     Ok(())
 }
+
+pub async fn drop_type(pool: &sqlx::PgPool, enum_name: &str) -> sqlx::Result<()> {
+    let sql = format!("DROP TYPE IF EXISTS \"{enum_name}\"");
+    sqlx::query(&sql).execute(pool).await?; // ~ sql-injection
+    Ok(())
+}

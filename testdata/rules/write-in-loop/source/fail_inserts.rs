@@ -13,3 +13,17 @@ pub fn sqlite_updates(conn: &rusqlite::Connection, ids: &[i64]) -> rusqlite::Res
     }
     Ok(())
 }
+
+pub async fn seed(db: &sea_orm::DatabaseConnection, rows: Vec<cake::ActiveModel>) -> Result<(), sea_orm::DbErr> {
+    for row in rows {
+        row.insert(db).await?; // ~ write-in-loop
+    }
+    Ok(())
+}
+
+pub fn prune(conn: &mut diesel::PgConnection, ids: &[i32]) -> diesel::QueryResult<()> {
+    for id in ids {
+        diesel::delete(posts::table.find(id)).execute(conn)?; // ~ write-in-loop
+    }
+    Ok(())
+}
