@@ -27,11 +27,15 @@ impl Rule for SqlInjection {
             let d = cx.report(
                 span,
                 format!(
-                    "statement inlines its values, while {} other executions of the same query bind them as parameters",
-                    q.family_param_execs
+                    "statement inlines its values, while {} of the same query bind{} them as parameters",
+                    crate::report::plural(q.family_param_execs as usize, "other execution"),
+                    if q.family_param_execs == 1 { "s" } else { "" }
                 ),
             );
-            d.with_primary_label(format!("{} executions like this one", q.count))
+            d.with_primary_label(format!(
+                "{} like this one",
+                crate::report::plural(q.count as usize, "execution")
+            ))
                 .note("the same query is sent both ways: one code path builds SQL text from values")
                 .help("find the code path that formats values into this query and bind them as parameters instead")
                 .query(QueryInfo {
