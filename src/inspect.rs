@@ -38,7 +38,8 @@ fn rows(a: &Analysis) -> Vec<Row> {
             sql: s
                 .sql
                 .as_deref()
-                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")),
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .or_else(|| s.derived_sql.as_ref().map(|d| format!("≈ {d}"))),
         })
         .collect();
     // Calls in loops that reach a query through other functions.
@@ -52,7 +53,10 @@ fn rows(a: &Analysis) -> Vec<Row> {
             loop_depth: s.loops.len(),
             via: s.via.iter().map(|h| h.callee.clone()).collect(),
             function: s.function.clone(),
-            sql: s.sql.clone(),
+            sql: s
+                .sql
+                .clone()
+                .or_else(|| s.derived_sql.as_ref().map(|d| format!("≈ {d}"))),
         });
     }
     rows.sort_by(|a, b| (&a.loc, &a.method).cmp(&(&b.loc, &b.method)));

@@ -140,6 +140,9 @@ pub struct QuerySite {
     /// The dynamic value in the SQL text names a table or column (which a
     /// bind parameter cannot carry).
     pub sql_identifier: bool,
+    /// For query-builder chains: the SQL they send, derived from the chain
+    /// (`?` for bound values), when `sql` is not known.
+    pub derived_sql: Option<String>,
 }
 
 /// One fingerprinted SQL shape: from a literal in Rust source, or one

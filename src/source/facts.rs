@@ -56,6 +56,8 @@ pub struct SiteRaw {
     pub sequential: bool,
     /// The dynamic value in the SQL text stands where an identifier goes.
     pub sql_identifier: bool,
+    /// For query-builder chains: the SQL they send, derived from the chain.
+    pub derived_sql: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! visit it once, join the files of each crate into a call graph, and hand
 //! the recognized database calls to the rules as [`QuerySite`]s.
 
+pub mod derive;
 pub mod facts;
 pub mod orm;
 pub mod visit;
@@ -729,6 +730,7 @@ fn site_to_query(
         sql_varies: s.sql_varies,
         sequential: s.sequential,
         sql_identifier: s.sql_identifier,
+        derived_sql: s.derived_sql.clone(),
     }
 }
 

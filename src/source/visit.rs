@@ -1087,6 +1087,19 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 }),
                 _ => false,
             });
+            let derived_sql = if sql.is_none() && matches!(spec.name.as_str(), "diesel" | "sea-orm")
+            {
+                let calls: Vec<&Expr> = chain
+                    .nodes
+                    .iter()
+                    .rev()
+                    .copied()
+                    .filter(|n| matches!(n, Expr::Call(_) | Expr::MethodCall(_)))
+                    .collect();
+                super::derive::derive(&calls, &method)
+            } else {
+                None
+            };
             let site = self.site(orm, span, method, operation, true);
             self.pending_sql_arg = sql_arg;
             self.push_site(SiteRaw {
@@ -1097,6 +1110,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 paging,
                 sql_varies,
                 sql_param,
+                derived_sql,
                 ..site
             });
             return;
@@ -1219,6 +1233,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             sql_param: false,
             sequential: false,
             sql_identifier: false,
+            derived_sql: None,
         }
     }
 

@@ -1,0 +1,359 @@
+//! The SQL a Diesel or SeaORM builder chain sends, derived from the chain
+//! itself, for `ormlint inspect`: single-table `filter` / `find` / `select` /
+//! `order` / `limit` / `offset` / `count` / joins, and the write builders.
+//! Bound values are `?`. Derivation stops (returns `None`) at anything it
+//! does not understand rather than guess.
+
+use syn::Expr;
+
+/// `users::email` → `users.email`; `users::dsl::email` and `email` → `email`;
+/// `Column::CreatedAt` → `created_at`.
+fn column(e: &Expr) -> Option<String> {
+    match strip(e) {
+        Expr::Path(p) => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            match segs.as_slice() {
+                [.., c, col] if c == "Column" => Some(snake(col)),
+                [.., _, dsl, col] if dsl == "dsl" => Some(col.clone()),
+                [table, col] => Some(format!("{table}.{col}")),
+                [col] => Some(col.clone()),
+                _ => None,
+            }
+        }
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "desc" | "asc") => {
+            let c = column(&m.receiver)?;
+            Some(if m.method == "desc" {
+                format!("{c} DESC")
+            } else {
+                c
+            })
+        }
+        Expr::Tuple(t) => {
+            let cols: Option<Vec<String>> = t.elems.iter().map(column).collect();
+            Some(cols?.join(", "))
+        }
+        _ => None,
+    }
+}
+
+fn strip(e: &Expr) -> &Expr {
+    match e {
+        Expr::Reference(r) => strip(&r.expr),
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Group(g) => strip(&g.expr),
+        _ => e,
+    }
+}
+
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A predicate: `users::id.eq(x)` → `users.id = ?`.
+fn predicate(e: &Expr) -> Option<String> {
+    let Expr::MethodCall(m) = strip(e) else {
+        return None;
+    };
+    let name = m.method.to_string();
+    if name == "and" || name == "or" {
+        let l = predicate(&m.receiver)?;
+        let r = predicate(m.args.first()?)?;
+        return Some(if name == "and" {
+            format!("{l} AND {r}")
+        } else {
+            format!("({l} OR {r})")
+        });
+    }
+    let col = column(&m.receiver)?;
+    Some(match name.as_str() {
+        "eq" => format!("{col} = ?"),
+        "ne" => format!("{col} <> ?"),
+        "gt" => format!("{col} > ?"),
+        "lt" => format!("{col} < ?"),
+        "ge" | "gte" => format!("{col} >= ?"),
+        "le" | "lte" => format!("{col} <= ?"),
+        "like" => format!("{col} LIKE ?"),
+        "ilike" => format!("{col} ILIKE ?"),
+        "eq_any" => format!("{col} = ANY(?)"),
+        "is_in" => format!("{col} IN (...)"),
+        "is_null" => format!("{col} IS NULL"),
+        "is_not_null" => format!("{col} IS NOT NULL"),
+        "between" => format!("{col} BETWEEN ? AND ?"),
+        _ => return None,
+    })
+}
+
+/// `posts::table` / `post::Entity` / `Post::find` root → the table name.
+fn table_of(e: &Expr) -> Option<String> {
+    match strip(e) {
+        Expr::Path(p) => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            match segs.as_slice() {
+                [.., t, last] if last == "table" || last == "Entity" => Some(t.clone()),
+                [t] => Some(t.clone()),
+                _ => None,
+            }
+        }
+        Expr::MethodCall(m) => table_of(&m.receiver),
+        _ => None,
+    }
+}
+
+/// Derives the SQL of a builder chain ending in the executing method `exec`.
+/// `calls` are the chain's calls from the root outwards.
+pub fn derive(calls: &[&Expr], exec: &str) -> Option<String> {
+    let mut table: Option<String> = None;
+    let mut kind = "SELECT";
+    let mut select = "*".to_string();
+    let (mut wheres, mut orders, mut joins) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut limit, mut offset, mut set) = (None, false, None);
+    for node in calls {
+        match node {
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let last = segs.last()?.as_str();
+                match last {
+                    "insert_into" => {
+                        kind = "INSERT";
+                        table = table_of(c.args.first()?);
+                    }
+                    "update" => {
+                        kind = "UPDATE";
+                        table = table_of(c.args.first()?);
+                        collect_filters(c.args.first()?, &mut wheres)?;
+                    }
+                    "delete" => {
+                        kind = "DELETE";
+                        table = table_of(c.args.first()?);
+                        collect_filters(c.args.first()?, &mut wheres)?;
+                    }
+                    "find" | "find_by_id" if segs.len() >= 2 => {
+                        table = Some(segs[segs.len() - 2].clone())
+                            .filter(|t| t != "Entity")
+                            .or_else(|| segs.first().cloned());
+                        if last == "find_by_id" {
+                            wheres.push("id = ?".to_string());
+                        }
+                    }
+                    "belonging_to" if segs.len() >= 2 => {
+                        table = Some(snake(&segs[segs.len() - 2]));
+                        wheres.push("<parent>_id = ANY(?)".to_string());
+                    }
+                    _ => return None,
+                }
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if table.is_none() {
+                    table = table_of(&m.receiver);
+                }
+                match name.as_str() {
+                    "filter" | "or_filter" => wheres.push(predicate(m.args.first()?)?),
+                    "find" => wheres.push(format!("{}.id = ?", table.clone()?)),
+                    "find_by_id" => wheres.push("id = ?".to_string()),
+                    "select" => select = column(m.args.first()?)?,
+                    "order" | "order_by" | "then_order_by" => orders.push(column(m.args.first()?)?),
+                    "order_by_asc" => orders.push(column(m.args.first()?)?),
+                    "order_by_desc" => orders.push(format!("{} DESC", column(m.args.first()?)?)),
+                    "limit" => limit = Some("?".to_string()),
+                    "offset" => offset = true,
+                    "count" => select = "COUNT(*)".to_string(),
+                    "distinct" => select = format!("DISTINCT {select}"),
+                    "inner_join" | "left_join" | "left_outer_join" => {
+                        let t = table_of(m.args.first()?)?;
+                        let how = if name == "inner_join" {
+                            "JOIN"
+                        } else {
+                            "LEFT JOIN"
+                        };
+                        joins.push(format!("{how} {t}"));
+                    }
+                    "find_related" | "find_also_related" => {
+                        joins.push(format!("JOIN {}", table_of(m.args.first()?)?))
+                    }
+                    "values" => {}
+                    "set" => {
+                        set = Some(
+                            m.args
+                                .first()
+                                .and_then(assignments)
+                                .unwrap_or_else(|| "…".into()),
+                        )
+                    }
+                    "into_boxed" | "into_model" | "into_json" | "into_tuple" | "bind" => {}
+                    _ => return None,
+                }
+            }
+            _ => {}
+        }
+    }
+    match exec {
+        "first" | "one" | "get_result"
+            if kind == "SELECT" && limit.is_none() && exec != "get_result" =>
+        {
+            limit = Some("1".to_string())
+        }
+        "count" => select = "COUNT(*)".to_string(),
+        _ => {}
+    }
+    let table = table?;
+    let mut sql = match kind {
+        "INSERT" => format!("INSERT INTO {table} VALUES (…)"),
+        "UPDATE" => format!("UPDATE {table} SET {}", set.unwrap_or_else(|| "…".into())),
+        "DELETE" => format!("DELETE FROM {table}"),
+        _ => format!("SELECT {select} FROM {table}"),
+    };
+    for j in joins {
+        sql.push(' ');
+        sql.push_str(&j);
+    }
+    if !wheres.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&wheres.join(" AND "));
+    }
+    if !orders.is_empty() {
+        sql.push_str(" ORDER BY ");
+        sql.push_str(&orders.join(", "));
+    }
+    if let Some(l) = limit {
+        sql.push_str(&format!(" LIMIT {l}"));
+    }
+    if offset {
+        sql.push_str(" OFFSET ?");
+    }
+    Some(sql)
+}
+
+/// Filters inside an `update(…)` / `delete(…)` target.
+fn collect_filters(e: &Expr, out: &mut Vec<String>) -> Option<()> {
+    match strip(e) {
+        Expr::MethodCall(m) => {
+            collect_filters(&m.receiver, out)?;
+            match m.method.to_string().as_str() {
+                "filter" => out.push(predicate(m.args.first()?)?),
+                "find" => out.push(format!("{}.id = ?", table_of(&m.receiver)?)),
+                _ => {}
+            }
+            Some(())
+        }
+        _ => Some(()),
+    }
+}
+
+/// `(name.eq(x), seen.eq(true))` → `name = ?, seen = ?`.
+fn assignments(e: &Expr) -> Option<String> {
+    let one = |e: &Expr| -> Option<String> {
+        let Expr::MethodCall(m) = strip(e) else {
+            return None;
+        };
+        (m.method == "eq").then(|| column(&m.receiver).map(|c| format!("{c} = ?")))?
+    };
+    match strip(e) {
+        Expr::Tuple(t) => Some(
+            t.elems
+                .iter()
+                .map(one)
+                .collect::<Option<Vec<_>>>()?
+                .join(", "),
+        ),
+        other => one(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(src: &str) -> (Vec<Expr>, String) {
+        // Split `a.b(..).c(..)` into its calls, root first, and the exec name.
+        let e: Expr = syn::parse_str(src).unwrap();
+        let Expr::MethodCall(exec) = e else {
+            panic!("not a call")
+        };
+        let mut calls = Vec::new();
+        let mut cur = (*exec.receiver).clone();
+        loop {
+            match cur {
+                Expr::MethodCall(ref m) => {
+                    let next = (*m.receiver).clone();
+                    calls.push(cur.clone());
+                    cur = next;
+                }
+                Expr::Call(_) => {
+                    calls.push(cur.clone());
+                    break;
+                }
+                _ => break,
+            }
+        }
+        calls.reverse();
+        (calls, exec.method.to_string())
+    }
+
+    fn sql(src: &str) -> Option<String> {
+        let (calls, exec) = chain(src);
+        let refs: Vec<&Expr> = calls.iter().collect();
+        derive(&refs, &exec)
+    }
+
+    #[test]
+    fn diesel_chains() {
+        assert_eq!(
+            sql("users::table.filter(users::email.eq(e)).select((users::id, users::name)).first(conn)").as_deref(),
+            Some("SELECT users.id, users.name FROM users WHERE users.email = ? LIMIT 1")
+        );
+        assert_eq!(
+            sql("posts::table.filter(posts::author_id.eq_any(ids)).order(posts::id.desc()).limit(20).load(conn)").as_deref(),
+            Some("SELECT * FROM posts WHERE posts.author_id = ANY(?) ORDER BY posts.id DESC LIMIT ?")
+        );
+        assert_eq!(
+            sql("users::table.find(id).first(conn)").as_deref(),
+            Some("SELECT * FROM users WHERE users.id = ? LIMIT 1")
+        );
+        assert_eq!(
+            sql("diesel::update(users::table.find(id)).set(users::name.eq(n)).execute(conn)")
+                .as_deref(),
+            Some("UPDATE users SET users.name = ? WHERE users.id = ?")
+        );
+        assert_eq!(
+            sql("Comment::belonging_to(&posts).load(conn)").as_deref(),
+            Some("SELECT * FROM comment WHERE <parent>_id = ANY(?)")
+        );
+        assert_eq!(sql("users::table.filter(weird(x)).load(conn)"), None);
+    }
+
+    #[test]
+    fn seaorm_chains() {
+        assert_eq!(
+            sql("cake::Entity::find().filter(cake::Column::Name.eq(n)).order_by_desc(cake::Column::CreatedAt).one(db)").as_deref(),
+            Some("SELECT * FROM cake WHERE name = ? ORDER BY created_at DESC LIMIT 1")
+        );
+    }
+}
