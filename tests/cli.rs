@@ -366,3 +366,39 @@ fn inspect_lists_call_sites() {
         .unwrap()
         .starts_with("SELECT title FROM posts"));
 }
+
+#[test]
+fn queries_reached_through_files_that_never_name_the_orm() {
+    let out = ormlint(
+        &root(),
+        &["check", "--format", "json", "testdata/projects/shop"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["rule"], "n-plus-one");
+    assert_eq!(
+        d["location"]["path"],
+        "testdata/projects/shop/src/report.rs"
+    );
+    assert_eq!(d["location"]["line"], 14);
+    let related: Vec<(String, u64)> = d["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        related.contains(&("testdata/projects/shop/src/db.rs".to_string(), 6)),
+        "{related:?}"
+    );
+    assert!(
+        related.contains(&("testdata/projects/shop/src/report.rs".to_string(), 8)),
+        "{related:?}"
+    );
+}

@@ -135,6 +135,9 @@ pub struct QuerySite {
     pub paging: bool,
     /// The SQL text changes per element: a script of different statements.
     pub sql_varies: bool,
+    /// The innermost loop also fetches a page (`LIMIT`) per turn: work in
+    /// it happens once per page, not once per row.
+    pub in_paging_loop: bool,
     /// Each run needs the previous one's result (`next = query(next)`).
     pub sequential: bool,
     /// The dynamic value in the SQL text names a table or column (which a

@@ -74,7 +74,7 @@ pub(crate) fn per_element(site: &QuerySite) -> bool {
 
 /// A `loop`/`while` around a query that fetches one page is a paging loop.
 fn is_paging_loop(site: &QuerySite) -> bool {
-    site.paging
+    (site.paging || site.in_paging_loop)
         && site.loops.last().is_some_and(|l| {
             matches!(
                 l.kind,

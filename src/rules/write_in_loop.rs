@@ -84,6 +84,7 @@ impl Rule for WriteInLoop {
             || site.loops.is_empty()
             || !site.operation.is_write()
             || site.batched
+            || site.in_paging_loop
             || !super::n_plus_one::per_element(site)
         {
             return;

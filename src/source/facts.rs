@@ -58,6 +58,8 @@ pub struct SiteRaw {
     pub sql_identifier: bool,
     /// For query-builder chains: the SQL they send, derived from the chain.
     pub derived_sql: Option<String>,
+    /// In a branch that leaves the loop: runs at most once per loop.
+    pub once: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +101,10 @@ pub struct CallRaw {
     pub args: usize,
     /// An argument names a loop variable or is built from one.
     pub args_vary: bool,
+    /// Each run needs the previous result (`next = parent_of(next)`).
+    pub sequential: bool,
+    /// In a branch that leaves the loop.
+    pub once: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

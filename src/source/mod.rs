@@ -131,6 +131,17 @@ pub fn analyze(
         }
         active
     };
+    let timing = std::env::var_os("ORMLINT_TIMINGS").is_some();
+    let clock = std::time::Instant::now();
+    let lap = |what: &str, n: usize| {
+        if timing {
+            eprintln!(
+                "[timing] {what}: {:.3} s ({n})",
+                clock.elapsed().as_secs_f64()
+            );
+        }
+    };
+    lap("read", loaded.len());
     let phase1: Vec<usize> = (0..loaded.len())
         .filter(|&i| match &loaded[i].text {
             Ok(text) => {
@@ -183,17 +194,20 @@ pub fn analyze(
         }
     }
 
+    lap("phase 1 parse+visit", phase1.len());
     // Phase 2: files that call a query function by name, a few rounds deep.
     for _round in 0..opts.max_call_depth.max(1) {
-        let names: HashSet<String> = query_fn_names(&parsed, &loaded);
+        let names = query_fn_names(&parsed, &loaded);
         if names.is_empty() {
             break;
         }
+        let failed: HashSet<usize> = problems.iter().map(|p| p.0).collect();
         let next: Vec<usize> = (0..loaded.len())
-            .filter(|&i| parsed[i].is_none() && !problems.iter().any(|p| p.0 == i))
-            .filter(|&i| match &loaded[i].text {
-                Ok(text) => calls_any(text, &names),
-                Err(_) => false,
+            .into_par_iter()
+            .filter(|&i| parsed[i].is_none() && !failed.contains(&i))
+            .filter(|&i| match (&loaded[i].text, names.get(&loaded[i].krate)) {
+                (Ok(text), Some(names)) => calls_any(text, names),
+                _ => false,
             })
             .collect();
         if next.is_empty() {
@@ -210,6 +224,7 @@ pub fn analyze(
         }
     }
 
+    lap("phase 2", parsed.iter().filter(|p| p.is_some()).count());
     // File database: parsed files and files with problems, in path order.
     let mut files = FileDb::new();
     let mut id_of: Vec<Option<FileId>> = vec![None; loaded.len()];
@@ -251,6 +266,7 @@ pub fn analyze(
     }
 
     let sites = build_sites(&parsed, &loaded, &id_of, specs, opts.max_call_depth);
+    lap("call graph", sites.len());
     Analysis {
         files,
         sites,
@@ -307,9 +323,7 @@ fn crate_orms(manifest: &str, specs: &[OrmSpec]) -> Vec<usize> {
 /// Does the text mention `krate` as a path root (`diesel::`, `use diesel`)?
 pub fn mentions_path(text: &str, krate: &str) -> bool {
     let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(pos) = text[from..].find(krate) {
-        let start = from + pos;
+    for start in memchr::memmem::find_iter(bytes, krate.as_bytes()) {
         let end = start + krate.len();
         let before_ok = start == 0 || !is_ident_byte(bytes[start - 1]);
         let after = &text[end..];
@@ -320,7 +334,6 @@ pub fn mentions_path(text: &str, krate: &str) -> bool {
         {
             return true;
         }
-        from = end;
     }
     false
 }
@@ -332,10 +345,10 @@ fn is_ident_byte(b: u8) -> bool {
 /// Shapes of query-builder code in a crate that depends on an ORM even when
 /// the file does not name it (a re-exported prelude).
 fn mentions_db_shape(text: &str) -> bool {
-    text.contains("::table")
-        || text.contains("Entity::")
-        || text.contains(".fetch_")
-        || text.contains("::find(")
+    let b = text.as_bytes();
+    ["::table", "Entity::", ".fetch_", "::find("]
+        .iter()
+        .any(|n| memchr::memmem::find(b, n.as_bytes()).is_some())
 }
 
 /// Does the text call one of these names (`name(` or `name::<`)?
@@ -360,44 +373,48 @@ fn calls_any(text: &str, names: &HashSet<String>) -> bool {
     false
 }
 
-/// Names of functions (in parsed files) that run a query, directly or through calls.
-fn query_fn_names(parsed: &[Option<Parsed>], _loaded: &[Loaded]) -> HashSet<String> {
-    let mut names = HashSet::new();
-    let mut callers: Vec<(String, String)> = Vec::new();
+/// Per crate, the names of functions (in parsed files) that run a query,
+/// directly or through calls. Calls resolve within a crate, so a file can
+/// only reach these through names of its own crate.
+fn query_fn_names(parsed: &[Option<Parsed>], loaded: &[Loaded]) -> HashMap<usize, HashSet<String>> {
+    let mut names: HashMap<usize, HashSet<String>> = HashMap::new();
+    let mut callers: Vec<(usize, String, String)> = Vec::new();
     for p in parsed.iter().flatten() {
+        let krate = loaded[p.loaded].krate;
         for s in &p.facts.sites {
             if s.executes {
                 if let Some(f) = s.func {
-                    names.insert(p.facts.fns[f].name.clone());
+                    names
+                        .entry(krate)
+                        .or_default()
+                        .insert(p.facts.fns[f].name.clone());
                 }
             }
         }
         for c in &p.facts.calls {
             if let Some(f) = c.caller {
-                callers.push((p.facts.fns[f].name.clone(), c.target.name().to_string()));
+                callers.push((
+                    krate,
+                    p.facts.fns[f].name.clone(),
+                    c.target.name().to_string(),
+                ));
             }
         }
     }
     // Close over calls already seen.
     loop {
-        let before = names.len();
-        for (caller, callee) in &callers {
-            if names.contains(callee) {
-                names.insert(caller.clone());
+        let before: usize = names.values().map(HashSet::len).sum();
+        for (krate, caller, callee) in &callers {
+            if names.get(krate).is_some_and(|n| n.contains(callee)) {
+                names.entry(*krate).or_default().insert(caller.clone());
             }
         }
-        if names.len() == before {
+        if names.values().map(HashSet::len).sum::<usize>() == before {
             break;
         }
     }
-    names.retain(|n| !COMMON_FN_NAMES.contains(&n.as_str()) && n.len() > 2);
     names
 }
-
-/// Names too common to drive the phase-2 prefilter (they would match every file).
-const COMMON_FN_NAMES: &[&str] = &[
-    "new", "main", "run", "get", "default", "from", "into", "test", "setup",
-];
 
 /// Where a function's query is: the chain of hops to the executing call.
 type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
@@ -610,12 +627,35 @@ fn build_sites(
             })
             .collect()
     };
+    // Loops (`loop`/`while`) that fetch a page per turn.
+    let paging_loops: HashSet<(usize, std::ops::Range<usize>)> = parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(fi, p)| Some((fi, p.as_ref()?)))
+        .flat_map(|(fi, p)| {
+            p.facts.sites.iter().filter_map(move |s| {
+                let l = s.loops.last()?;
+                (s.executes
+                    && s.paging
+                    && !matches!(
+                        l.kind,
+                        crate::engine::LoopKind::For | crate::engine::LoopKind::Adapter(_)
+                    ))
+                .then(|| (fi, l.header.clone()))
+            })
+        })
+        .collect();
+    let in_paging = |fi: usize, loops: &[facts::LoopRaw]| {
+        loops
+            .last()
+            .is_some_and(|l| paging_loops.contains(&(fi, l.header.clone())))
+    };
     for (fi, p) in parsed.iter().enumerate() {
         let Some(p) = p else { continue };
         let Some(file) = id_of[fi] else { continue };
         let function = |f: Option<usize>| f.map(|i| p.facts.fns[i].key.clone());
         for s in &p.facts.sites {
-            out.push(site_to_query(
+            let mut q = site_to_query(
                 s,
                 file,
                 specs,
@@ -623,11 +663,13 @@ fn build_sites(
                 Vec::new(),
                 function(s.func),
                 s.span.clone(),
-            ));
+            );
+            q.in_paging_loop = in_paging(fi, &s.loops) && !s.paging;
+            out.push(q);
         }
         // Calls in loops to functions that run a query.
         for c in &p.facts.calls {
-            if c.loops.is_empty() {
+            if c.loops.is_empty() || c.sequential || c.once {
                 continue;
             }
             let krate = loaded[fi].krate;
@@ -689,6 +731,7 @@ fn build_sites(
                     c.span.clone(),
                 );
                 q.raw_sql = None;
+                q.in_paging_loop = in_paging(fi, &c.loops);
                 out.push(q);
                 break;
             }
@@ -728,7 +771,8 @@ fn site_to_query(
         executes: s.executes,
         paging: s.paging,
         sql_varies: s.sql_varies,
-        sequential: s.sequential,
+        in_paging_loop: false,
+        sequential: s.sequential || s.once,
         sql_identifier: s.sql_identifier,
         derived_sql: s.derived_sql.clone(),
     }

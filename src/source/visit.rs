@@ -316,7 +316,9 @@ fn path_string(path: &syn::Path) -> String {
 
 /// `a::b::c` ends with `b::c` on whole segments.
 fn path_ends_with(path: &str, suffix: &str) -> bool {
-    path == suffix || path.ends_with(&format!("::{suffix}"))
+    path.len() >= suffix.len()
+        && path.ends_with(suffix)
+        && (path.len() == suffix.len() || path[..path.len() - suffix.len()].ends_with("::"))
 }
 
 fn unwrap_expr(mut e: &Expr) -> &Expr {
@@ -347,6 +349,54 @@ fn macro_args(mac: &syn::Macro) -> Option<Vec<Expr>> {
     mac.parse_body_with(Punctuated::<Expr, syn::Token![,]>::parse_terminated)
         .ok()
         .map(|p| p.into_iter().collect())
+}
+
+/// The variable at the root of a method chain (`q.bind(x).bind(y)` → `q`).
+fn root_ident(e: &Expr) -> Option<String> {
+    match unwrap_expr(e) {
+        Expr::MethodCall(m) => root_ident(&m.receiver),
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
+    }
+}
+
+/// Text that is the same on every run whatever the sizes involved:
+/// placeholder lists like `vec!["?"; n].join(", ")` or `"?, ".repeat(n)`.
+fn const_text_shape(e: &Expr) -> bool {
+    match unwrap_expr(e) {
+        Expr::Lit(_) => true,
+        Expr::Repeat(r) => const_text_shape(&r.expr),
+        Expr::Array(a) => a.elems.iter().all(const_text_shape),
+        Expr::Macro(m) => {
+            let name = macro_name(&m.mac);
+            if matches!(name.as_str(), "concat" | "stringify") {
+                return true;
+            }
+            if name != "vec" {
+                return false;
+            }
+            // `vec![lit; n]` or `vec![lit, lit]`.
+            let tokens: Vec<proc_macro2::TokenTree> = m.mac.tokens.clone().into_iter().collect();
+            match tokens.as_slice() {
+                [proc_macro2::TokenTree::Literal(_), proc_macro2::TokenTree::Punct(p), ..]
+                    if p.as_char() == ';' =>
+                {
+                    true
+                }
+                _ => macro_args(&m.mac).is_some_and(|a| a.iter().all(const_text_shape)),
+            }
+        }
+        Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "join" | "concat" => {
+                const_text_shape(&m.receiver) && m.args.iter().all(const_text_shape)
+            }
+            "repeat" | "to_string" | "to_owned" | "into" | "clone" | "as_str" => {
+                const_text_shape(&m.receiver)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn is_screaming(name: &str) -> bool {
@@ -524,12 +574,19 @@ pub struct FileVisitor<'ast, 'a> {
     impl_ty: Vec<Option<String>>,
     consts: HashSet<String>,
     macros: &'ast MacroBodies,
+    /// Method names any active ORM knows (execute or sink), for a quick reject.
+    db_methods: HashSet<&'a str>,
+    /// Last path segments of functions any active ORM knows.
+    db_functions: HashSet<&'a str>,
     /// The variable a `while let` loop walks (`while let Some(id) = next`).
     walked_var: Option<String>,
     /// Inside the right side of an assignment to `walked_var`.
     sequential: usize,
     /// The SQL argument of the site being recorded, for `push_site`.
     pending_sql_arg: Option<&'ast Expr>,
+    /// Inside a branch of a loop body that leaves the loop (`return`,
+    /// `break`): it runs at most once, not per element.
+    diverging: usize,
 }
 
 impl<'ast, 'a> FileVisitor<'ast, 'a> {
@@ -541,7 +598,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     ) -> Self {
         FileVisitor {
             specs,
-            active,
+            active: active.clone(),
             text,
             facts: FileFacts::default(),
             loops: Vec::new(),
@@ -552,6 +609,29 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             walked_var: None,
             sequential: 0,
             pending_sql_arg: None,
+            diverging: 0,
+            db_methods: active
+                .iter()
+                .flat_map(|&i| {
+                    let s = &specs[i];
+                    s.execute
+                        .iter()
+                        .flat_map(|e| e.methods.iter())
+                        .chain(s.sink.iter().flat_map(|x| x.methods.iter()))
+                        .map(String::as_str)
+                })
+                .collect(),
+            db_functions: active
+                .iter()
+                .flat_map(|&i| {
+                    let s = &specs[i];
+                    s.execute
+                        .iter()
+                        .flat_map(|e| e.functions.iter())
+                        .chain(s.sink.iter().flat_map(|x| x.functions.iter()))
+                        .map(|f| f.rsplit("::").next().unwrap_or(f))
+                })
+                .collect(),
         }
     }
 
@@ -631,9 +711,15 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 if p.path.segments.len() == 1 {
                     let name = p.path.segments[0].ident.to_string();
                     if let Some(bound) = self.lookup(&name) {
-                        if let Some(last) = bound.last() {
+                        // The latest binding that is not built on the variable
+                        // itself (`q = q.bind(x)` keeps `q`'s query).
+                        let origin = bound
+                            .iter()
+                            .rev()
+                            .find(|b| root_ident(b).as_deref() != Some(name.as_str()));
+                        if let Some(origin) = origin {
                             if depth < 8 {
-                                self.walk_chain(last, c, depth + 4);
+                                self.walk_chain(origin, c, depth + 4);
                                 return;
                             }
                         }
@@ -1011,10 +1097,16 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     fn record_method_call(&mut self, m: &'ast syn::ExprMethodCall, whole: &'ast Expr) {
         let method = m.method.to_string();
-        let chain = self.chain(&m.receiver);
+        // Most method calls are not database calls: skip the chain walk.
+        let chain = if self.db_methods.contains(method.as_str()) {
+            self.chain(&m.receiver)
+        } else {
+            Chain::default()
+        };
         let nargs = m.args.len();
         let first = m.args.first();
-        for &orm in &self.active.clone() {
+        for k in 0..self.active.len() {
+            let orm = self.active[k];
             let spec = &self.specs[orm];
             // Raw-SQL sink methods (`QueryBuilder::push`, `execute_unprepared`).
             for sink in &spec.sink {
@@ -1057,8 +1149,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 .or_else(|| self.sql_in_chain(&chain, orm));
             let raw_sql = sql_arg.map(|a| (range_of(a), self.text_source(a, 0)));
             let sql_expr = sql_arg.or_else(|| self.sql_expr_in_chain(&chain, orm));
+            // The literal parts of SQL built with `format!`, for batching and paging.
+            let template = sql
+                .clone()
+                .or_else(|| sql_expr.and_then(|e| self.format_template(e, 0)));
             let batched = chain.calls_any(&spec.batch.methods)
-                || sql.as_deref().is_some_and(sql_is_batched)
+                || template.as_deref().is_some_and(sql_is_batched)
                 || chain.root_name.as_ref().is_some_and(|r| {
                     self.scopes
                         .last()
@@ -1066,7 +1162,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 })
                 || self.builder_batched(&m.receiver);
             let paging = chain.has_str(&["limit", "offset", "paginate", "fetch_page", "page"])
-                || sql
+                || template
                     .as_deref()
                     .is_some_and(|s| s.to_ascii_lowercase().contains(" limit "));
             let mut tables = Self::tables_from(&chain);
@@ -1120,18 +1216,21 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         // builder chains, whose methods are setters far more often than not.
         let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
         let plain = matches!(unwrap_expr(&m.receiver), Expr::Path(_) | Expr::Field(_));
-        if is_self || (plain && !COMMON_METHODS.contains(&method.as_str())) {
+        // A receiver with a declared type names the impl to look in, so even
+        // a common name (`db.append(..)` on `db: &Db`) resolves exactly.
+        let typed_owner = match unwrap_expr(&m.receiver) {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.scopes.last()?.types.get(&i.to_string()).cloned()),
+            _ => None,
+        };
+        if is_self || typed_owner.is_some() || (plain && !COMMON_METHODS.contains(&method.as_str()))
+        {
             let owner = if is_self {
                 self.impl_ty.last().cloned().flatten()
             } else {
-                // A receiver with a declared type names the impl to look in.
-                match unwrap_expr(&m.receiver) {
-                    Expr::Path(p) => p
-                        .path
-                        .get_ident()
-                        .and_then(|i| self.scopes.last()?.types.get(&i.to_string()).cloned()),
-                    _ => None,
-                }
+                typed_owner
             };
             let args_vary = m.args.iter().any(|a| self.mentions_loop_var(a, 0));
             self.push_call(
@@ -1191,6 +1290,34 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         }
     }
 
+    /// The format string of SQL built with `format!` (directly, through a
+    /// `let`, or wrapped in a call like `AssertSqlSafe(format!(..))`).
+    fn format_template(&self, e: &'ast Expr, depth: usize) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        match unwrap_expr(e) {
+            Expr::Macro(m) if matches!(macro_name(&m.mac).as_str(), "format" | "format_args") => {
+                match macro_args(&m.mac)?.first()? {
+                    Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => Some(s.value()),
+                    _ => None,
+                }
+            }
+            Expr::Call(c) if c.args.len() == 1 => self.format_template(&c.args[0], depth + 1),
+            Expr::MethodCall(m) => self.format_template(&m.receiver, depth + 1),
+            Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                let bound = self.lookup(&name)?;
+                bound
+                    .iter()
+                    .find_map(|b| self.format_template(b, depth + 1))
+            }
+            _ => None,
+        }
+    }
+
     /// A `QueryBuilder` receiver that had rows pushed in bulk before the call.
     fn builder_batched(&self, receiver: &Expr) -> bool {
         let mut e = unwrap_expr(receiver);
@@ -1234,6 +1361,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             sequential: false,
             sql_identifier: false,
             derived_sql: None,
+            once: false,
         }
     }
 
@@ -1267,7 +1395,18 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         let Expr::Path(p) = &*call.func else { return };
         let path = path_string(&p.path);
         let bare = p.path.segments.len() == 1;
-        for &orm in &self.active.clone() {
+        let last = p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let maybe_db = self.db_functions.contains(last.as_str());
+        for k in 0..self.active.len() {
+            if !maybe_db {
+                break;
+            }
+            let orm = self.active[k];
             let spec = &self.specs[orm];
             if let Some(i) = self.sink_arg_index(&call.func, orm) {
                 if bare && !spec.crates.is_empty() && !self.imports_name(orm, &path) {
@@ -1351,6 +1490,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     }
 
     fn push_site(&mut self, mut site: SiteRaw) {
+        site.once = self.diverging > 0;
         if let Some((_, TextSource::Dynamic { what, .. })) = &site.raw_sql {
             site.sql_identifier = self
                 .pending_sql_arg
@@ -1370,6 +1510,8 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             loops: self.loops.clone(),
             args,
             args_vary,
+            sequential: self.sequential > 0,
+            once: self.diverging > 0,
         });
     }
 
@@ -1507,6 +1649,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             return TextSource::Unknown;
         }
         let inner = unwrap_expr(e);
+        if const_text_shape(inner) {
+            return TextSource::Constant;
+        }
         match inner {
             Expr::Lit(_) => TextSource::Constant,
             Expr::Path(p) if p.path.segments.len() == 1 => {
@@ -1636,6 +1781,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     /// `value_source` for expressions parsed out of a macro body (not `'ast`).
     fn value_source_owned(&self, e: &Expr, depth: usize) -> TextSource {
         let inner = unwrap_expr(e);
+        if const_text_shape(inner) {
+            return TextSource::Constant;
+        }
         match inner {
             Expr::Lit(_) => TextSource::Constant,
             Expr::Path(p) if p.path.segments.len() == 1 => {
@@ -1757,6 +1905,27 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     }
 }
 
+/// Does this block leave the enclosing loop or function on every path
+/// through its top level (`return`, `break`, or ending in one)?
+fn block_leaves(b: &syn::Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Expr(e, _) => expr_leaves(e),
+        _ => false,
+    })
+}
+
+fn expr_leaves(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) => true,
+        Expr::Block(b) => block_leaves(&b.block),
+        Expr::Macro(m) => matches!(
+            macro_name(&m.mac).as_str(),
+            "panic" | "bail" | "unreachable"
+        ),
+        _ => false,
+    }
+}
+
 /// Does a `loop` body stop at its first success (a retry or connect loop)?
 fn loop_exits_on_success(body: &syn::Block) -> bool {
     struct Finder {
@@ -1817,6 +1986,7 @@ fn loop_exits_on_success(body: &syn::Block) -> bool {
 
 fn pat_is_success(p: &Pat) -> bool {
     match p {
+        Pat::Guard(g) => pat_is_success(&g.pat),
         Pat::TupleStruct(ts) => ts
             .path
             .segments
@@ -2290,6 +2460,29 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 self.sequential -= usize::from(sequential);
             }
             Expr::Macro(m) => self.visit_macro(&m.mac),
+            // Inside a loop, a branch that leaves the loop runs at most once.
+            Expr::If(i) if !self.loops.is_empty() => {
+                self.visit_expr(&i.cond);
+                let leaves = block_leaves(&i.then_branch);
+                self.diverging += usize::from(leaves);
+                self.visit_block(&i.then_branch);
+                self.diverging -= usize::from(leaves);
+                if let Some((_, els)) = &i.else_branch {
+                    let leaves = matches!(&**els, Expr::Block(b) if block_leaves(&b.block));
+                    self.diverging += usize::from(leaves);
+                    self.visit_expr(els);
+                    self.diverging -= usize::from(leaves);
+                }
+            }
+            Expr::Match(mt) if !self.loops.is_empty() => {
+                self.visit_expr(&mt.expr);
+                for arm in &mt.arms {
+                    let leaves = expr_leaves(&arm.body);
+                    self.diverging += usize::from(leaves);
+                    self.visit_expr(&arm.body);
+                    self.diverging -= usize::from(leaves);
+                }
+            }
             _ => visit::visit_expr(self, e),
         }
     }

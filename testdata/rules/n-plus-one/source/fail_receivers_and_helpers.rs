@@ -32,3 +32,22 @@ pub fn read(conn: &mut PgConnection, ids: &[i32]) -> QueryResult<Vec<Post>> {
     }
     Ok(out)
 }
+
+pub struct Db {
+    conn: rusqlite::Connection,
+}
+
+impl Db {
+    // A method whose name clashes with a std one, found through the
+    // receiver's declared type.
+    fn append(&self, v: &str) -> rusqlite::Result<String> {
+        self.conn.query_row("SELECT v FROM t WHERE v = ?1", [v], |r| r.get(0))
+    }
+}
+
+pub fn fill(db: &Db, vs: &[String]) -> rusqlite::Result<()> {
+    for v in vs {
+        db.append(v)?; // ~ n-plus-one
+    }
+    Ok(())
+}
