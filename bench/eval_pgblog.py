@@ -46,12 +46,16 @@ for fmt, log in labels["files"].items():
         if hit:
             tp += 1
             matched.update(hit)
+            # Other occurrences of the same pattern are related locations.
+            for r in d.get("related", []):
+                if r["message"].startswith("same pattern"):
+                    matched.update(i for i, x in enumerate(inst) if r["line"] in x["lines"][fmt]["children"])
         else:
             print(f"    n-plus-one not in labels: line {line}: {d['message']}")
     for i, x in enumerate(inst):
         if i not in matched:
             print(f"    missed n-plus-one {x['pattern']} ({x['rid']}, {x['tagging']}) children from line {x['lines'][fmt]['children'][0]}")
-    score("n-plus-one", tp, len(found), len(inst), len(matched))
+    print(f"  n-plus-one     {len(found)} findings (one per pattern) cover {len(matched)}/{len(inst)} labeled instances; {tp} findings are on a labeled instance")
     # sql-injection
     inj = labels["injection"]
     found = [d for d in diags if d["rule"] == "sql-injection"]

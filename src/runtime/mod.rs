@@ -121,26 +121,88 @@ struct OpenGroup {
     last_at: Option<i64>,
 }
 
-/// Registers log excerpts for spans: the shape's text at the statement's
-/// first line (values are never shown unless asked).
-struct Excerpts<'a> {
-    files: &'a mut FileDb,
-    logs: &'a [String],
-    cache: HashMap<(LogPos, u64), Span>,
+/// Spans into logs are first *pending*: a number standing for a statement's
+/// place and shape, costing no text. Only diagnostics that survive the
+/// per-pattern aggregation get real excerpts, at the end of the run.
+const PENDING_BASE: usize = usize::MAX / 2;
+
+struct Pending<'a> {
+    table: &'a mut Vec<(LogPos, Arc<ShapeInfo>)>,
+    shapes: &'a HashMap<u64, Shape>,
 }
 
-impl SpanSource for Excerpts<'_> {
+impl SpanSource for Pending<'_> {
     fn span(&mut self, pos: &LogPos, shape: &ShapeInfo) -> Span {
-        if let Some(s) = self.cache.get(&(*pos, shape.hash)) {
-            return s.clone();
+        let info = self
+            .shapes
+            .get(&shape.hash)
+            .map(|s| s.info.clone())
+            .unwrap_or_else(|| {
+                Arc::new(ShapeInfo {
+                    hash: shape.hash,
+                    text: shape.text.clone(),
+                    operation: shape.operation,
+                    analysis: shape.analysis.clone(),
+                })
+            });
+        self.table.push((*pos, info));
+        Span::new(PENDING_BASE + self.table.len() - 1, 0..shape.text.len())
+    }
+}
+
+/// Turns pending spans into excerpts: the shape's text at the statement's
+/// first line (values are never shown unless asked).
+fn materialize(
+    diagnostics: &mut [Diagnostic],
+    pending: &[(LogPos, Arc<ShapeInfo>)],
+    files: &mut FileDb,
+    logs: &[String],
+) {
+    let mut cache: HashMap<(LogPos, u64), usize> = HashMap::new();
+    let mut fix = |span: &mut Span| {
+        let Some(&(pos, ref shape)) = span
+            .file
+            .checked_sub(PENDING_BASE)
+            .and_then(|i| pending.get(i))
+        else {
+            return;
+        };
+        let id = *cache.entry((pos, shape.hash)).or_insert_with(|| {
+            let name = logs.get(pos.log as usize).cloned().unwrap_or_default();
+            files.add_excerpt(name, shape.text.clone(), pos.first_line as usize)
+        });
+        span.file = id;
+    };
+    for d in diagnostics {
+        fix(&mut d.primary);
+        for l in &mut d.related {
+            fix(&mut l.span);
         }
-        let name = self.logs.get(pos.log as usize).cloned().unwrap_or_default();
-        let text = shape.text.clone();
-        let len = text.len();
-        let id = self.files.add_excerpt(name, text, pos.first_line as usize);
-        let span = Span::new(id, 0..len);
-        self.cache.insert((*pos, shape.hash), span.clone());
-        span
+    }
+}
+
+/// A finding's message without its group and counts: the same pattern in
+/// another request has the same key.
+fn pattern_of(message: &str) -> String {
+    let mut m = message.to_string();
+    if let Some(i) = m.find(" in ") {
+        let end = m[i + 4..].find(", ").map_or(m.len(), |j| i + 4 + j);
+        m.replace_range(i..end, "");
+    }
+    m.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// ` (in request b042)`, from a finding's message.
+fn group_of(message: &str) -> String {
+    match message.find(" in ") {
+        Some(i) => {
+            let rest = &message[i + 4..];
+            let end = rest.find(", ").unwrap_or(rest.len());
+            format!(" (in {})", &rest[..end])
+        }
+        None => String::new(),
     }
 }
 
@@ -191,18 +253,73 @@ struct Runner<'r> {
     statements: u64,
     latest_at: i64,
     since_sweep: u64,
+    /// Log positions behind pending spans.
+    pending: Vec<(LogPos, Arc<ShapeInfo>)>,
+    /// (rule, shape, message head) → how many groups showed it.
+    seen: HashMap<(&'static str, String, String), u64>,
+    /// The aggregation key of each kept diagnostic, by its index.
+    keys: Vec<(usize, (&'static str, String, String))>,
 }
 
 impl Runner<'_> {
-    fn excerpts(&mut self) -> (Excerpts<'_>, &mut Vec<Diagnostic>) {
+    fn excerpts(&mut self) -> (Pending<'_>, &mut Vec<Diagnostic>) {
         (
-            Excerpts {
-                files: &mut self.files,
-                logs: &self.log_names,
-                cache: HashMap::new(),
+            Pending {
+                table: &mut self.pending,
+                shapes: &self.shapes,
             },
             &mut self.diagnostics,
         )
+    }
+
+    /// Keeps the first finding of each (rule, query shape) and counts the
+    /// rest, so a pattern repeated in 10,000 requests is one finding.
+    fn aggregate(&mut self, first_new: usize, pending_before: usize) {
+        let mut kept = Vec::new();
+        let mut labelled = false;
+        let new: Vec<Diagnostic> = self.diagnostics.drain(first_new..).collect();
+        for d in new {
+            let fp = d
+                .query
+                .as_ref()
+                .and_then(|q| q.fingerprint.clone())
+                .unwrap_or_default();
+            let key = (d.rule, fp, pattern_of(&d.message));
+            match self.seen.get_mut(&key) {
+                Some(n) => {
+                    *n += 1;
+                    // Point at the first few other occurrences from the kept finding.
+                    if let Some(&(i, _)) = self.keys.iter().find(|(_, k)| *k == key) {
+                        if let Some(kept_d) = self.diagnostics.get_mut(i) {
+                            if kept_d
+                                .related
+                                .iter()
+                                .filter(|l| l.message.starts_with("same pattern"))
+                                .count()
+                                < 5
+                            {
+                                kept_d.label(
+                                    d.primary.clone(),
+                                    format!("same pattern again{}", group_of(&d.message)),
+                                );
+                                labelled = true;
+                            }
+                        }
+                    }
+                }
+                None => {
+                    self.seen.insert(key.clone(), 1);
+                    kept.push((key, d));
+                }
+            }
+        }
+        if kept.is_empty() && !labelled {
+            self.pending.truncate(pending_before);
+        }
+        for (key, d) in kept {
+            self.keys.push((self.diagnostics.len(), key));
+            self.diagnostics.push(d);
+        }
     }
 
     fn close(&mut self, group: OpenGroup) {
@@ -232,8 +349,10 @@ impl Runner<'_> {
             events: group.events,
         };
         let rules = self.rules;
+        let (first_new, pending_before) = (self.diagnostics.len(), self.pending.len());
         let (mut spans, out) = self.excerpts();
         rules.check_group(&g, out, &mut spans);
+        self.aggregate(first_new, pending_before);
     }
 
     fn sweep(&mut self, now: i64) {
@@ -424,8 +543,10 @@ impl Runner<'_> {
             show_values: self.opts.show_values,
         };
         let rules = self.rules;
+        let (first_new, pending_before) = (self.diagnostics.len(), self.pending.len());
         let (mut spans, out) = self.excerpts();
         rules.check_query(Evidence::Replay, &facts, out, Some(&mut spans));
+        self.aggregate(first_new, pending_before);
     }
 
     fn finish_log(&mut self) {
@@ -496,6 +617,9 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
         statements: 0,
         latest_at: i64::MIN,
         since_sweep: 0,
+        pending: Vec::new(),
+        seen: HashMap::new(),
+        keys: Vec::new(),
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
@@ -628,8 +752,19 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
             .then(b.count.cmp(&a.count))
             .then(a.text.cmp(&b.text))
     });
-    let files = std::mem::take(&mut r.files);
+    let mut files = std::mem::take(&mut r.files);
     let mut diagnostics = std::mem::take(&mut r.diagnostics);
+    // Findings seen in more than one group say how often.
+    for (i, key) in &r.keys {
+        if let (Some(&n), Some(d)) = (r.seen.get(key), diagnostics.get_mut(*i)) {
+            if n > 1 {
+                d.note(format!(
+                    "the same pattern was seen in {n} groups in all; this is the first"
+                ));
+            }
+        }
+    }
+    materialize(&mut diagnostics, &r.pending, &mut files, &r.log_names);
     crate::engine::diagnostic::sort(&mut diagnostics, &files);
     diagnostics
         .dedup_by(|a, b| a.rule == b.rule && a.message == b.message && a.primary == b.primary);

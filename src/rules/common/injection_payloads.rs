@@ -25,6 +25,94 @@ const DANGEROUS_STACKED: &[&str] = &[
     "drop", "delete", "update", "insert", "alter", "truncate", "create", "grant", "revoke", "exec",
     "execute", "shutdown", "copy", "select", "declare", "waitfor", "set", "load", "call",
 ];
+const PROBE_FUNCTIONS: &[&str] = &[
+    "extractvalue",
+    "updatexml",
+    "load_file",
+    "xp_cmdshell",
+    "utl_inaddr",
+    "get_host_address",
+    "pg_read_file",
+    "pg_ls_dir",
+    "lo_import",
+    "dbms_pipe",
+    "name_const",
+    "geometrycollection",
+    "multipoint",
+    "multipolygon",
+    "linestring",
+    "version",
+    "database",
+    "user",
+    "system_user",
+    "sys_context",
+    "dbms_xmlgen",
+    "xmltype",
+    "ctxsys",
+];
+
+/// Open parentheses before this point: an appended `UNION` sits at depth 0.
+fn paren_depth(before: &[Token], sql: &str) -> i64 {
+    before
+        .iter()
+        .fold(0i64, |d, t| match (t.kind, t.text(sql)) {
+            (TokenKind::Punct, "(") => d + 1,
+            (TokenKind::Punct, ")") => d - 1,
+            _ => d,
+        })
+}
+
+/// Is the position inside a WHERE / HAVING / ON condition, or after a
+/// UNION or `;` (text an attacker reaches by closing a value)?
+fn in_condition(before: &[Token], sql: &str) -> bool {
+    before.iter().rev().take(64).any(|t| {
+        t.kind == TokenKind::Word
+            && ["where", "having", "or", "and", "union"]
+                .iter()
+                .any(|w| t.text(sql).eq_ignore_ascii_case(w))
+            || t.kind == TokenKind::Punct && t.text(sql) == ";"
+    })
+}
+
+const BREAKOUT_WORDS: &[&str] = &[
+    "or",
+    "and",
+    "union",
+    "select",
+    "exec",
+    "execute",
+    "having",
+    "order",
+    "group",
+    "waitfor",
+    "declare",
+    "insert",
+    "update",
+    "delete",
+    "drop",
+    "into",
+    "from",
+    "where",
+    "like",
+    "sleep",
+    "benchmark",
+    "procedure",
+    "limit",
+    "xor",
+    "rlike",
+    "regexp",
+    "div",
+    "is",
+    "in",
+    "not",
+];
+
+/// Operators that compare or combine two constants in injected conditions.
+const CONST_OPS: &[&str] = &[
+    "=", "<>", "!=", "<", ">", "<=", ">=", "<=>", "|", "&", "^", "*", "||", "div", "regexp",
+    "rlike", "like", "sounds", "xor",
+];
+
 const SENSITIVE: &[&str] = &[
     "information_schema",
     "pg_catalog",
@@ -123,6 +211,124 @@ pub fn find(sql: &str) -> Vec<Payload> {
                 }
             }
         }
+        // A line comment that swallows a quote: the rest of the original
+        // statement (its closing quote) was commented out.
+        if t.kind == TokenKind::Comment && i > 0 {
+            let text = t.text(sql);
+            if (text.starts_with("--") || text.starts_with('#'))
+                && text.contains('\'')
+                && !out.iter().any(|p| p.kind == "comment-truncation")
+            {
+                out.push(Payload {
+                    kind: "comment-truncation",
+                    range: t.start..t.end,
+                    shape: "a line comment that swallows a quote, cutting off the rest of the statement".into(),
+                });
+            }
+        }
+        // `OR '1'`, `AND 1` at the end of a condition: a bare value as a boolean operand.
+        if (word_eq(t, sql, "or") || word_eq(t, sql, "and") || word_eq(t, sql, "xor"))
+            && i + 1 < n
+            && is_literal(&tokens[i + 1])
+        {
+            let after = tokens.get(i + 2);
+            let compares = after.is_some_and(|a| {
+                matches!(a.kind, TokenKind::Operator)
+                    || a.kind == TokenKind::Word
+                        && [
+                            "is", "in", "like", "ilike", "between", "regexp", "rlike", "not",
+                            "sounds", "div",
+                        ]
+                        .iter()
+                        .any(|w| a.text(sql).eq_ignore_ascii_case(w))
+            });
+            if !compares && !out.iter().any(|p| p.kind == "tautology") {
+                out.push(Payload {
+                    kind: "tautology",
+                    range: t.start..tokens[i + 1].end,
+                    shape: "a bare value as a boolean operand (`OR '1'`)".into(),
+                });
+            }
+        }
+        // Two constants compared inside a condition: `'' >= ''`, `'a' DIV 'b'`
+        // (`WHERE 1=1`, which query builders emit, is left alone).
+        if is_literal(t) && i > 0 && in_condition(&tokens[..i], sql) {
+            let mut j = i + 1;
+            if j < n
+                && CONST_OPS
+                    .iter()
+                    .any(|o| tokens[j].text(sql).eq_ignore_ascii_case(o))
+            {
+                j += 1;
+                while j < n && matches!(tokens[j].text(sql), "!" | "-" | "+" | "~") {
+                    j += 1;
+                }
+                let builder_idiom = word_eq(&tokens[i - 1], sql, "where");
+                if j < n
+                    && is_literal(&tokens[j])
+                    && !builder_idiom
+                    && !out
+                        .iter()
+                        .any(|p| p.kind == "tautology" || p.kind == "boolean-probe")
+                {
+                    out.push(Payload {
+                        kind: "constant-comparison",
+                        range: t.start..tokens[j].end,
+                        shape: "two constants compared inside a condition".into(),
+                    });
+                }
+            }
+        }
+        // A quoted value glued to SQL keywords: `name = 'x'or'1'`, `'a'union select`.
+        if t.kind == TokenKind::String && i + 1 < n {
+            let next = &tokens[i + 1];
+            if next.start == t.end && next.kind == TokenKind::Word {
+                let w = next.text(sql).to_ascii_lowercase();
+                if BREAKOUT_WORDS.contains(&w.as_str()) {
+                    out.push(Payload {
+                        kind: "quote-breakout",
+                        range: t.start..next.end,
+                        shape: format!(
+                            "a quoted value followed directly by `{}`",
+                            w.to_ascii_uppercase()
+                        ),
+                    });
+                }
+            }
+        }
+        // Boolean probes: `AND 1=1`, `AND 1=2` (not the `WHERE 1=1` builders emit).
+        if word_eq(t, sql, "and")
+            && i + 3 < n
+            && is_literal(&tokens[i + 1])
+            && is_literal(&tokens[i + 3])
+            && matches!(tokens[i + 2].text(sql), "=" | "<>" | "!=" | ">" | "<")
+            && literal_value(&tokens[i + 1], sql).len() < 12
+        {
+            out.push(Payload {
+                kind: "boolean-probe",
+                range: t.start..tokens[i + 3].end,
+                shape: "`AND ? = ?` comparing two constants, a blind-injection probe".into(),
+            });
+        }
+        // `/**/` used as whitespace to slip keywords past filters.
+        if t.kind == TokenKind::Comment
+            && t.text(sql).starts_with("/*")
+            && t.text(sql)
+                .trim_start_matches("/*")
+                .trim_start_matches('!')
+                .trim_end_matches("*/")
+                .trim()
+                .len()
+                <= 1
+            && i > 0
+            && i + 1 < n
+        {
+            out.push(Payload {
+                kind: "comment-evasion",
+                range: t.start..t.end,
+                shape: "an empty comment between keywords".into(),
+            });
+        }
         // Stacked statements: `;` followed by another statement.
         if t.kind == TokenKind::Punct && t.text(sql) == ";" && i + 1 < n {
             let next = &tokens[i + 1];
@@ -143,7 +349,18 @@ pub fn find(sql: &str) -> Vec<Payload> {
             }
         }
         // UNION SELECT appended after a literal.
-        if word_eq(t, sql, "union") && i > 0 && is_literal(&tokens[i - 1]) {
+        let compared = i >= 2
+            && (matches!(
+                tokens[i - 2].text(sql),
+                "=" | "<" | ">" | "<=" | ">=" | "<>" | "!="
+            ) || word_eq(&tokens[i - 2], sql, "like")
+                || word_eq(&tokens[i - 2], sql, "ilike"));
+        if word_eq(t, sql, "union")
+            && i > 0
+            && is_literal(&tokens[i - 1])
+            && compared
+            && paren_depth(&tokens[..i], sql) == 0
+        {
             let mut j = i + 1;
             if j < n && (word_eq(&tokens[j], sql, "all") || word_eq(&tokens[j], sql, "distinct")) {
                 j += 1;
@@ -169,10 +386,22 @@ pub fn find(sql: &str) -> Vec<Payload> {
                 }
             }
         }
-        // Time-based payloads.
-        if t.kind == TokenKind::Word && i + 1 < n && tokens[i + 1].text(sql) == "(" {
+        // Time-based payloads and probe functions, inside a condition (a
+        // plain `SELECT sleep(2)` from an admin is not an injection).
+        if t.kind == TokenKind::Word
+            && i + 1 < n
+            && tokens[i + 1].text(sql) == "("
+            && in_condition(&tokens[..i], sql)
+        {
             let name = t.text(sql).to_ascii_lowercase();
             let name = name.rsplit('.').next().unwrap_or(&name).to_string();
+            if PROBE_FUNCTIONS.contains(&name.as_str()) {
+                out.push(Payload {
+                    kind: "probe-function",
+                    range: t.start..tokens[i + 1].end,
+                    shape: format!("a call to `{name}(…)` inside a condition, an error- or data-extraction probe"),
+                });
+            }
             if SLEEP_FUNCTIONS.contains(&name.as_str()) {
                 out.push(Payload {
                     kind: "time-delay",
@@ -234,6 +463,34 @@ mod tests {
             kinds("SELECT * FROM t WHERE id = 1; WAITFOR DELAY '0:0:5'"),
             ["stacked", "time-delay"]
         );
+        assert_eq!(
+            kinds("SELECT * FROM u WHERE name = 'x'or'1'='1'"),
+            ["quote-breakout", "tautology"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM posts WHERE id = 5 AND 1=2"),
+            ["boolean-probe"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM u WHERE name = '' OR '' AND active"),
+            ["tautology"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM u WHERE name = 'a' -- ' AND pw = 'b'"),
+            ["comment-truncation"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM u WHERE id = 1 AND extractvalue(1, 2)"),
+            ["probe-function"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM u WHERE name = '' >= ''"),
+            ["constant-comparison"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM u WHERE id = 1 union/**/select 1"),
+            ["comment-evasion"]
+        );
     }
 
     #[test]
@@ -246,6 +503,11 @@ mod tests {
             "BEGIN; SELECT 1; COMMIT",
             "SELECT * FROM t WHERE s = 'it''s' /*request_id='r1'*/",
             "UPDATE t SET sleep_minutes = 5 WHERE id = 3",
+            "SELECT sleep(2)",
+            "SELECT * FROM t WHERE 1=1 AND a = $1",
+            "SELECT name FROM (SELECT lower(name) AS name FROM s WHERE c != 'x' UNION ALL SELECT 'all') ss WHERE substring(name, 1, 7) = 'log_min'",
+            "SELECT count(*) FROM t WHERE version = $1 AND deleted = false",
+            "SELECT * FROM t WHERE created_at > '2024-01-01'::date AND kind = 'a'",
         ] {
             assert!(find(sql).is_empty(), "{sql}: {:?}", find(sql));
         }
