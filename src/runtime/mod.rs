@@ -31,6 +31,37 @@ use crate::sql::analyze::analyze;
 use crate::sql::fingerprint::{hash_bytes, Fingerprinter};
 use stats::{Distinct, Histogram};
 
+/// A hash map with a fast, non-cryptographic hasher for the hot path (keys
+/// come from our own fingerprints and log fields; iteration order is never
+/// used for output).
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// The multiply-rotate hasher of rustc's FxHash.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Groups are judged and dropped at this size, to bound memory.
 pub const MAX_GROUP_EVENTS: usize = 50_000;
 /// Default idle gap that splits a session into groups, in milliseconds.
@@ -128,7 +159,7 @@ const PENDING_BASE: usize = usize::MAX / 2;
 
 struct Pending<'a> {
     table: &'a mut Vec<(LogPos, Arc<ShapeInfo>)>,
-    shapes: &'a HashMap<u64, Shape>,
+    shapes: &'a FastMap<u64, Shape>,
 }
 
 impl SpanSource for Pending<'_> {
@@ -244,9 +275,9 @@ struct Runner<'r> {
     rules: &'r RuleSet,
     opts: &'r Options,
     fp: Fingerprinter,
-    shapes: HashMap<u64, Shape>,
-    families: HashMap<u64, Family>,
-    groups: HashMap<GroupKey, OpenGroup>,
+    shapes: FastMap<u64, Shape>,
+    families: FastMap<u64, Family>,
+    groups: FastMap<GroupKey, OpenGroup>,
     diagnostics: Vec<Diagnostic>,
     files: FileDb,
     log_names: Vec<String>,
@@ -372,9 +403,10 @@ impl Runner<'_> {
         }
     }
 
-    fn event(&mut self, log: u32, ev: QueryEvent) {
+    fn event(&mut self, log: u32, mut ev: QueryEvent) {
         self.statements += 1;
         let hash = self.fp.run(&ev.sql);
+        let request = request_of(self.fp.tags(), &ev);
         let pos = LogPos {
             log,
             first_line: ev.first_line,
@@ -420,7 +452,7 @@ impl Runner<'_> {
                 },
             );
         }
-        let tags = self.fp.tags().to_vec();
+
         let Some(shape) = self.shapes.get_mut(&hash) else {
             return;
         };
@@ -452,16 +484,15 @@ impl Runner<'_> {
         // has a comment (a truncating comment does not change the shape).
         let suspicious = !new_shape
             && literals > 0
-            && (ev.sql.contains("--") || ev.sql.contains('#') || ev.sql.contains("/*"));
+            && (ev.sql.contains("--") || ev.sql.contains('#') || ev.sql.contains("/**/"));
         if new_shape || suspicious {
             self.query_facts(&ev.sql, &info, pos, 1, literals, params, 0);
         }
 
         // Grouping.
-        let request = request_of(&tags, &ev);
-        let key = match (&request, &ev.session) {
-            (Some(r), _) => GroupKey::Request(r.clone()),
-            (None, Some(s)) => GroupKey::Session(s.clone(), ev.application.clone()),
+        let key = match (request, ev.session.take()) {
+            (Some(r), _) => GroupKey::Request(r),
+            (None, Some(s)) => GroupKey::Session(s, ev.application.take()),
             (None, None) => GroupKey::Log,
         };
         let gap = (self.opts.gap_ms * 1000.0) as i64;
@@ -608,9 +639,9 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
         rules,
         opts,
         fp: Fingerprinter::new(),
-        shapes: HashMap::new(),
-        families: HashMap::new(),
-        groups: HashMap::new(),
+        shapes: FastMap::default(),
+        families: FastMap::default(),
+        groups: FastMap::default(),
         diagnostics: Vec::new(),
         files: FileDb::new(),
         log_names: log_names.clone(),
