@@ -53,7 +53,8 @@ pub fn static_analysis(
     rules: &RuleSet,
     cwd: &Path,
 ) -> crate::source::Analysis {
-    let specs = crate::source::orm::builtin();
+    let mut specs = crate::source::orm::builtin();
+    specs.extend(config.orms.iter().cloned());
     let max_call_depth = rules
         .get("n-plus-one")
         .and_then(|r| match r.options.get("max-call-depth") {

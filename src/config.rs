@@ -10,6 +10,14 @@
 //! [source]
 //! include = ["src/**"]
 //! exclude = ["src/generated/**", "**/tests/**"]
+//!
+//! # A house wrapper that runs a query, in the form of rules/orms/*.toml.
+//! [orms.repo]
+//! display = "repository"
+//! batched = "use `Repo::load_many(ids)`"
+//! [[orms.repo.execute]]
+//! functions = ["fetch_user", "Repo::load"]
+//! operation = "select"
 //! ```
 
 use std::collections::BTreeMap;
@@ -42,6 +50,8 @@ pub struct Config {
     /// Globs relative to the config file's folder; empty means everything.
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// ORM knowledge the team adds: house wrappers that run queries.
+    pub orms: Vec<crate::source::orm::OrmSpec>,
 }
 
 /// A located problem in a config file.
@@ -116,14 +126,18 @@ impl Config {
             match key.get_ref().as_ref() {
                 "rules" => p.rules(value, &mut config)?,
                 "source" => p.source(value, &mut config)?,
+                "orms" => {
+                    p.table(value, "orms")?;
+                }
                 other => {
                     return Err(p.error(
                         key.span(),
-                        format!("unknown key `{other}`; expected `rules` or `source`"),
+                        format!("unknown key `{other}`; expected `rules`, `source` or `orms`"),
                     ))
                 }
             }
         }
+        config.orms = p.orms()?;
         Ok(config)
     }
 
@@ -295,6 +309,29 @@ impl Parser<'_> {
         }
     }
 
+    /// `[orms.<name>]` tables, read with the same schema as `rules/orms/*.toml`.
+    fn orms(&self) -> Result<Vec<crate::source::orm::OrmSpec>, ConfigError> {
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            #[serde(default)]
+            orms: BTreeMap<String, crate::source::orm::OrmSpec>,
+        }
+        let doc: Doc = toml::from_str(self.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            self.error(span, format!("in [orms]: {}", e.message().trim()))
+        })?;
+        Ok(doc
+            .orms
+            .into_iter()
+            .map(|(name, mut spec)| {
+                if spec.name.is_empty() {
+                    spec.name = name;
+                }
+                spec
+            })
+            .collect())
+    }
+
     fn source(&self, value: &Spanned<DeValue<'_>>, config: &mut Config) -> Result<(), ConfigError> {
         for (key, v) in self.table(value, "source")? {
             let name = key.get_ref().as_ref();
@@ -393,7 +430,10 @@ mod tests {
         let e = parse("\n\n[sourc]\n").unwrap_err();
         assert_eq!(
             (e.line, e.message.as_str()),
-            (3, "unknown key `sourc`; expected `rules` or `source`")
+            (
+                3,
+                "unknown key `sourc`; expected `rules`, `source` or `orms`"
+            )
         );
 
         let e = parse("[source]\nexclude = [\"a/[\"]\n").unwrap_err();

@@ -402,3 +402,41 @@ fn queries_reached_through_files_that_never_name_the_orm() {
         "{related:?}"
     );
 }
+
+#[test]
+fn house_wrappers_taught_in_config() {
+    let dir = temp_dir("wrappers");
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[orms.repo]\ndisplay = \"repository\"\nbatched = \"use `load_users(&ids)`\"\n\n[[orms.repo.execute]]\nfunctions = [\"fetch_user\"]\noperation = \"select\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("report.rs"),
+        "pub fn names(ids: &[i64]) -> Vec<String> {\n    let mut out = Vec::new();\n    for id in ids {\n        out.push(fetch_user(*id).name);\n    }\n    out\n}\n",
+    )
+    .unwrap();
+    let out = ormlint(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &doc["diagnostics"][0];
+    assert_eq!(
+        d["message"],
+        "repository query `fetch_user` runs once per element of a `for` loop"
+    );
+    assert_eq!(d["location"]["line"], 4);
+    assert_eq!(d["help"], "use `load_users(&ids)`");
+    // A bad key inside a wrapper is a located error.
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[orms.repo]\n[[orms.repo.execute]]\nfunctoins = [\"x\"]\n",
+    )
+    .unwrap();
+    let out = ormlint(&dir, &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("ormlint.toml:3:1: in [orms]: unknown field `functoins`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -753,9 +753,9 @@ fn site_to_query(
         span: Span::new(file, span),
         orm: specs[s.orm].name.clone(),
         orm_display: specs[s.orm].display().to_string(),
-        batched_form: specs[s.orm].batched.clone(),
-        batched_write: specs[s.orm].batched_write.clone(),
-        bind_form: specs[s.orm].bind.clone(),
+        batched_form: or_default(&specs[s.orm].batched, "fetch the rows for all elements with one query (`WHERE key IN (…)` or `= ANY($1)`), then match them up in memory"),
+        batched_write: or_default(&specs[s.orm].batched_write, "write all rows with one multi-row statement or a batch API"),
+        bind_form: or_default(&specs[s.orm].bind, "pass values as bind parameters, never inside the SQL text"),
         operation: s.operation,
         method: s.method.clone(),
         tables: s.tables.clone(),
@@ -775,6 +775,14 @@ fn site_to_query(
         sequential: s.sequential || s.once,
         sql_identifier: s.sql_identifier,
         derived_sql: s.derived_sql.clone(),
+    }
+}
+
+fn or_default(text: &str, default: &str) -> String {
+    if text.is_empty() {
+        default.to_string()
+    } else {
+        text.to_string()
     }
 }
 

@@ -72,6 +72,8 @@ pub struct BatchSpec {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OrmSpec {
+    /// The ORM's id; for `[orms.<name>]` tables in `ormlint.toml`, the table name.
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub display: String,
