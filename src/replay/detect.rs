@@ -50,6 +50,31 @@ pub fn detect_format(head: &[u8]) -> Option<LogFormat> {
     if lines.len() > MAX_LINES || (!head.ends_with(b"\n") && lines.len() > 1) {
         lines.pop(); // possibly cut
     }
+    // One line longer than the whole head (a multi-megabyte statement):
+    // judge it by its start.
+    if lines.len() == 1 && !head.ends_with(b"\n") {
+        let l = lines[0];
+        if l.starts_with('{') {
+            if l.contains("\"error_severity\"") {
+                return Some(LogFormat::PgJson);
+            }
+            if ["\"sql\"", "\"query\"", "\"statement\""]
+                .iter()
+                .any(|k| l.contains(k))
+            {
+                return Some(LogFormat::JsonLines);
+            }
+        }
+        if l.starts_with("# Time:")
+            || l.starts_with("# User@Host:")
+            || l.starts_with("# Query_time:")
+        {
+            return Some(LogFormat::MysqlSlow);
+        }
+        if find_marker(l).is_some() {
+            return Some(LogFormat::PgStderr);
+        }
+    }
     let mut votes = [0u32; 6];
     let idx = |f: LogFormat| LogFormat::ALL.iter().position(|g| *g == f).unwrap_or(0);
     for line in lines {

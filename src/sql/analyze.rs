@@ -59,6 +59,9 @@ pub struct SqlAnalysis {
     pub error: Option<String>,
 }
 
+/// Longest statement handed to the parser.
+pub const MAX_ANALYZED_BYTES: usize = 1 << 20;
+
 fn dialects() -> [Box<dyn Dialect>; 4] {
     [
         Box::new(PostgreSqlDialect {}),
@@ -70,6 +73,17 @@ fn dialects() -> [Box<dyn Dialect>; 4] {
 
 /// Analyses SQL text, trying PostgreSQL, MySQL, SQLite and generic dialects in turn.
 pub fn analyze(sql: &str) -> SqlAnalysis {
+    // A multi-megabyte statement (a bulk INSERT) is fingerprinted but not
+    // parsed: the parser's time and memory grow with it, and its shape is
+    // already known from the fingerprint.
+    if sql.len() > MAX_ANALYZED_BYTES {
+        return SqlAnalysis {
+            error: Some(format!(
+                "statement longer than {MAX_ANALYZED_BYTES} bytes; not parsed"
+            )),
+            ..SqlAnalysis::default()
+        };
+    }
     let mut first_error = None;
     for d in dialects() {
         match Parser::parse_sql(d.as_ref(), sql) {
