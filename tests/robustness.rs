@@ -147,7 +147,7 @@ fn mutated_logs_never_crash_the_readers_or_the_analysis() {
                 },
                 ..Default::default()
             };
-            let _ = ormlint::runtime::run(&[path.clone()], &ropts, &rules, &dir);
+            let _ = ormlint::runtime::run(std::slice::from_ref(&path), &ropts, &rules, &dir);
             runs += 1;
         }
     }
@@ -168,7 +168,7 @@ fn mutated_rust_never_crashes_the_static_analysis() {
             fs::write(dir.join(format!("f{i}_{round}.rs")), &m).unwrap();
         }
     }
-    let run = ormlint::check::run(&[dir.clone()], &Config::default(), &rules, &dir);
+    let run = ormlint::check::run(std::slice::from_ref(&dir), &Config::default(), &rules, &dir);
     assert_eq!(run.summary.files as usize, sources.len() * 25);
 }
 
