@@ -35,6 +35,26 @@ pub fn run(paths: &[PathBuf], config: &Config, rules: &RuleSet, cwd: &Path) -> C
         diagnostics.extend(rules.tool_diagnostic("parse-error", span, p.message.clone()));
     }
     summary.skipped.sort();
+    // Inline suppressions, in every file that was read.
+    let (mut sups, mut bad) = (Vec::new(), Vec::new());
+    for id in 0..analysis.files.len() {
+        if let Some(f) = analysis.files.get(id) {
+            if f.source.contains("ormlint-ignore") {
+                let (g, b) = crate::engine::suppress::scan(id, &f.source);
+                sups.extend(g);
+                bad.extend(b);
+            }
+        }
+    }
+    let mut unused = crate::engine::suppress::apply(&mut diagnostics, &sups, &analysis.files);
+    // Only a rule that ran can show a suppression of it to be stale.
+    unused.retain(|s| s.rules.iter().all(|r| rules.is_enabled(r)));
+    let unused_severity = rules.get("unused-ignore").map(|r| r.severity);
+    diagnostics.extend(crate::engine::suppress::report(
+        &unused,
+        &bad,
+        unused_severity,
+    ));
     crate::engine::diagnostic::sort(&mut diagnostics, &analysis.files);
     // A call reached twice (through two loops' views of one site) reports once.
     diagnostics

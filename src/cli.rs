@@ -56,6 +56,10 @@ pub struct Global {
     /// Print findings only: no summary line, no progress.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Also print findings silenced by `ormlint-ignore` comments (SARIF always
+    /// carries them, as suppressions).
+    #[arg(long, global = true)]
+    pub show_suppressed: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -360,6 +364,13 @@ pub fn finish(
     summary: &Summary,
 ) -> Result<u8, UsageError> {
     crate::engine::diagnostic::sort(diagnostics, files);
+    let fail = g.fail_on.severity();
+    let failing = diagnostics
+        .iter()
+        .any(|d| d.suppressed.is_none() && d.severity >= fail);
+    if !g.show_suppressed && g.format != Format::Sarif {
+        diagnostics.retain(|d| d.suppressed.is_none());
+    }
     let report = Report {
         files,
         diagnostics,
@@ -381,10 +392,5 @@ pub fn finish(
         Format::Sarif => print!("{}", report::sarif::render(&report)),
         Format::Github => print!("{}", report::github::render(&report)),
     }
-    let fail = g.fail_on.severity();
-    Ok(if diagnostics.iter().any(|d| d.severity >= fail) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -440,3 +440,52 @@ fn house_wrappers_taught_in_config() {
         stderr(&out)
     );
 }
+
+#[test]
+fn suppressions_silence_findings_and_travel_in_sarif() {
+    let f = "testdata/rules/unused-ignore/source/pass_used.rs";
+    // Silenced: nothing printed, exit 0.
+    let out = ormlint(&root(), &["check", "--select", "n-plus-one", f]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("no findings"));
+    // Shown on request, marked, still not failing.
+    let out = ormlint(
+        &root(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--show-suppressed",
+            "--select",
+            "n-plus-one",
+            f,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["diagnostics"][0]["suppressed"], true);
+    assert_eq!(
+        doc["diagnostics"][0]["suppression_reason"],
+        "at most three posts on this page"
+    );
+    assert_eq!(doc["summary"]["diagnostics"], 0);
+    // SARIF always carries it, as a suppression with the reason.
+    let out = ormlint(
+        &root(),
+        &["check", "--format", "sarif", "--select", "n-plus-one", f],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &doc["runs"][0]["results"][0]["suppressions"][0];
+    assert_eq!(s["kind"], "inSource");
+    assert_eq!(s["justification"], "at most three posts on this page");
+    // A suppression without a rule is an error.
+    let out = ormlint(
+        &root(),
+        &[
+            "check",
+            "testdata/rules/unused-ignore/source/fail_stale_and_nameless.rs",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("error[unused-ignore]"));
+}

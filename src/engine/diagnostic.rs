@@ -87,6 +87,8 @@ pub struct Diagnostic {
     /// Longer evidence lines printed as `= note:` (plans, repeats, values).
     pub notes: Vec<String>,
     pub query: Option<QueryInfo>,
+    /// Silenced by an `ormlint-ignore` comment, with its reason.
+    pub suppressed: Option<String>,
 }
 
 impl Diagnostic {
@@ -101,6 +103,7 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             query: None,
+            suppressed: None,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod facts;
 pub mod files;
 pub mod registry;
 pub mod rule;
+pub mod suppress;
 
 pub use context::{Cx, OptionValue, RuleOptions, SpanSource};
 pub use diagnostic::{Diagnostic, Label, Location, QueryInfo, Severity, Span};

@@ -17,7 +17,7 @@ fn property(s: &str) -> String {
 
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
-    for d in report.diagnostics {
+    for d in report.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
         let loc = report.location(d);
         let command = match d.severity {
             Severity::Error => "error",

@@ -23,6 +23,16 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<usize> {
             .map(|l| Label::secondary(l.span.file, l.span.range.clone()).with_message(&l.message)),
     );
     let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
+    if let Some(reason) = &d.suppressed {
+        notes.push(format!(
+            "note: suppressed by `ormlint-ignore`{}",
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            }
+        ));
+    }
     if let Some(help) = &d.help {
         notes.push(format!("help: {help}"));
     }
@@ -68,7 +78,7 @@ pub fn summary_line(report: &Report<'_>) -> String {
         report
             .diagnostics
             .iter()
-            .filter(|d| d.severity == s)
+            .filter(|d| d.severity == s && d.suppressed.is_none())
             .count()
     };
     let mut parts = Vec::new();

@@ -41,6 +41,10 @@ pub fn render(report: &Report<'_>) -> String {
             if let Some(q) = &d.query {
                 obj.insert("query".into(), json!(q));
             }
+            if let Some(reason) = &d.suppressed {
+                obj.insert("suppressed".into(), json!(true));
+                obj.insert("suppression_reason".into(), json!(reason));
+            }
             Value::Object(obj)
         })
         .collect();
@@ -52,7 +56,7 @@ pub fn render(report: &Report<'_>) -> String {
         "summary": {
             "files": s.files,
             "statements": s.statements,
-            "diagnostics": report.diagnostics.len(),
+            "diagnostics": report.diagnostics.iter().filter(|d| d.suppressed.is_none()).count(),
             "skipped": s.skipped,
             "logs": s.logs,
         },

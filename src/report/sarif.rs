@@ -153,6 +153,13 @@ pub fn render(report: &Report<'_>) -> String {
             if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);
             }
+            if let Some(reason) = &d.suppressed {
+                let mut s = json!({"kind": "inSource", "status": "accepted"});
+                if !reason.is_empty() {
+                    s["justification"] = json!(reason);
+                }
+                result["suppressions"] = json!([s]);
+            }
             result
         })
         .collect();
