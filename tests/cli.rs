@@ -489,3 +489,28 @@ fn suppressions_silence_findings_and_travel_in_sarif() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("error[unused-ignore]"));
 }
+
+#[test]
+fn pre_commit_hook_entry_runs_on_staged_file_names() {
+    // Run the hook's `entry` the way pre-commit does: entry words, then the
+    // staged files as arguments.
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let entry = hooks
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("entry: "))
+        .expect("an entry line");
+    let mut words: Vec<&str> = entry.split_whitespace().collect();
+    assert_eq!(words.remove(0), "ormlint");
+    let files = [
+        "testdata/projects/blog/src/handlers.rs",
+        "testdata/projects/blog/src/repo.rs",
+        "testdata/projects/blog/src/search.rs",
+    ];
+    let args: Vec<&str> = words.iter().copied().chain(files).collect();
+    let out = ormlint(&root(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("warning[n-plus-one]") && text.contains("warning[sql-injection]"), "{text}");
+    assert!(text.ends_with("ormlint: 2 warnings in 3 files\n"), "{text}");
+    assert!(hooks.contains("types: [rust]") && hooks.contains("language: rust"));
+}
