@@ -510,7 +510,10 @@ fn pre_commit_hook_entry_runs_on_staged_file_names() {
     let out = ormlint(&root(), &args);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("warning[n-plus-one]") && text.contains("warning[sql-injection]"), "{text}");
+    assert!(
+        text.contains("warning[n-plus-one]") && text.contains("warning[sql-injection]"),
+        "{text}"
+    );
     assert!(text.ends_with("ormlint: 2 warnings in 3 files\n"), "{text}");
     assert!(hooks.contains("types: [rust]") && hooks.contains("language: rust"));
 }

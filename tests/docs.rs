@@ -135,3 +135,119 @@ fn generated_docs_are_up_to_date() {
         "stale generated docs: {stale:?}; run `ORMLINT_BLESS=1 cargo test --test docs`"
     );
 }
+
+/// Code blocks of one `## Section` of a page: (language, text).
+fn blocks(page: &str, section: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut inside_section = false;
+    let mut block: Option<(String, String)> = None;
+    for line in page.lines() {
+        if line.starts_with("## ") {
+            inside_section = line.trim() == section;
+            continue;
+        }
+        if !inside_section {
+            continue;
+        }
+        match (&mut block, line.strip_prefix("```")) {
+            (None, Some(lang)) => block = Some((lang.trim().to_string(), String::new())),
+            (Some(_), Some(_)) => out.extend(block.take()),
+            (Some((_, text)), None) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// Runs one example through the front end its language needs and returns
+/// the ids of the findings it produced.
+fn findings(id: &str, lang: &str, text: &str, dir: &Path) -> Vec<String> {
+    use ormlint::engine::RuleSet;
+    let rules = if id == "unused-ignore" {
+        RuleSet::all_defaults()
+    } else {
+        RuleSet::from_ids([id])
+    };
+    match lang {
+        "rust" => {
+            let f = dir.join("example.rs");
+            fs::write(&f, text).unwrap();
+            let run = ormlint::check::run(&[f], &ormlint::config::Config::default(), &rules, dir);
+            run.diagnostics
+                .into_iter()
+                .filter(|d| d.suppressed.is_none())
+                .map(|d| d.rule.to_string())
+                .collect()
+        }
+        "sql" => {
+            // One request, one statement per `;`, timed 1 ms apart.
+            let mut lines = String::new();
+            let statements: Vec<String> = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .split(';')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            for (i, s) in statements.iter().enumerate() {
+                let line = serde_json::json!({"sql": s, "request": "example", "ts": format!("2026-01-01T00:00:00.{:03}Z", i)});
+                lines.push_str(&line.to_string());
+                lines.push('\n');
+            }
+            let f = dir.join("example.jsonl");
+            fs::write(&f, lines).unwrap();
+            let run =
+                ormlint::runtime::run(&[f], &ormlint::runtime::Options::default(), &rules, dir);
+            run.diagnostics
+                .into_iter()
+                .map(|d| d.rule.to_string())
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn page_examples_trigger_and_fixes_do_not() {
+    let dir = std::env::temp_dir().join(format!("ormlint-docs-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for r in registry::all() {
+        let m = r.meta();
+        // missing-index needs a schema replica; its examples run once that lands.
+        if m.id == "missing-index" {
+            continue;
+        }
+        for (lang, text) in blocks(m.page, "## Example") {
+            if lang != "rust" && lang != "sql" {
+                continue;
+            }
+            let ids = findings(m.id, &lang, &text, &dir);
+            if !ids.iter().any(|i| i == m.id) {
+                failures.push(format!(
+                    "rules/{}.md: the {lang} example does not trigger the rule",
+                    m.id
+                ));
+            }
+        }
+        for (lang, text) in blocks(m.page, "## Use instead") {
+            if lang != "rust" && lang != "sql" {
+                continue;
+            }
+            let ids = findings(m.id, &lang, &text, &dir);
+            if ids.iter().any(|i| i == m.id) {
+                failures.push(format!(
+                    "rules/{}.md: the {lang} \"use instead\" still triggers the rule",
+                    m.id
+                ));
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

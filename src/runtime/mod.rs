@@ -150,6 +150,27 @@ struct OpenGroup {
     label: String,
     events: Vec<GroupEvent>,
     last_at: Option<i64>,
+    /// Inside an explicit transaction (`BEGIN` … `COMMIT`): the group does
+    /// not split on idle gaps until it ends.
+    in_txn: bool,
+}
+
+/// `BEGIN` / `START TRANSACTION` opens, `COMMIT` / `ROLLBACK` / `END` closes.
+fn txn_boundary(text: &str) -> Option<bool> {
+    let first = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| !w.is_empty())?;
+    if first.eq_ignore_ascii_case("begin") || text.starts_with("start transaction") {
+        Some(true)
+    } else if ["commit", "rollback", "end", "abort"]
+        .iter()
+        .any(|w| first.eq_ignore_ascii_case(w))
+        && !text.starts_with("rollback to")
+    {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Spans into logs are first *pending*: a number standing for a statement's
@@ -502,6 +523,7 @@ impl Runner<'_> {
         let split = match (self.groups.get(&key), ev.at_micros) {
             (Some(g), Some(at)) => {
                 !matches!(key, GroupKey::Request(_))
+                    && !g.in_txn
                     && g.last_at.is_some_and(|last| at - last > gap)
                     || g.events.len() >= MAX_GROUP_EVENTS
             }
@@ -525,7 +547,11 @@ impl Runner<'_> {
             label,
             events: Vec::new(),
             last_at: None,
+            in_txn: false,
         });
+        if let Some(open) = txn_boundary(&info.text) {
+            group.in_txn = open;
+        }
         let operation = info.operation;
         group.events.push(GroupEvent {
             shape: info,
@@ -834,6 +860,19 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transaction_boundaries() {
+        assert_eq!(txn_boundary("begin"), Some(true));
+        assert_eq!(
+            txn_boundary("begin isolation level read committed"),
+            Some(true)
+        );
+        assert_eq!(txn_boundary("start transaction"), Some(true));
+        assert_eq!(txn_boundary("commit"), Some(false));
+        assert_eq!(txn_boundary("rollback to savepoint a"), None);
+        assert_eq!(txn_boundary("select ?"), None);
+    }
 
     #[test]
     fn families_ignore_casts_on_placeholders() {
