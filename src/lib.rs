@@ -13,5 +13,6 @@ pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod runtime;
+pub mod schema;
 pub mod source;
 pub mod sql;

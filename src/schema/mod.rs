@@ -1,0 +1,663 @@
+//! The schema replica: DDL from a `schema.sql`, a `pg_dump --schema-only`, a
+//! MySQL dump or a migrations folder, parsed with `sqlparser` and translated
+//! through its AST into SQLite DDL, loaded into an in-memory SQLite. Query
+//! shapes are planned there with `EXPLAIN QUERY PLAN`, and a proposed index
+//! is proved by creating it and planning again.
+
+pub mod rewrite;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use sqlparser::ast::{
+    AlterTableOperation, ColumnOption, CreateIndex, CreateTable, Statement, TableConstraint,
+};
+use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect};
+use sqlparser::parser::Parser;
+
+use crate::sql::fingerprint::{lex, TokenKind};
+
+/// Something in the DDL that was skipped, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaNote {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// What the replica knows of one table, for static checks and proposals.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableInfo {
+    pub columns: Vec<String>,
+    /// Column lists of the primary key, unique constraints and indexes, in
+    /// index order: a column is covered when it leads one of them.
+    pub keys: Vec<Vec<String>>,
+    pub is_view: bool,
+}
+
+impl TableInfo {
+    /// Is `column` the leading column of some key or index?
+    pub fn covers(&self, column: &str) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.first().is_some_and(|c| c == column))
+    }
+}
+
+pub struct Schema {
+    conn: Connection,
+    pub tables: BTreeMap<String, TableInfo>,
+    pub notes: Vec<SchemaNote>,
+    /// Row counts the planner was told (lower-case table names).
+    pub rows: BTreeMap<String, u64>,
+    pub default_rows: u64,
+}
+
+fn dialects() -> [Box<dyn Dialect>; 3] {
+    [
+        Box::new(PostgreSqlDialect {}),
+        Box::new(MySqlDialect {}),
+        Box::new(GenericDialect {}),
+    ]
+}
+
+/// Splits SQL text into statements on top-level `;`, honouring strings,
+/// dollar quotes and comments (our lexer), with each one's 1-based line.
+pub fn split_statements(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for t in lex(text) {
+        if t.kind == TokenKind::Punct && t.text(text) == ";" {
+            push_statement(text, start, t.start, &mut out);
+            start = t.end;
+        }
+    }
+    push_statement(text, start, text.len(), &mut out);
+    out
+}
+
+fn push_statement<'t>(text: &'t str, start: usize, end: usize, out: &mut Vec<(usize, &'t str)>) {
+    let s = &text[start..end];
+    // Skip leading whitespace and comments to find the statement's line.
+    let mut first = None;
+    for t in lex(s) {
+        if !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment) {
+            first = Some(t.start);
+            break;
+        }
+    }
+    if let Some(f) = first {
+        let line = text[..start + f].matches('\n').count() + 1;
+        out.push((line, s[f..].trim_end()));
+    }
+}
+
+fn ident(s: &str) -> String {
+    s.trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']')
+        .to_lowercase()
+}
+
+fn name_of(n: &sqlparser::ast::ObjectName) -> String {
+    n.0.last()
+        .map(|p| match p.as_ident() {
+            Some(i) => i.value.to_lowercase(),
+            None => ident(&p.to_string()),
+        })
+        .unwrap_or_default()
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// SQLite's type affinity for a declared type.
+fn affinity(ty: &str) -> &'static str {
+    let t = ty.to_ascii_lowercase();
+    if t.contains("int") || t.contains("serial") {
+        "INTEGER"
+    } else if t.contains("bool") {
+        "INTEGER"
+    } else if ["numeric", "decimal", "real", "double", "float", "money"]
+        .iter()
+        .any(|k| t.contains(k))
+    {
+        "REAL"
+    } else if ["bytea", "blob", "binary"].iter().any(|k| t.contains(k)) {
+        "BLOB"
+    } else {
+        "TEXT"
+    }
+}
+
+/// Statements that carry nothing a plan needs, skipped without a note.
+fn irrelevant(head: &str) -> bool {
+    let h = head.to_ascii_lowercase();
+    let h = h.split_whitespace().collect::<Vec<_>>().join(" ");
+    [
+        "set ",
+        "select ",
+        "comment ",
+        "grant ",
+        "revoke ",
+        "create sequence",
+        "alter sequence",
+        "create extension",
+        "create function",
+        "create or replace function",
+        "create trigger",
+        "create type",
+        "create schema",
+        "create domain",
+        "create procedure",
+        "alter function",
+        "create aggregate",
+        "create cast",
+        "create policy",
+        "alter default privileges",
+        "begin",
+        "commit",
+        "lock ",
+        "use ",
+        "drop ",
+        "insert ",
+        "copy ",
+        "create publication",
+        "alter publication",
+        "create statistics",
+        "create collation",
+        "\\",
+    ]
+    .iter()
+    .any(|p| h.starts_with(p))
+        || (h.starts_with("alter table")
+            && (h.contains(" owner to ")
+                || h.contains(" foreign key ")
+                || h.contains("set default")
+                || h.contains("replica identity")))
+}
+
+impl Schema {
+    pub fn new() -> rusqlite::Result<Schema> {
+        Ok(Schema {
+            conn: Connection::open_in_memory()?,
+            tables: BTreeMap::new(),
+            notes: Vec::new(),
+            rows: BTreeMap::new(),
+            default_rows: DEFAULT_ROWS,
+        })
+    }
+
+    /// Loads a schema file, or every migration of a folder in order
+    /// (`migrations/<version>/up.sql` for Diesel, `migrations/*.sql` for
+    /// sqlx; `down.sql` and `*.down.sql` are ignored).
+    pub fn load(path: &Path, cwd: &Path) -> Result<Schema, String> {
+        let mut schema = Schema::new().map_err(|e| format!("cannot open SQLite: {e}"))?;
+        let files = if path.is_dir() {
+            migration_files(path)
+        } else {
+            vec![path.to_path_buf()]
+        };
+        if files.is_empty() {
+            return Err(format!("{}: no .sql files found", path.display()));
+        }
+        for f in files {
+            let text = std::fs::read(&f)
+                .map_err(|e| format!("{}: cannot read schema: {e}", f.display()))?;
+            let text = String::from_utf8_lossy(&text);
+            schema.apply_sql(&text, &crate::source::walk::display_path(&f, cwd));
+        }
+        Ok(schema)
+    }
+
+    /// Applies every statement of a DDL text; what cannot be taken is
+    /// noted with its line and skipped.
+    pub fn apply_sql(&mut self, text: &str, source: &str) {
+        for (line, stmt) in split_statements(text) {
+            if irrelevant(stmt) {
+                continue;
+            }
+            let parsed = dialects()
+                .iter()
+                .find_map(|d| Parser::parse_sql(d.as_ref(), stmt).ok());
+            let Some(stmts) = parsed else {
+                let head: String = stmt
+                    .split_whitespace()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let lower = head.to_ascii_lowercase();
+                if lower.starts_with("create") || lower.starts_with("alter table") {
+                    self.note(source, line, format!("skipped `{head} …`: cannot parse it"));
+                }
+                continue;
+            };
+            for s in stmts {
+                if let Err(e) = self.apply(&s) {
+                    self.note(source, line, e);
+                }
+            }
+        }
+    }
+
+    fn note(&mut self, path: &str, line: usize, message: String) {
+        self.notes.push(SchemaNote {
+            path: path.to_string(),
+            line,
+            message,
+        });
+    }
+
+    fn exec(&self, sql: &str) -> Result<(), String> {
+        self.conn.execute_batch(sql).map_err(|e| e.to_string())
+    }
+
+    fn apply(&mut self, s: &Statement) -> Result<(), String> {
+        match s {
+            Statement::CreateTable(t) => self.create_table(t),
+            Statement::CreateIndex(i) => self.create_index(i),
+            Statement::AlterTable(a) => {
+                let table = name_of(&a.name);
+                for op in &a.operations {
+                    match op {
+                        AlterTableOperation::AddConstraint { constraint, .. } => {
+                            if let Some((cols, unique)) = constraint_columns(constraint) {
+                                let name = format!("{table}_{}_key", cols.join("_"));
+                                let ddl = format!(
+                                    "CREATE {}INDEX IF NOT EXISTS {} ON {} ({})",
+                                    if unique { "UNIQUE " } else { "" },
+                                    quote(&name),
+                                    quote(&table),
+                                    cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+                                );
+                                self.exec(&ddl)
+                                    .map_err(|e| format!("skipped constraint on `{table}`: {e}"))?;
+                                if let Some(t) = self.tables.get_mut(&table) {
+                                    t.keys.push(cols);
+                                }
+                            }
+                        }
+                        AlterTableOperation::AddColumn { column_def, .. } => {
+                            let col = column_def.name.value.to_lowercase();
+                            let ddl = format!(
+                                "ALTER TABLE {} ADD COLUMN {} {}",
+                                quote(&table),
+                                quote(&col),
+                                affinity(&column_def.data_type.to_string())
+                            );
+                            self.exec(&ddl)
+                                .map_err(|e| format!("skipped new column `{table}.{col}`: {e}"))?;
+                            if let Some(t) = self.tables.get_mut(&table) {
+                                t.columns.push(col);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(())
+            }
+            Statement::CreateView(v) => {
+                let n = name_of(&v.name);
+                self.tables.insert(
+                    n,
+                    TableInfo {
+                        is_view: true,
+                        ..Default::default()
+                    },
+                );
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn create_table(&mut self, t: &CreateTable) -> Result<(), String> {
+        let table = name_of(&t.name);
+        let mut info = TableInfo::default();
+        let mut defs = Vec::new();
+        for c in &t.columns {
+            let col = c.name.value.to_lowercase();
+            let mut def = format!("{} {}", quote(&col), affinity(&c.data_type.to_string()));
+            for o in &c.options {
+                match &o.option {
+                    ColumnOption::PrimaryKey(_) => {
+                        def.push_str(" PRIMARY KEY");
+                        info.keys.push(vec![col.clone()]);
+                    }
+                    ColumnOption::Unique(_) => {
+                        def.push_str(" UNIQUE");
+                        info.keys.push(vec![col.clone()]);
+                    }
+                    _ => {}
+                }
+            }
+            // `serial` and identity columns are integer keys in SQLite too.
+            info.columns.push(col);
+            defs.push(def);
+        }
+        for con in &t.constraints {
+            if let Some((cols, unique)) = constraint_columns(con) {
+                let list = cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+                let primary = matches!(con, TableConstraint::PrimaryKey(_));
+                if primary {
+                    defs.push(format!("PRIMARY KEY ({list})"));
+                } else if unique {
+                    defs.push(format!("UNIQUE ({list})"));
+                }
+                info.keys.push(cols);
+            }
+        }
+        if defs.is_empty() {
+            return Err(format!("skipped table `{table}`: no columns"));
+        }
+        let ddl = format!(
+            "CREATE TABLE IF NOT EXISTS {} ({})",
+            quote(&table),
+            defs.join(", ")
+        );
+        self.exec(&ddl)
+            .map_err(|e| format!("skipped table `{table}`: {e}"))?;
+        self.tables.insert(table, info);
+        Ok(())
+    }
+
+    fn create_index(&mut self, i: &CreateIndex) -> Result<(), String> {
+        let table = name_of(&i.table_name);
+        if let Some(using) = &i.using {
+            let u = using.to_string().to_ascii_lowercase();
+            if u != "btree" {
+                return Err(format!(
+                    "skipped {u} index on `{table}`: SQLite has only b-tree indexes"
+                ));
+            }
+        }
+        let exprs: Vec<String> = i
+            .columns
+            .iter()
+            .map(|c| {
+                let e = c.column.expr.to_string();
+                rewrite::to_sqlite(&e.to_lowercase())
+            })
+            .collect();
+        let name = i
+            .name
+            .as_ref()
+            .map(name_of)
+            .unwrap_or_else(|| format!("{table}_{}_idx", exprs.join("_")));
+        let mut ddl = format!(
+            "CREATE {}INDEX IF NOT EXISTS {} ON {} ({})",
+            if i.unique { "UNIQUE " } else { "" },
+            quote(&name),
+            quote(&table),
+            exprs.join(", ")
+        );
+        if let Some(p) = &i.predicate {
+            ddl.push_str(" WHERE ");
+            ddl.push_str(&rewrite::to_sqlite(&p.to_string().to_lowercase()));
+        }
+        self.exec(&ddl)
+            .map_err(|e| format!("skipped index `{name}` on `{table}`: {e}"))?;
+        if let Some(t) = self.tables.get_mut(&table) {
+            t.keys.push(exprs.iter().map(|e| ident(e)).collect());
+        }
+        Ok(())
+    }
+
+    /// Tells the planner how big each table is (`sqlite_stat1`), so small
+    /// lookup tables plan as small.
+    pub fn set_rows(&mut self, rows: &BTreeMap<String, u64>) {
+        self.rows = rows.iter().map(|(k, v)| (k.to_lowercase(), *v)).collect();
+        let _ = self.exec("ANALYZE; DELETE FROM sqlite_stat1;");
+        let tables: Vec<String> = self
+            .tables
+            .iter()
+            .filter(|(_, t)| !t.is_view)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for t in tables {
+            let n = self.rows_of(&t).max(1);
+            let _ = self.conn.execute(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, NULL, ?2)",
+                rusqlite::params![t, n.to_string()],
+            );
+            // Each index: N rows, ~10 per key value (1 for unique ones).
+            let idx: Vec<(String, bool)> = self
+                .conn
+                .prepare("SELECT name, \"unique\" FROM pragma_index_list(?1)")
+                .and_then(|mut s| {
+                    s.query_map([&t], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? == 1))
+                    })
+                    .map(|rows| rows.filter_map(Result::ok).collect())
+                })
+                .unwrap_or_default();
+            for (name, unique) in idx {
+                let ncols: usize = self
+                    .conn
+                    .query_row("SELECT count(*) FROM pragma_index_info(?1)", [&name], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .unwrap_or(1)
+                    .max(1) as usize;
+                let per = if unique { 1 } else { 10.min(n) };
+                let stat = std::iter::once(n.to_string())
+                    .chain((0..ncols).map(|k| {
+                        if k + 1 == ncols && unique {
+                            "1".to_string()
+                        } else {
+                            per.to_string()
+                        }
+                    }))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let _ = self.conn.execute(
+                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![t, name, stat],
+                );
+            }
+        }
+        let _ = self.exec("ANALYZE sqlite_schema;");
+    }
+
+    pub fn rows_of(&self, table: &str) -> u64 {
+        self.rows
+            .get(&table.to_lowercase())
+            .copied()
+            .unwrap_or(self.default_rows)
+    }
+
+    /// `EXPLAIN QUERY PLAN` details, or why the statement cannot be planned.
+    pub fn plan(&self, sql: &str) -> Result<Vec<String>, String> {
+        for _ in 0..8 {
+            match self.try_plan(sql) {
+                Err(e) if e.starts_with("no such function: ") => {
+                    // Planning needs the name only: a stand-in that returns NULL.
+                    let f = e
+                        .trim_start_matches("no such function: ")
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    self.conn
+                        .create_scalar_function(
+                            f.as_str(),
+                            -1,
+                            rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+                            |_| Ok(rusqlite::types::Null),
+                        )
+                        .map_err(|e| e.to_string())?;
+                }
+                other => return other,
+            }
+        }
+        self.try_plan(sql)
+    }
+
+    fn try_plan(&self, sql: &str) -> Result<Vec<String>, String> {
+        let mut s = self
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .map_err(|e| e.to_string())?;
+        let n = s.parameter_count();
+        let nulls = vec![rusqlite::types::Null; n];
+        let rows = s
+            .query_map(rusqlite::params_from_iter(nulls.iter()), |r| {
+                r.get::<_, String>(3)
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(rows.filter_map(Result::ok).collect())
+    }
+
+    /// Creates an index in the replica, runs `f`, and drops it again.
+    pub fn with_index<T>(
+        &self,
+        table: &str,
+        columns: &[String],
+        f: impl FnOnce(&Schema) -> T,
+    ) -> Result<T, String> {
+        let ddl = format!(
+            "CREATE INDEX \"ormlint_probe\" ON {} ({})",
+            quote(table),
+            columns
+                .iter()
+                .map(|c| quote(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.exec(&ddl)?;
+        // Give the probe index the same statistics as the others.
+        let n = self.rows_of(table).max(1);
+        let stat = std::iter::once(n.to_string())
+            .chain(columns.iter().map(|_| 10.min(n).to_string()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = self.conn.execute(
+            "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, 'ormlint_probe', ?2)",
+            rusqlite::params![table, stat],
+        );
+        let _ = self.exec("ANALYZE sqlite_schema;");
+        let out = f(self);
+        let _ = self.exec("DROP INDEX \"ormlint_probe\"; DELETE FROM sqlite_stat1 WHERE idx = 'ormlint_probe'; ANALYZE sqlite_schema;");
+        Ok(out)
+    }
+}
+
+/// Default row count for tables the user gave no size: large enough to
+/// matter (documented in the missing-index page).
+pub const DEFAULT_ROWS: u64 = 1_000_000;
+
+fn constraint_columns(c: &TableConstraint) -> Option<(Vec<String>, bool)> {
+    let cols = |cs: &[sqlparser::ast::IndexColumn]| -> Vec<String> {
+        cs.iter()
+            .map(|c| ident(&c.column.expr.to_string()))
+            .collect()
+    };
+    match c {
+        TableConstraint::PrimaryKey(p) => Some((cols(&p.columns), true)),
+        TableConstraint::Unique(u) => Some((cols(&u.columns), true)),
+        _ => None,
+    }
+}
+
+/// Migration files in apply order.
+fn migration_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            let up = p.join("up.sql");
+            if up.is_file() {
+                out.push(up);
+            }
+        } else if p.extension().is_some_and(|x| x == "sql") {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            if !name.ends_with(".down.sql") && name != "down.sql" {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PG: &str = r#"
+SET statement_timeout = 0;
+CREATE TABLE public.users (
+    id integer NOT NULL,
+    email character varying(255) NOT NULL,
+    created_at timestamp with time zone DEFAULT now()
+);
+CREATE SEQUENCE public.users_id_seq START WITH 1;
+ALTER TABLE ONLY public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint REFERENCES users(id), status text, total numeric(10,2), UNIQUE (customer_id, id));
+CREATE INDEX orders_status_idx ON orders (status) WHERE status <> 'done';
+CREATE INDEX users_lower_email ON users (lower(email));
+CREATE INDEX orders_gin ON orders USING gin (status);
+CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;
+CREATE VIEW v AS SELECT 1;
+"#;
+
+    #[test]
+    fn loads_postgres_dump() {
+        let mut s = Schema::new().unwrap();
+        s.apply_sql(PG, "schema.sql");
+        assert_eq!(s.tables["users"].columns, vec!["id", "email", "created_at"]);
+        assert!(s.tables["users"].covers("id"));
+        assert!(s.tables["orders"].covers("customer_id"));
+        assert!(s.tables["orders"].covers("status"));
+        assert!(!s.tables["orders"].covers("total"));
+        assert!(s.tables["v"].is_view);
+        assert_eq!(s.notes.len(), 1, "{:?}", s.notes);
+        assert!(s.notes[0].message.contains("gin"), "{:?}", s.notes);
+        assert_eq!(s.notes[0].line, 13);
+    }
+
+    #[test]
+    fn plans_and_proves() {
+        let mut s = Schema::new().unwrap();
+        s.apply_sql(PG, "schema.sql");
+        s.set_rows(&BTreeMap::new());
+        let plan = s.plan("SELECT * FROM orders WHERE total > ?").unwrap();
+        assert_eq!(plan, vec!["SCAN orders"]);
+        let after = s
+            .with_index("orders", &["total".to_string()], |s| {
+                s.plan("SELECT * FROM orders WHERE total > ?")
+            })
+            .unwrap()
+            .unwrap();
+        assert!(
+            after[0].starts_with("SEARCH orders USING INDEX ormlint_probe"),
+            "{after:?}"
+        );
+        // The probe is gone again.
+        assert_eq!(
+            s.plan("SELECT * FROM orders WHERE total > ?").unwrap(),
+            vec!["SCAN orders"]
+        );
+        // Unknown functions get stand-ins; unknown tables are errors.
+        let r = s.plan("SELECT date_trunc(?, created_at) FROM users WHERE id = ?");
+        assert!(r.is_ok(), "{r:?}");
+        assert!(s
+            .plan("SELECT * FROM nope")
+            .unwrap_err()
+            .contains("no such table"));
+    }
+
+    #[test]
+    fn splits_on_top_level_semicolons() {
+        let parts = split_statements("a; -- x;\nb 'c;d'; $$ e; $$;\n\n");
+        let texts: Vec<&str> = parts.iter().map(|p| p.1).collect();
+        assert_eq!(texts, vec!["a", "b 'c;d'", "$$ e; $$"]);
+        assert_eq!(parts[1].0, 2);
+    }
+}
