@@ -114,9 +114,7 @@ fn quote(s: &str) -> String {
 /// SQLite's type affinity for a declared type.
 fn affinity(ty: &str) -> &'static str {
     let t = ty.to_ascii_lowercase();
-    if t.contains("int") || t.contains("serial") {
-        "INTEGER"
-    } else if t.contains("bool") {
+    if t.contains("int") || t.contains("serial") || t.contains("bool") {
         "INTEGER"
     } else if ["numeric", "decimal", "real", "double", "float", "money"]
         .iter()
