@@ -114,6 +114,13 @@ pub enum Command {
         /// Show literal values and parameters in reports (they may hold customer data).
         #[arg(long)]
         show_values: bool,
+        /// Schema (`schema.sql`, `pg_dump --schema-only`, MySQL dump, or a
+        /// migrations folder) to replay query shapes against (missing-index).
+        #[arg(long, value_name = "PATH")]
+        schema: Option<PathBuf>,
+        /// Rows in a table, for the planner and to skip small tables (repeatable).
+        #[arg(long, value_name = "TABLE=ROWS")]
+        table_rows: Vec<String>,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -209,6 +216,8 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             gap,
             profile,
             show_values,
+            schema,
+            table_rows,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -239,8 +248,10 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 },
                 gap_ms: *gap,
                 show_values: *show_values,
+                schema: schema.clone().or_else(|| config.schema_path()),
+                table_rows: table_rows_of(&config, table_rows)?,
             };
-            let mut run = crate::runtime::run(logs, &opts, &rules, &cwd);
+            let mut run = crate::runtime::try_run(logs, &opts, &rules, &cwd)?;
             if run.logs.iter().all(|l| l.error.is_some()) {
                 let msgs: Vec<String> = run
                     .logs
@@ -256,6 +267,25 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             finish(g, &run.files, &mut run.diagnostics, &run.summary)
         }
     }
+}
+
+/// Row counts: `[tables]` in the config, then `--table-rows TABLE=ROWS`.
+fn table_rows_of(
+    config: &Config,
+    args: &[String],
+) -> Result<std::collections::BTreeMap<String, u64>, UsageError> {
+    let mut rows = config.tables.clone();
+    for a in args {
+        let (t, n) = a
+            .split_once('=')
+            .ok_or_else(|| UsageError(format!("--table-rows takes TABLE=ROWS, not `{a}`")))?;
+        let n: u64 = n
+            .replace('_', "")
+            .parse()
+            .map_err(|_| UsageError(format!("--table-rows: `{n}` is not a row count")))?;
+        rows.insert(t.trim().to_lowercase(), n);
+    }
+    Ok(rows)
 }
 
 /// The enabled rules: config severities and options, then `--select` / `--ignore`.

@@ -52,6 +52,10 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// ORM knowledge the team adds: house wrappers that run queries.
     pub orms: Vec<crate::source::orm::OrmSpec>,
+    /// `[schema] path`, relative to the config file.
+    pub schema: Option<PathBuf>,
+    /// `[tables]`: rows per table.
+    pub tables: BTreeMap<String, u64>,
 }
 
 /// A located problem in a config file.
@@ -129,16 +133,44 @@ impl Config {
                 "orms" => {
                     p.table(value, "orms")?;
                 }
+                "schema" => {
+                    for (k, v) in p.table(value, "schema")? {
+                        if k.get_ref().as_ref() != "path" {
+                            return Err(p.error(k.span(), format!("unknown key `{}` in [schema]; expected `path`", k.get_ref())));
+                        }
+                        let s = v.get_ref().as_str().ok_or_else(|| p.error(v.span(), "`schema.path` must be a string".into()))?;
+                        config.schema = Some(PathBuf::from(s));
+                    }
+                }
+                "tables" => {
+                    for (k, v) in p.table(value, "tables")? {
+                        let n = match v.get_ref() {
+                            DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok().filter(|n| *n >= 0),
+                            _ => None,
+                        }
+                        .ok_or_else(|| p.error(v.span(), format!("`tables.{}` must be a row count (an integer)", k.get_ref())))?;
+                        config.tables.insert(k.get_ref().to_lowercase(), n as u64);
+                    }
+                }
                 other => {
                     return Err(p.error(
                         key.span(),
-                        format!("unknown key `{other}`; expected `rules`, `source` or `orms`"),
+                        format!("unknown key `{other}`; expected `rules`, `source`, `orms`, `schema` or `tables`"),
                     ))
                 }
             }
         }
         config.orms = p.orms()?;
         Ok(config)
+    }
+
+    /// `[schema] path`, resolved against the config file's folder.
+    pub fn schema_path(&self) -> Option<PathBuf> {
+        let p = self.schema.as_ref()?;
+        Some(match self.base_dir() {
+            Some(base) if p.is_relative() => base.join(p),
+            _ => p.clone(),
+        })
     }
 
     /// The directory globs are relative to.
@@ -432,7 +464,7 @@ mod tests {
             (e.line, e.message.as_str()),
             (
                 3,
-                "unknown key `sourc`; expected `rules`, `source` or `orms`"
+                "unknown key `sourc`; expected `rules`, `source`, `orms`, `schema` or `tables`"
             )
         );
 

@@ -219,10 +219,6 @@ fn page_examples_trigger_and_fixes_do_not() {
     let mut failures = Vec::new();
     for r in registry::all() {
         let m = r.meta();
-        // missing-index needs a schema replica; its examples run once that lands.
-        if m.id == "missing-index" {
-            continue;
-        }
         for (lang, text) in blocks(m.page, "## Example") {
             if lang != "rust" && lang != "sql" {
                 continue;

@@ -32,7 +32,9 @@ fn fixtures() -> Vec<(String, PathBuf)> {
             };
             for e in entries.flatten() {
                 let p = e.path();
-                if p.extension().is_some_and(|x| x != "snap") {
+                if p.extension()
+                    .is_some_and(|x| x != "snap" && x != "toml" && x != "sql")
+                {
                     out.push((id.clone(), p));
                 }
             }
@@ -90,7 +92,14 @@ fn run(id: &str, path: &Path) -> (String, BTreeSet<(usize, String)>, usize) {
             .collect();
         (run.files, shown, run.summary)
     } else {
-        let opts = ormlint::runtime::Options::default();
+        // A folder's ormlint.toml gives its schema and table sizes.
+        let mut opts = ormlint::runtime::Options::default();
+        let cfg = path.with_file_name("ormlint.toml");
+        if cfg.is_file() {
+            let config = Config::from_file(&cfg).unwrap();
+            opts.schema = config.schema_path();
+            opts.table_rows = config.tables.clone();
+        }
         let run = ormlint::runtime::run(&[rel], &opts, &rules, &root());
         (run.files, run.diagnostics, run.summary)
     };

@@ -222,7 +222,19 @@ pub struct QueryGroup {
 /// The plan SQLite chose for one query shape, with the schema replica at hand.
 #[derive(Clone, Debug)]
 pub struct PlanFacts {
+    /// The shape, its first execution and how often it ran.
     pub query: QueryFacts,
-    /// `EXPLAIN QUERY PLAN` detail lines, in order.
-    pub plan: Vec<String>,
+    /// The table read in full.
+    pub table: String,
+    /// Its size as the planner was told.
+    pub rows: u64,
+    /// The proposed index: equality columns, then range, then sort; at most 3.
+    pub columns: Vec<String>,
+    /// How each proposed column is used (`customer_id = ?`, `ORDER BY created_at`).
+    pub uses: Vec<String>,
+    /// `EXPLAIN QUERY PLAN` detail lines without and with the index.
+    pub plan_before: Vec<String>,
+    pub plan_after: Vec<String>,
+    /// Total time of the shape in the log, when durations were logged.
+    pub total_ms: Option<f64>,
 }

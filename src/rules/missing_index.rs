@@ -10,13 +10,63 @@ declare_rule! {
         evidence: [Source, Replay],
         fix: Suggested,
         options: [
-            "min-rows": Integer = "10_000", "Tables with fewer rows than this (from `[tables]` or `--table-rows`) are not worth an index and are not reported.";
+            "min-rows": Integer = "10_000", "Tables with fewer rows than this (from `[tables]` or `--table-rows`; tables without a count are taken as 1,000,000 rows) are not worth an index and are not reported.";
         ],
     }
+}
+
+/// `orders_customer_id_created_at_idx`.
+pub(crate) fn index_name(table: &str, columns: &[String]) -> String {
+    format!("{table}_{}_idx", columns.join("_"))
 }
 
 impl Rule for MissingIndex {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn check_plan(&self, p: &PlanFacts, cx: &mut Cx<'_>) {
+        if (p.rows as i64) < cx.option_int("min-rows") {
+            return;
+        }
+        let (Some(pos), Some(shape)) = (p.query.pos, p.query.shape.as_deref()) else {
+            return;
+        };
+        let span = cx.log_span(&pos, shape);
+        let cols = p.columns.join(", ");
+        let searched = p.plan_after.iter().any(|s| s.starts_with("SEARCH "));
+        let effect = if searched {
+            "turns the scan into a search"
+        } else {
+            "lets it read rows in order and stop at the LIMIT instead of sorting the table"
+        };
+        let d = cx.report(
+            span,
+            format!(
+                "`{}` is read in full for {}; an index on ({cols}) {effect}",
+                p.table,
+                p.uses.join(" and ")
+            ),
+        );
+        d.with_primary_label(format!("scans `{}` ({} rows)", p.table, p.rows));
+        d.note(format!("plan now: {}", p.plan_before.join("; ")));
+        d.note(format!("plan with the index: {}", p.plan_after.join("; ")));
+        match p.total_ms {
+            Some(ms) => d.note(format!(
+                "ran {} times in the log, {ms:.1} ms in all",
+                p.query.count
+            )),
+            None => d.note(format!("ran {} times in the log", p.query.count)),
+        };
+        d.help(format!(
+            "add it in a migration: `CREATE INDEX {} ON {} ({cols});`",
+            index_name(&p.table, &p.columns),
+            p.table
+        ))
+        .query(QueryInfo {
+            fingerprint: Some(p.query.fingerprint.clone()),
+            count: Some(p.query.count),
+            ..Default::default()
+        });
     }
 }

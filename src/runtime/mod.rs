@@ -14,6 +14,7 @@
 //! group is judged and dropped as soon as it closes, and no group grows past
 //! `MAX_GROUP_EVENTS` statements.
 
+mod plans;
 pub mod profile;
 pub mod stats;
 
@@ -74,6 +75,10 @@ pub struct Options {
     pub reader: ReaderOptions,
     pub gap_ms: f64,
     pub show_values: bool,
+    /// Schema to replay query shapes against (missing-index).
+    pub schema: Option<PathBuf>,
+    /// Row counts by table, for the planner and for what is worth an index.
+    pub table_rows: std::collections::BTreeMap<String, u64>,
 }
 
 impl Default for Options {
@@ -82,6 +87,8 @@ impl Default for Options {
             reader: ReaderOptions::default(),
             gap_ms: DEFAULT_GAP_MS,
             show_values: false,
+            schema: None,
+            table_rows: Default::default(),
         }
     }
 }
@@ -120,7 +127,7 @@ pub struct ReplayRun {
 }
 
 struct Shape {
-    info: Arc<ShapeInfo>,
+    pub(crate) info: Arc<ShapeInfo>,
     family: u64,
     count: u64,
     total_ms: f64,
@@ -309,6 +316,8 @@ struct Runner<'r> {
     pending: Vec<(LogPos, Arc<ShapeInfo>)>,
     /// (rule, shape, message head) → how many groups showed it.
     seen: HashMap<(&'static str, String, String), u64>,
+    /// The schema replica, when `--schema` was given.
+    schema: Option<crate::schema::Schema>,
     /// The aggregation key of each kept diagnostic, by its index.
     keys: Vec<(usize, (&'static str, String, String))>,
 }
@@ -501,6 +510,30 @@ impl Runner<'_> {
             }
         }
 
+        // DDL in the log itself joins the schema replica.
+        if info.operation == Operation::Other
+            && [
+                "create table",
+                "create index",
+                "create unique index",
+                "alter table",
+            ]
+            .iter()
+            .any(|p| info.text.starts_with(p))
+        {
+            if self.schema.is_none() {
+                self.schema = crate::schema::Schema::new().ok();
+            }
+            if let Some(schema) = self.schema.as_mut() {
+                let name = self
+                    .log_names
+                    .get(log as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                schema.apply_sql(&ev.sql, &name);
+            }
+        }
+
         // Injection payloads: each new shape, and any execution whose text
         // has a comment (a truncating comment does not change the shape).
         let suspicious = !new_shape
@@ -651,6 +684,43 @@ fn cap(sql: &str) -> String {
 
 /// Replays the logs through the enabled rules.
 pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> ReplayRun {
+    match try_run(logs, opts, rules, cwd) {
+        Ok(run) => run,
+        Err(e) => {
+            let mut files = FileDb::new();
+            let id = files.add("schema", String::new());
+            ReplayRun {
+                diagnostics: rules
+                    .tool_diagnostic("parse-error", Span::new(id, 0..0), e.clone())
+                    .into_iter()
+                    .collect(),
+                files,
+                summary: Summary {
+                    skipped: vec![Skipped {
+                        path: "schema".into(),
+                        line: None,
+                        reason: e,
+                    }],
+                    ..Summary::default()
+                },
+                logs: Vec::new(),
+                profile: Vec::new(),
+            }
+        }
+    }
+}
+
+/// Like [`run`], but a schema that cannot be loaded is an error.
+pub fn try_run(
+    logs: &[PathBuf],
+    opts: &Options,
+    rules: &RuleSet,
+    cwd: &Path,
+) -> Result<ReplayRun, String> {
+    let schema = match &opts.schema {
+        Some(p) => Some(crate::schema::Schema::load(p, cwd)?),
+        None => None,
+    };
     let log_names: Vec<String> = logs
         .iter()
         .map(|p| {
@@ -677,6 +747,7 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
         pending: Vec::new(),
         seen: HashMap::new(),
         keys: Vec::new(),
+        schema,
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
@@ -744,6 +815,29 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
             stats,
             error: None,
         });
+    }
+    // Replay each distinct shape against the schema replica.
+    if let Some(schema) = r.schema.as_mut() {
+        schema.set_rows(&opts.table_rows);
+    }
+    if r.schema.is_some() {
+        let not_replayed = plans::replay_shapes(&mut r);
+        for (reason, shapes) in not_replayed {
+            let examples: Vec<String> = shapes
+                .iter()
+                .take(3)
+                .map(|s| format!("`{}`", plans::short(s)))
+                .collect();
+            skipped.push(Skipped {
+                path: "schema replay".into(),
+                line: None,
+                reason: format!(
+                    "{} query shapes not replayed: {reason} (e.g. {})",
+                    shapes.len(),
+                    examples.join(", ")
+                ),
+            });
+        }
     }
     // Families where some executions inline literals and others bind.
     type Mixed = (LogPos, u64, String, u64, u64, Vec<(LogPos, u64)>);
@@ -826,7 +920,7 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
     diagnostics
         .dedup_by(|a, b| a.rule == b.rule && a.message == b.message && a.primary == b.primary);
     skipped.sort();
-    ReplayRun {
+    Ok(ReplayRun {
         files,
         diagnostics,
         summary: Summary {
@@ -854,7 +948,7 @@ pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> Rep
         },
         logs: summaries,
         profile,
-    }
+    })
 }
 
 #[cfg(test)]

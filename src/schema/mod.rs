@@ -333,6 +333,7 @@ impl Schema {
             info.columns.push(col);
             defs.push(def);
         }
+        let mut plain_indexes = Vec::new();
         for con in &t.constraints {
             if let Some((cols, unique)) = constraint_columns(con) {
                 let list = cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
@@ -341,6 +342,13 @@ impl Schema {
                     defs.push(format!("PRIMARY KEY ({list})"));
                 } else if unique {
                     defs.push(format!("UNIQUE ({list})"));
+                } else {
+                    // MySQL `KEY name (cols)` inside CREATE TABLE.
+                    plain_indexes.push(format!(
+                        "CREATE INDEX IF NOT EXISTS {} ON {} ({list})",
+                        quote(&format!("{table}_{}_idx", cols.join("_"))),
+                        quote(&table)
+                    ));
                 }
                 info.keys.push(cols);
             }
@@ -355,6 +363,10 @@ impl Schema {
         );
         self.exec(&ddl)
             .map_err(|e| format!("skipped table `{table}`: {e}"))?;
+        for ddl in plain_indexes {
+            self.exec(&ddl)
+                .map_err(|e| format!("skipped an index of `{table}`: {e}"))?;
+        }
         self.tables.insert(table, info);
         Ok(())
     }
@@ -553,6 +565,7 @@ fn constraint_columns(c: &TableConstraint) -> Option<(Vec<String>, bool)> {
     match c {
         TableConstraint::PrimaryKey(p) => Some((cols(&p.columns), true)),
         TableConstraint::Unique(u) => Some((cols(&u.columns), true)),
+        TableConstraint::Index(i) => Some((cols(&i.columns), false)),
         _ => None,
     }
 }
@@ -649,6 +662,27 @@ CREATE VIEW v AS SELECT 1;
             .plan("SELECT * FROM nope")
             .unwrap_err()
             .contains("no such table"));
+    }
+
+    #[test]
+    fn loads_mysql_dump() {
+        let mut s = Schema::new().unwrap();
+        s.apply_sql(
+            "CREATE TABLE `orders` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  `customer_id` int NOT NULL,\n  `sku` varchar(32) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `sku_uq` (`sku`),\n  KEY `cust_idx` (`customer_id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n",
+            "dump.sql",
+        );
+        let t = &s.tables["orders"];
+        assert_eq!(t.columns, vec!["id", "customer_id", "sku"]);
+        assert!(
+            t.covers("id") && t.covers("sku") && t.covers("customer_id"),
+            "{t:?} {:?}",
+            s.notes
+        );
+        s.set_rows(&BTreeMap::new());
+        let plan = s
+            .plan("select * from orders where customer_id = ?")
+            .unwrap();
+        assert!(plan[0].starts_with("SEARCH orders USING INDEX"), "{plan:?}");
     }
 
     #[test]

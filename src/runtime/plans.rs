@@ -1,0 +1,226 @@
+//! Replays each distinct query shape against the schema replica: plan it,
+//! find full scans of tables the query filters, joins or sorts on, propose
+//! the index, prove it by planning again, and hand the proof to the rules.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{Runner, Shape};
+use crate::engine::{Operation, PlanFacts, QueryFacts, ShapeInfo};
+use crate::schema::rewrite::to_sqlite;
+use crate::sql::analyze::ColumnUse;
+
+/// Why a shape could not be planned, in words for the summary.
+fn reason(err: &str, info: &ShapeInfo, schema: &crate::schema::Schema) -> String {
+    if err.contains("no such table") {
+        if info
+            .analysis
+            .tables
+            .iter()
+            .any(|t| schema.tables.get(t).is_some_and(|x| x.is_view))
+        {
+            "reads a view".into()
+        } else {
+            "a table the schema does not have".into()
+        }
+    } else if err.contains("no such column") {
+        "a column the schema does not have".into()
+    } else if err.contains("syntax error") || err.contains("near ") {
+        "syntax SQLite lacks".into()
+    } else {
+        "SQLite cannot plan it".into()
+    }
+}
+
+/// A table read in full: `SCAN orders`, `SCAN o`, or a walk of a whole
+/// index in its order (`SCAN comments USING INDEX pk` with no key
+/// constraint) — not a subquery or a constant row.
+fn scanned(detail: &str) -> Option<&str> {
+    let rest = detail.strip_prefix("SCAN ")?;
+    if rest.starts_with('(') || rest.starts_with("CONSTANT") || rest.contains('(') {
+        return None;
+    }
+    Some(rest.split_whitespace().next().unwrap_or(rest))
+}
+
+/// Does the plan with the probe index search `name` through it, or (for a
+/// sort with `LIMIT`) walk it in order instead of sorting the whole table?
+fn proves(name: &str, before: &[String], after: &[String], limited: bool) -> bool {
+    let searched = after
+        .iter()
+        .any(|d| d.starts_with(&format!("SEARCH {name} ")) && d.contains("INDEX ormlint_probe"));
+    let sorted_before = before
+        .iter()
+        .any(|d| d.starts_with("USE TEMP B-TREE FOR ORDER BY"));
+    let sorted_after = after
+        .iter()
+        .any(|d| d.starts_with("USE TEMP B-TREE FOR ORDER BY"));
+    let ordered_walk = limited
+        && sorted_before
+        && !sorted_after
+        && after
+            .iter()
+            .any(|d| d.starts_with(&format!("SCAN {name} ")) && d.contains("INDEX ormlint_probe"));
+    searched || ordered_walk
+}
+
+/// Proposes the index for `table` (reached as `name` in the plan):
+/// equality and join columns first, then one range column, then sort
+/// columns; at most three, all existing in the table.
+fn propose(
+    info: &ShapeInfo,
+    name: &str,
+    table: &str,
+    known: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let a = &info.analysis;
+    let single = a.tables.len() == 1;
+    let mine = |q: &Option<String>| match q {
+        Some(q) => q == name || q == table,
+        None => single,
+    };
+    let (mut cols, mut uses) = (Vec::new(), Vec::new());
+    let push = |c: &str, use_: String, cols: &mut Vec<String>, uses: &mut Vec<String>| {
+        if cols.len() < 3 && known.iter().any(|k| k == c) && !cols.iter().any(|x| x == c) {
+            cols.push(c.to_string());
+            uses.push(use_);
+        }
+    };
+    for c in a.columns.iter().filter(|c| mine(&c.qualifier)) {
+        if matches!(c.usage, ColumnUse::Equality | ColumnUse::Join) {
+            push(
+                &c.column,
+                format!("`{} = ?`", c.column),
+                &mut cols,
+                &mut uses,
+            );
+        }
+    }
+    if let Some(c) = a
+        .columns
+        .iter()
+        .find(|c| mine(&c.qualifier) && c.usage == ColumnUse::Range)
+    {
+        push(
+            &c.column,
+            format!("a range on `{}`", c.column),
+            &mut cols,
+            &mut uses,
+        );
+    }
+    for c in a
+        .columns
+        .iter()
+        .filter(|c| mine(&c.qualifier) && c.usage == ColumnUse::Order)
+    {
+        push(
+            &c.column,
+            format!("`ORDER BY {}`", c.column),
+            &mut cols,
+            &mut uses,
+        );
+    }
+    (cols, uses)
+}
+
+pub(super) fn short(s: &str) -> String {
+    if s.chars().count() <= 70 {
+        s.to_string()
+    } else {
+        s.chars().take(67).collect::<String>() + "…"
+    }
+}
+
+/// Plans every shape; returns the shapes that could not be planned, by reason.
+pub(super) fn replay_shapes(r: &mut Runner<'_>) -> BTreeMap<String, Vec<String>> {
+    let mut not_replayed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut shapes: Vec<&Shape> = r
+        .shapes
+        .values()
+        .filter(|s| {
+            matches!(
+                s.info.operation,
+                Operation::Select | Operation::Update | Operation::Delete
+            )
+        })
+        .filter(|s| !s.info.analysis.tables.is_empty())
+        .collect();
+    shapes.sort_by_key(|s| s.first);
+    let mut facts = Vec::new();
+    {
+        let Some(schema) = r.schema.as_ref() else {
+            return not_replayed;
+        };
+        for s in shapes {
+            let sql = to_sqlite(&s.info.text);
+            let plan = match schema.plan(&sql) {
+                Ok(p) => p,
+                Err(e) => {
+                    not_replayed
+                        .entry(reason(&e, &s.info, schema))
+                        .or_default()
+                        .push(s.info.text.clone());
+                    continue;
+                }
+            };
+            for step in &plan {
+                let Some(name) = scanned(step) else { continue };
+                let table = s
+                    .info
+                    .analysis
+                    .aliases
+                    .iter()
+                    .find(|(alias, _)| alias == name)
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_else(|| name.to_string());
+                let Some(t) = schema.tables.get(&table) else {
+                    continue;
+                };
+                let (columns, uses) = propose(&s.info, name, &table, &t.columns);
+                if columns.is_empty() {
+                    continue;
+                }
+                let Ok(Ok(after)) = schema.with_index(&table, &columns, |sc| sc.plan(&sql)) else {
+                    continue;
+                };
+                let limited = s.info.text.contains(" limit ");
+                if !proves(name, &plan, &after, limited) {
+                    continue;
+                }
+                facts.push(PlanFacts {
+                    query: QueryFacts {
+                        sql: String::new(),
+                        fingerprint: s.info.text.clone(),
+                        hash: s.info.hash,
+                        span: None,
+                        pos: Some(s.first),
+                        shape: Some(Arc::clone(&s.info)),
+                        count: s.count,
+                        inline_literals: 0,
+                        bound_params: 0,
+                        family_param_execs: 0,
+                        show_values: false,
+                    },
+                    rows: schema.rows_of(&table),
+                    table,
+                    columns,
+                    uses,
+                    plan_before: plan.clone(),
+                    plan_after: after
+                        .iter()
+                        .map(|d| d.replace("ormlint_probe", "<new index>"))
+                        .collect(),
+                    total_ms: (s.durations.count() > 0).then_some(s.total_ms),
+                });
+            }
+        }
+    }
+    for f in facts {
+        let rules = r.rules;
+        let (first_new, pending_before) = (r.diagnostics.len(), r.pending.len());
+        let (mut spans, out) = r.excerpts();
+        rules.check_plan(&f, out, &mut spans);
+        r.aggregate(first_new, pending_before);
+    }
+    not_replayed
+}
