@@ -22,7 +22,7 @@ binary = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__fi
 labels = json.load(open(os.path.join(corpus, "labels.json")))
 
 def run(log):
-    out = subprocess.run([binary, "replay", "--format", "json", os.path.join(corpus, log)], capture_output=True, text=True)
+    out = subprocess.run([binary, "replay", "--format", "json", "--schema", os.path.join(corpus, "schema.sql"), os.path.join(corpus, log)], capture_output=True, text=True)
     if out.returncode not in (0, 1):
         sys.exit(f"ormlint failed on {log}: {out.stderr}")
     return json.loads(out.stdout)["diagnostics"]
@@ -82,3 +82,20 @@ for fmt, log in labels["files"].items():
             print(f"    missed sql-injection {x['kind']} ({x['rid']}) line {x['lines'][fmt]['line']}: {x['statement'][:90]}")
     score("sql-injection", tp, len(found), len(inj), len(matched))
     print(f"  {'':14} statements covered (primary or related location): {len(matched | related)}/{len(inj)}")
+    # missing-index: a finding matches a labeled case on the same table and columns.
+    cases = labels["missing_index"]
+    found = [d for d in diags if d["rule"] == "missing-index"]
+    matched = set()
+    tp = 0
+    for d in found:
+        msg = d["message"]
+        hit = [i for i, c in enumerate(cases) if msg.startswith(f"`{c['table']}`") and all(f"`{col}" in msg or f" {col}`" in msg or f"({col}" in msg for col in c["columns"])]
+        if hit:
+            tp += 1
+            matched.update(hit)
+        else:
+            print(f"    missing-index not in labels: line {d['location']['line']}: {msg}")
+    for i, c in enumerate(cases):
+        if i not in matched:
+            print(f"    missed missing-index {c['id']}")
+    score("missing-index", tp, len(found), len(cases), len(matched))

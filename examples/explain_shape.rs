@@ -1,3 +1,8 @@
+//! Plans one statement against a schema the way `ormlint replay --schema`
+//! does, for investigating a missing-index finding:
+//!
+//! `cargo run --release --example explain_shape -- schema.sql "SELECT …"`
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let s =
