@@ -109,6 +109,9 @@ def main():
     print(f"log: {pg_path} ({os.path.getsize(pg_path) / 1e6:.0f} MB, {N} statements), generated in {time.monotonic() - t0:.0f} s")
     el, rss = run([BIN, "replay", "--format", "json", pg_path])
     print(f"ormlint replay:   {el:8.2f} s  {N / el:12,.0f} statements/s  peak {rss:.0f} MB")
+    schema = os.path.join(ROOT, "bench/schema.sql")
+    sel, srss = run([BIN, "replay", "--format", "json", "--schema", schema, pg_path])
+    print(f"  with --schema:  {sel:8.2f} s  ({(sel / el - 1) * 100:+.1f}% for replaying the shapes; peak {srss:.0f} MB)")
     if SKIP_PT:
         return
     if not shutil.which("pt-query-digest"):
