@@ -15,7 +15,39 @@ pub struct CheckRun {
 
 /// Checks the Rust files under `paths` with the enabled rules.
 pub fn run(paths: &[PathBuf], config: &Config, rules: &RuleSet, cwd: &Path) -> CheckRun {
-    let analysis = static_analysis(paths, config, rules, cwd);
+    run_with_schema(paths, config, rules, cwd, None)
+}
+
+/// [`run`] with an explicit schema (`--schema`); without one, `[schema]`
+/// in the config, then each crate's `migrations/` folder, are used.
+pub fn run_with_schema(
+    paths: &[PathBuf],
+    config: &Config,
+    rules: &RuleSet,
+    cwd: &Path,
+    schema: Option<crate::schema::Schema>,
+) -> CheckRun {
+    let mut analysis = static_analysis(paths, config, rules, cwd);
+    if rules.is_enabled("missing-index") {
+        let explicit = schema.or_else(|| {
+            config
+                .schema_path()
+                .and_then(|p| crate::schema::Schema::load(&p, cwd).ok())
+        });
+        let mut explicit = explicit;
+        if let Some(s) = explicit.as_mut() {
+            s.set_rows(&config.tables);
+        }
+        let mut schemas = crate::source::indexes::Schemas::new(explicit);
+        crate::source::indexes::annotate(&mut analysis.sites, &analysis.files, &mut schemas, cwd);
+        for s in analysis.sites.iter_mut() {
+            if let Some(u) = s.unindexed.as_mut() {
+                if let Some(n) = config.tables.get(&u.table) {
+                    u.rows = *n;
+                }
+            }
+        }
+    }
     let mut diagnostics = Vec::new();
     for site in &analysis.sites {
         rules.check_site(site, &mut diagnostics);

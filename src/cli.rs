@@ -92,6 +92,10 @@ pub enum Command {
     Check {
         /// Files and folders to check.
         paths: Vec<PathBuf>,
+        /// Schema to check ORM filters against (missing-index); default: each
+        /// crate's `migrations/` folder.
+        #[arg(long, value_name = "PATH")]
+        schema: Option<PathBuf>,
     },
     /// Runtime analysis of captured query logs.
     Replay {
@@ -194,11 +198,19 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             crate::sql::print_fingerprints(sql, g.format)?;
             Ok(EXIT_OK)
         }
-        Command::Check { paths } => {
+        Command::Check { paths, schema } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
             let rules = rule_set(&config, g)?;
-            let mut run = crate::check::run(paths, &config, &rules, &cwd);
+            let schema = match schema.clone().or_else(|| config.schema_path()) {
+                Some(p) => {
+                    let mut s = crate::schema::Schema::load(&p, &cwd)?;
+                    s.set_rows(&config.tables);
+                    Some(s)
+                }
+                None => None,
+            };
+            let mut run = crate::check::run_with_schema(paths, &config, &rules, &cwd, schema);
             finish(g, &run.files, &mut run.diagnostics, &run.summary)
         }
         Command::Inspect { paths } => {

@@ -84,7 +84,14 @@ fn run(id: &str, path: &Path) -> (String, BTreeSet<(usize, String)>, usize) {
     };
     let rel = path.strip_prefix(root()).unwrap().to_path_buf();
     let (files, diagnostics, summary) = if rel.extension().is_some_and(|x| x == "rs") {
-        let run = ormlint::check::run(&[rel], &Config::default(), &rules, &root());
+        // A folder's ormlint.toml (schema, table sizes) applies to its fixtures.
+        let cfg = path.with_file_name("ormlint.toml");
+        let config = if cfg.is_file() {
+            Config::from_file(&cfg).unwrap()
+        } else {
+            Config::default()
+        };
+        let run = ormlint::check::run(&[rel], &config, &rules, &root());
         let shown = run
             .diagnostics
             .into_iter()

@@ -146,6 +146,17 @@ pub struct QuerySite {
     /// For query-builder chains: the SQL they send, derived from the chain
     /// (`?` for bound values), when `sql` is not known.
     pub derived_sql: Option<String>,
+    /// A filter or sort no index of the crate's schema covers.
+    pub unindexed: Option<Unindexed>,
+}
+
+/// Static missing-index evidence: the table, its size, the columns to index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unindexed {
+    pub table: String,
+    pub rows: u64,
+    pub columns: Vec<String>,
+    pub uses: Vec<String>,
 }
 
 /// One fingerprinted SQL shape: from a literal in Rust source, or one

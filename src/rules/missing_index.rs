@@ -25,6 +25,41 @@ impl Rule for MissingIndex {
         &Self::META
     }
 
+    fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
+        let Some(u) = &site.unindexed else {
+            return;
+        };
+        if (u.rows as i64) < cx.option_int("min-rows") {
+            return;
+        }
+        let cols = u.columns.join(", ");
+        let d = cx.report(
+            site.span.clone(),
+            format!(
+                "{} query reads `{}` for {}, which no index, unique constraint or primary key covers",
+                site.orm_display,
+                u.table,
+                u.uses.join(" and ")
+            ),
+        );
+        d.with_primary_label(format!("`{}` read in full", u.table));
+        if let Some(sql) = site.sql.as_ref().or(site.derived_sql.as_ref()) {
+            d.note(format!(
+                "the query: {}",
+                sql.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
+        }
+        d.help(format!(
+            "add it in a migration: `CREATE INDEX {} ON {} ({cols});`",
+            index_name(&u.table, &u.columns),
+            u.table
+        ))
+        .query(QueryInfo {
+            orm: Some(site.orm.clone()),
+            ..Default::default()
+        });
+    }
+
     fn check_plan(&self, p: &PlanFacts, cx: &mut Cx<'_>) {
         if (p.rows as i64) < cx.option_int("min-rows") {
             return;

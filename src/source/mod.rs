@@ -4,6 +4,7 @@
 
 pub mod derive;
 pub mod facts;
+pub mod indexes;
 pub mod orm;
 pub mod visit;
 pub mod walk;
@@ -775,6 +776,7 @@ fn site_to_query(
         sequential: s.sequential || s.once,
         sql_identifier: s.sql_identifier,
         derived_sql: s.derived_sql.clone(),
+        unindexed: None,
     }
 }
 

@@ -1,0 +1,176 @@
+//! Static evidence for missing-index: the columns a query filters or sorts
+//! on (from its SQL literal, or the SQL derived from a Diesel/SeaORM chain),
+//! checked against the crate's schema — `--schema`, `[schema] path`, or the
+//! crate's own `migrations/` folder beside its Cargo.toml.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::engine::{FileDb, Operation, QuerySite, Unindexed};
+use crate::schema::Schema;
+use crate::sql::analyze::{analyze, ColumnUse};
+
+/// Schemas by crate folder, loaded once.
+pub struct Schemas {
+    explicit: Option<Schema>,
+    by_crate: HashMap<PathBuf, Option<Schema>>,
+    pub notes: Vec<crate::schema::SchemaNote>,
+}
+
+impl Schemas {
+    pub fn new(explicit: Option<Schema>) -> Self {
+        let notes = explicit
+            .as_ref()
+            .map(|s| s.notes.clone())
+            .unwrap_or_default();
+        Schemas {
+            explicit,
+            by_crate: HashMap::new(),
+            notes,
+        }
+    }
+
+    fn for_file(&mut self, file: &Path, cwd: &Path) -> Option<&Schema> {
+        if self.explicit.is_some() {
+            return self.explicit.as_ref();
+        }
+        let abs = if file.is_absolute() {
+            file.to_path_buf()
+        } else {
+            cwd.join(file)
+        };
+        let krate = abs
+            .ancestors()
+            .find(|d| d.join("Cargo.toml").is_file())?
+            .to_path_buf();
+        if !self.by_crate.contains_key(&krate) {
+            let migrations = krate.join("migrations");
+            let schema = if migrations.is_dir() {
+                match Schema::load(&migrations, cwd) {
+                    Ok(s) => {
+                        self.notes.extend(s.notes.iter().cloned());
+                        Some(s)
+                    }
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
+            self.by_crate.insert(krate.clone(), schema);
+        }
+        self.by_crate.get(&krate)?.as_ref()
+    }
+}
+
+/// Finds, for each site whose SQL is known, a filter or sort on a column
+/// that no key or index of the schema covers.
+pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, cwd: &Path) {
+    for site in sites.iter_mut() {
+        if !site.executes
+            || !matches!(
+                site.operation,
+                Operation::Select | Operation::Update | Operation::Delete
+            )
+        {
+            continue;
+        }
+        let Some(sql) = site.sql.clone().or_else(|| site.derived_sql.clone()) else {
+            continue;
+        };
+        let path = PathBuf::from(files.name(site.span.file));
+        let Some(schema) = schemas.for_file(&path, cwd) else {
+            continue;
+        };
+        let a = analyze(&sql);
+        if a.error.is_some() {
+            continue;
+        }
+        let single = a.tables.len() == 1;
+        for written in &a.tables {
+            // SeaORM entities and Diesel models are often named in the
+            // singular (`post::Entity`) for a plural table (`posts`).
+            let candidates = [
+                written.clone(),
+                format!("{written}s"),
+                format!("{written}es"),
+                written.trim_end_matches('s').to_string(),
+            ];
+            let Some(table) = candidates.iter().find(|t| schema.tables.contains_key(*t)) else {
+                continue;
+            };
+            let Some(info) = schema.tables.get(table) else {
+                continue;
+            };
+            if info.is_view {
+                continue;
+            }
+            let aliases: Vec<&str> = a
+                .aliases
+                .iter()
+                .filter(|(_, t)| t == written || t == table)
+                .map(|(al, _)| al.as_str())
+                .collect();
+            let mine = |q: &Option<String>| match q {
+                Some(q) => q == table || q == written || aliases.contains(&q.as_str()),
+                None => single,
+            };
+            let used: Vec<(&str, ColumnUse)> = a
+                .columns
+                .iter()
+                .filter(|c| mine(&c.qualifier) && info.columns.contains(&c.column))
+                .map(|c| (c.column.as_str(), c.usage))
+                .collect();
+            // Covered when a key or index leads with any filter column: the
+            // database searches by it. Sort-only queries need their sort column.
+            let filters: Vec<&str> = used
+                .iter()
+                .filter(|(_, u)| {
+                    matches!(u, ColumnUse::Equality | ColumnUse::Range | ColumnUse::Join)
+                })
+                .map(|(c, _)| *c)
+                .collect();
+            let orders: Vec<&str> = used
+                .iter()
+                .filter(|(_, u)| *u == ColumnUse::Order)
+                .map(|(c, _)| *c)
+                .collect();
+            let covered = if filters.is_empty() {
+                orders.first().is_none_or(|c| info.covers(c))
+            } else {
+                filters.iter().any(|c| info.covers(c))
+            };
+            if covered {
+                continue;
+            }
+            let mut columns: Vec<String> = Vec::new();
+            let mut uses = Vec::new();
+            for (c, u) in &used {
+                if columns.len() >= 3 || columns.iter().any(|x| x == c) {
+                    continue;
+                }
+                let first_range = *u == ColumnUse::Range
+                    && !columns.is_empty()
+                    && uses.iter().any(|x: &String| x.starts_with("a range"));
+                if first_range {
+                    continue;
+                }
+                columns.push(c.to_string());
+                uses.push(match u {
+                    ColumnUse::Equality | ColumnUse::Join => format!("`{c} = ?`"),
+                    ColumnUse::Range => format!("a range on `{c}`"),
+                    ColumnUse::Order => format!("`ORDER BY {c}`"),
+                });
+            }
+            if columns.is_empty() {
+                continue;
+            }
+            site.unindexed = Some(Unindexed {
+                table: table.clone(),
+                rows: schema.rows_of(table),
+                columns,
+                uses,
+            });
+            break;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE settings;
+DROP TABLE posts;
+DROP TABLE users;
