@@ -28,6 +28,7 @@ pub fn run_with_schema(
     schema: Option<crate::schema::Schema>,
 ) -> CheckRun {
     let mut analysis = static_analysis(paths, config, rules, cwd);
+    let mut schema_notes = Vec::new();
     if rules.is_enabled("missing-index") {
         let explicit = schema.or_else(|| {
             config
@@ -40,6 +41,7 @@ pub fn run_with_schema(
         }
         let mut schemas = crate::source::indexes::Schemas::new(explicit);
         crate::source::indexes::annotate(&mut analysis.sites, &analysis.files, &mut schemas, cwd);
+        schema_notes = schemas.notes;
         for s in analysis.sites.iter_mut() {
             if let Some(u) = s.unindexed.as_mut() {
                 if let Some(n) = config.tables.get(&u.table) {
@@ -66,7 +68,16 @@ pub fn run_with_schema(
         });
         diagnostics.extend(rules.tool_diagnostic("parse-error", span, p.message.clone()));
     }
+    // DDL the schema replica could not take.
+    for n in schema_notes {
+        summary.skipped.push(Skipped {
+            path: n.path,
+            line: Some(n.line),
+            reason: n.message,
+        });
+    }
     summary.skipped.sort();
+    summary.skipped.dedup();
     // Inline suppressions, in every file that was read.
     let (mut sups, mut bad) = (Vec::new(), Vec::new());
     for id in 0..analysis.files.len() {

@@ -816,6 +816,16 @@ pub fn try_run(
             error: None,
         });
     }
+    // DDL the schema replica could not take.
+    if let Some(schema) = r.schema.as_ref() {
+        for n in &schema.notes {
+            skipped.push(Skipped {
+                path: n.path.clone(),
+                line: Some(n.line),
+                reason: n.message.clone(),
+            });
+        }
+    }
     // Replay each distinct shape against the schema replica.
     if let Some(schema) = r.schema.as_mut() {
         schema.set_rows(&opts.table_rows);

@@ -469,6 +469,17 @@ impl Schema {
         let _ = self.exec("ANALYZE sqlite_schema;");
     }
 
+    /// The replica's DDL as SQLite holds it, tables first.
+    pub fn sqlite_ddl(&self) -> Vec<String> {
+        self.conn
+            .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, rowid")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get::<_, String>(0))
+                    .map(|rows| rows.filter_map(Result::ok).collect())
+            })
+            .unwrap_or_default()
+    }
+
     pub fn rows_of(&self, table: &str) -> u64 {
         self.rows
             .get(&table.to_lowercase())
