@@ -125,6 +125,9 @@ pub enum Command {
         /// Rows in a table, for the planner and to skip small tables (repeatable).
         #[arg(long, value_name = "TABLE=ROWS")]
         table_rows: Vec<String>,
+        /// List every query shape the schema replay could not plan.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -230,6 +233,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             show_values,
             schema,
             table_rows,
+            verbose,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -260,6 +264,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 },
                 gap_ms: *gap,
                 show_values: *show_values,
+                verbose: *verbose,
                 schema: schema.clone().or_else(|| config.schema_path()),
                 table_rows: table_rows_of(&config, table_rows)?,
             };

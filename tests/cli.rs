@@ -517,3 +517,68 @@ fn pre_commit_hook_entry_runs_on_staged_file_names() {
     assert!(text.ends_with("ormlint: 2 warnings in 3 files\n"), "{text}");
     assert!(hooks.contains("types: [rust]") && hooks.contains("language: rust"));
 }
+
+#[test]
+fn replay_with_schema_proves_indexes_and_counts_unplannable_shapes() {
+    let dir = "testdata/rules/missing-index/replay";
+    let log = format!("{dir}/fail_unindexed_filters_joins_and_sorts.jsonl");
+    let schema = format!("{dir}/schema.sql");
+    let out = ormlint(
+        &root(),
+        &[
+            "replay",
+            "--format",
+            "json",
+            "--select",
+            "missing-index",
+            "--schema",
+            &schema,
+            "--table-rows",
+            "orders=500",
+            &log,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tables: Vec<String> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .split('`')
+                .nth(1)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // orders is small here (500 rows): only audit is worth an index.
+    assert_eq!(tables, vec!["audit"]);
+    let d = &doc["diagnostics"][0];
+    assert!(d["help"]
+        .as_str()
+        .unwrap()
+        .contains("CREATE INDEX audit_actor_idx ON audit (actor);"));
+    assert!(d["notes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("plan now: SCAN audit"));
+    // A GIN index SQLite cannot take is a located note in the summary.
+    let skipped = doc["summary"]["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["reason"].as_str().unwrap().contains("gin") && s["line"] == 21),
+        "{skipped:?}"
+    );
+    // A missing schema file is an input error.
+    let out = ormlint(&root(), &["replay", "--schema", "nope.sql", &log]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nope.sql: cannot read schema"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -51,6 +51,14 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
             .map_err(io::Error::other)?;
     }
     if !quiet {
+        for s in report
+            .summary
+            .skipped
+            .iter()
+            .filter(|s| s.path == "schema replay")
+        {
+            writeln!(out, "{}", s.reason)?;
+        }
         for l in &report.summary.logs {
             let skipped: u64 = l.skipped.values().sum();
             let mut line = format!(

@@ -75,6 +75,8 @@ pub struct Options {
     pub reader: ReaderOptions,
     pub gap_ms: f64,
     pub show_values: bool,
+    /// List every query shape that could not be replayed, not only counts.
+    pub verbose: bool,
     /// Schema to replay query shapes against (missing-index).
     pub schema: Option<PathBuf>,
     /// Row counts by table, for the planner and for what is worth an index.
@@ -87,6 +89,7 @@ impl Default for Options {
             reader: ReaderOptions::default(),
             gap_ms: DEFAULT_GAP_MS,
             show_values: false,
+            verbose: false,
             schema: None,
             table_rows: Default::default(),
         }
@@ -847,6 +850,15 @@ pub fn try_run(
                     examples.join(", ")
                 ),
             });
+            if opts.verbose {
+                for s in &shapes {
+                    skipped.push(Skipped {
+                        path: "schema replay".into(),
+                        line: None,
+                        reason: format!("not replayed ({reason}): {s}"),
+                    });
+                }
+            }
         }
     }
     // Families where some executions inline literals and others bind.
