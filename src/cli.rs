@@ -60,6 +60,12 @@ pub struct Global {
     /// carries them, as suppressions).
     #[arg(long, global = true)]
     pub show_suppressed: bool,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in this file (stable, sorted JSON) and exit 0.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -96,6 +102,9 @@ pub enum Command {
         /// crate's `migrations/` folder.
         #[arg(long, value_name = "PATH")]
         schema: Option<PathBuf>,
+        /// Report only findings on lines added or changed since this git revision.
+        #[arg(long, value_name = "REV")]
+        diff_base: Option<String>,
     },
     /// Runtime analysis of captured query logs.
     Replay {
@@ -201,8 +210,16 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             crate::sql::print_fingerprints(sql, g.format)?;
             Ok(EXIT_OK)
         }
-        Command::Check { paths, schema } => {
+        Command::Check {
+            paths,
+            schema,
+            diff_base,
+        } => {
             let cwd = std::env::current_dir()?;
+            let changed = match diff_base {
+                Some(rev) => Some(crate::diffbase::Changed::since(rev, &cwd).map_err(UsageError)?),
+                None => None,
+            };
             let config = Config::load(g.config.as_deref(), &cwd)?;
             let rules = rule_set(&config, g)?;
             let schema = match schema.clone().or_else(|| config.schema_path()) {
@@ -214,6 +231,10 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 None => None,
             };
             let mut run = crate::check::run_with_schema(paths, &config, &rules, &cwd, schema);
+            if let Some(changed) = &changed {
+                let files = &run.files;
+                run.diagnostics.retain(|d| changed.contains(d, files, &cwd));
+            }
             finish(g, &run.files, &mut run.diagnostics, &run.summary)
         }
         Command::Inspect { paths } => {
@@ -411,10 +432,32 @@ pub fn finish(
     summary: &Summary,
 ) -> Result<u8, UsageError> {
     crate::engine::diagnostic::sort(diagnostics, files);
+    if let Some(path) = &g.write_baseline {
+        crate::baseline::write(path, diagnostics, files)
+            .map_err(|e| UsageError(format!("{}: cannot write baseline: {e}", path.display())))?;
+        let n = diagnostics
+            .iter()
+            .filter(|d| d.suppressed.is_none())
+            .count();
+        if !g.quiet {
+            eprintln!(
+                "ormlint: baseline with {n} findings written to {}",
+                path.display()
+            );
+        }
+        return Ok(EXIT_OK);
+    }
+    if let Some(path) = &g.baseline {
+        let base = crate::baseline::load(path).map_err(UsageError)?;
+        crate::baseline::apply(diagnostics, files, base);
+        if g.format != Format::Sarif {
+            diagnostics.retain(|d| d.baseline != Some("unchanged"));
+        }
+    }
     let fail = g.fail_on.severity();
     let failing = diagnostics
         .iter()
-        .any(|d| d.suppressed.is_none() && d.severity >= fail);
+        .any(|d| d.suppressed.is_none() && d.baseline != Some("unchanged") && d.severity >= fail);
     if !g.show_suppressed && g.format != Format::Sarif {
         diagnostics.retain(|d| d.suppressed.is_none());
     }

@@ -3,9 +3,11 @@
 //! (`check`) and captured query logs (`replay`) and reports both through one
 //! rule engine.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diffbase;
 pub mod docs;
 pub mod engine;
 pub mod inspect;

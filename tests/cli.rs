@@ -582,3 +582,165 @@ fn replay_with_schema_proves_indexes_and_counts_unplannable_shapes() {
         stderr(&out)
     );
 }
+
+#[test]
+fn baseline_keeps_old_findings_quiet_and_new_ones_loud() {
+    let dir = temp_dir("baseline");
+    let search = std::fs::read_to_string(root().join(BLOG).join("src/search.rs")).unwrap();
+    std::fs::write(dir.join("search.rs"), &search).unwrap();
+    let out = ormlint(
+        &dir,
+        &["check", "--write-baseline", "ormlint-baseline.json", "."],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let base = std::fs::read_to_string(dir.join("ormlint-baseline.json")).unwrap();
+    assert!(
+        base.contains("\"rule\": \"sql-injection\"") && base.contains("\"path\": \"search.rs\""),
+        "{base}"
+    );
+    // Edits elsewhere and moved code keep the finding baselined.
+    std::fs::write(
+        dir.join("search.rs"),
+        format!("// header\n\nconst A: u8 = 1;\n\n{search}"),
+    )
+    .unwrap();
+    let out = ormlint(&dir, &["check", "--baseline", "ormlint-baseline.json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("no findings"));
+    // SARIF keeps it, marked unchanged.
+    let out = ormlint(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--baseline",
+            "ormlint-baseline.json",
+            ".",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["runs"][0]["results"][0]["baselineState"], "unchanged");
+    // A second copy of the same mistake is new.
+    std::fs::write(
+        dir.join("search.rs"),
+        format!("{search}\npub mod again {{\n{search}\n}}\n"),
+    )
+    .unwrap();
+    let out = ormlint(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--baseline",
+            "ormlint-baseline.json",
+            ".",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 1);
+    // Replay findings are keyed by query shape, whatever the log is called.
+    let log = root().join("testdata/rules/n-plus-one/replay/fail_lazy_author.jsonl");
+    std::fs::copy(&log, dir.join("monday.jsonl")).unwrap();
+    std::fs::copy(&log, dir.join("tuesday.jsonl")).unwrap();
+    let out = ormlint(
+        &dir,
+        &[
+            "replay",
+            "--write-baseline",
+            "replay-baseline.json",
+            "monday.jsonl",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = ormlint(
+        &dir,
+        &[
+            "replay",
+            "--baseline",
+            "replay-baseline.json",
+            "tuesday.jsonl",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // A broken baseline file is an input error.
+    std::fs::write(dir.join("bad.json"), "{").unwrap();
+    let out = ormlint(&dir, &["check", "--baseline", "bad.json", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bad.json: not a baseline file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.email=ci@example.invalid",
+            "-c",
+            "user.name=ci",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn diff_base_reports_only_changed_lines() {
+    let dir = temp_dir("diff-base");
+    git(&dir, &["init", "-q"]);
+    let search = std::fs::read_to_string(root().join(BLOG).join("src/search.rs")).unwrap();
+    std::fs::write(dir.join("search.rs"), &search).unwrap();
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "old code"]);
+    // The old finding is outside the change; a new one is added.
+    let added = "\npub async fn by_tag(pool: &PgPool, tag: &str) -> sqlx::Result<u64> {\n    let sql = format!(\"DELETE FROM tags WHERE name = '{tag}'\");\n    Ok(sqlx::query(&sql).execute(pool).await?.rows_affected())\n}\n";
+    std::fs::write(dir.join("search.rs"), format!("{search}{added}")).unwrap();
+    let out = ormlint(
+        &dir,
+        &["check", "--format", "json", "--diff-base", "HEAD", "."],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["location"]["line"].as_u64().unwrap())
+        .collect();
+    let total = search.lines().count() as u64;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0] > total, "{lines:?}");
+    // Untracked files count as new.
+    std::fs::write(dir.join("fresh.rs"), &search).unwrap();
+    let out = ormlint(
+        &dir,
+        &["check", "--format", "json", "--diff-base", "HEAD", "."],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 2);
+    // A bad revision, or no repository, is an input error.
+    let out = ormlint(&dir, &["check", "--diff-base", "no-such-rev", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`no-such-rev` is not a commit"),
+        "{}",
+        stderr(&out)
+    );
+    let bare = temp_dir("no-git");
+    let out = ormlint(&bare, &["check", "--diff-base", "HEAD", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("git"), "{}", stderr(&out));
+}

@@ -89,6 +89,8 @@ pub struct Diagnostic {
     pub query: Option<QueryInfo>,
     /// Silenced by an `ormlint-ignore` comment, with its reason.
     pub suppressed: Option<String>,
+    /// With `--baseline`: `"new"` or `"unchanged"` (SARIF `baselineState`).
+    pub baseline: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -104,6 +106,7 @@ impl Diagnostic {
             notes: Vec::new(),
             query: None,
             suppressed: None,
+            baseline: None,
         }
     }
 

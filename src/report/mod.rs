@@ -73,6 +73,30 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// What a finding points at, independent of line numbers: the rule, the
+/// path, and the whitespace-normalised text of the reported lines (for logs,
+/// the query fingerprint). Used by SARIF `partialFingerprints` and baselines.
+pub fn code_hash(d: &Diagnostic, files: &FileDb) -> u64 {
+    let loc = d.location(files);
+    let text = files
+        .get(d.primary.file)
+        .map(|f| f.lines_text(d.primary.range.clone()))
+        .unwrap_or("");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A finding in a log is its query shape, whatever the log is called.
+    let path = if is_log_finding(&loc.path) {
+        ""
+    } else {
+        loc.path.as_str()
+    };
+    stable_hash(&[d.rule, path, &text])
+}
+
+/// Findings in logs (not Rust files) are keyed by query shape alone.
+pub fn is_log_finding(path: &str) -> bool {
+    !path.ends_with(".rs")
+}
+
 /// A deterministic 64-bit FNV-1a hash, for fingerprints that must not change
 /// between runs, machines or versions.
 pub(crate) fn stable_hash(parts: &[&str]) -> u64 {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{stable_hash, Report};
+use super::Report;
 use crate::engine::{registry, Diagnostic, Location, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -98,14 +98,7 @@ fn rules() -> Vec<Value> {
 }
 
 fn fingerprint(d: &Diagnostic, report: &Report<'_>, seen: &mut BTreeMap<u64, u32>) -> String {
-    let loc = report.location(d);
-    let text = report
-        .files
-        .get(d.primary.file)
-        .map(|f| f.lines_text(d.primary.range.clone()))
-        .unwrap_or("");
-    let normalized: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let base = stable_hash(&[d.rule, &loc.path, &normalized]);
+    let base = super::code_hash(d, report.files);
     let n = seen.entry(base).or_insert(0);
     *n += 1;
     format!("{:016x}:{}", base, n)
@@ -152,6 +145,9 @@ pub fn render(report: &Report<'_>) -> String {
             }
             if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);
+            }
+            if let Some(state) = d.baseline {
+                result["baselineState"] = json!(state);
             }
             if let Some(reason) = &d.suppressed {
                 let mut s = json!({"kind": "inSource", "status": "accepted"});
