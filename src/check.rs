@@ -132,6 +132,7 @@ pub fn static_analysis(
         &crate::source::Options {
             specs: &specs,
             max_call_depth,
+            progress: config.progress,
         },
     )
 }

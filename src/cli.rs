@@ -222,6 +222,8 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             };
             let config = Config::load(g.config.as_deref(), &cwd)?;
             let rules = rule_set(&config, g)?;
+            let mut config = config;
+            config.progress = !g.quiet;
             let schema = match schema.clone().or_else(|| config.schema_path()) {
                 Some(p) => {
                     let mut s = crate::schema::Schema::load(&p, &cwd)?;
@@ -286,6 +288,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 gap_ms: *gap,
                 show_values: *show_values,
                 verbose: *verbose,
+                progress: !g.quiet,
                 schema: schema.clone().or_else(|| config.schema_path()),
                 table_rows: table_rows_of(&config, table_rows)?,
             };

@@ -56,6 +56,8 @@ pub struct Config {
     pub schema: Option<PathBuf>,
     /// `[tables]`: rows per table.
     pub tables: BTreeMap<String, u64>,
+    /// Not from the file: show progress on a terminal (set from `--quiet`).
+    pub progress: bool,
 }
 
 /// A located problem in a config file.
@@ -94,6 +96,31 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `[package.metadata.ormlint]` or `[workspace.metadata.ormlint]` of the
+/// nearest Cargo.toml that has one, as config text.
+fn cargo_metadata(start: &Path) -> Option<(PathBuf, String)> {
+    for dir in start.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        for section in ["package", "workspace"] {
+            let table = doc
+                .get(section)
+                .and_then(|s| s.get("metadata"))
+                .and_then(|m| m.get("ormlint"))
+                .and_then(|o| o.as_table());
+            if let Some(t) = table {
+                return Some((manifest, toml::to_string(t).unwrap_or_default()));
+            }
+        }
+    }
+    None
+}
+
 impl Config {
     /// Loads `--config FILE` when given, else the discovered file, else defaults.
     pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
@@ -101,7 +128,16 @@ impl Config {
             Some(path) => Config::from_file(path),
             None => match discover(cwd) {
                 Some(path) => Config::from_file(&path),
-                None => Ok(Config::default()),
+                None => match cargo_metadata(cwd) {
+                    Some((manifest, text)) => {
+                        let label =
+                            PathBuf::from(format!("{} [metadata.ormlint]", manifest.display()));
+                        let mut config = Config::parse(&text, &label)?;
+                        config.path = Some(manifest);
+                        Ok(config)
+                    }
+                    None => Ok(Config::default()),
+                },
             },
         }
     }

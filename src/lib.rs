@@ -11,6 +11,7 @@ pub mod diffbase;
 pub mod docs;
 pub mod engine;
 pub mod inspect;
+pub mod progress;
 pub mod replay;
 pub mod report;
 pub mod rules;

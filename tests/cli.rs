@@ -744,3 +744,57 @@ fn diff_base_reports_only_changed_lines() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("git"), "{}", stderr(&out));
 }
+
+#[test]
+fn cargo_ormlint_checks_workspace_members_with_cargo_metadata() {
+    let dir = temp_dir("cargo-ws");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.metadata.ormlint.rules]\nsql-injection = \"error\"\n",
+    )
+    .unwrap();
+    let member = dir.join("crates/api");
+    std::fs::create_dir_all(member.join("src")).unwrap();
+    std::fs::write(
+        member.join("Cargo.toml"),
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+    )
+    .unwrap();
+    let search = std::fs::read_to_string(root().join(BLOG).join("src/search.rs")).unwrap();
+    std::fs::write(member.join("src/lib.rs"), &search).unwrap();
+    // Not a member: never checked.
+    std::fs::create_dir_all(dir.join("scratch")).unwrap();
+    std::fs::write(dir.join("scratch/old.rs"), &search).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-ormlint"))
+        .current_dir(&dir)
+        .args(["ormlint", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["severity"], "error");
+    assert!(diags[0]["location"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("crates/api/src/lib.rs"));
+    // Subcommands pass through.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-ormlint"))
+        .current_dir(&dir)
+        .args(["ormlint", "rules"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).starts_with("RULE"));
+}
+
+#[test]
+fn no_progress_output_when_not_on_a_terminal() {
+    for args in [
+        vec!["check", BLOG],
+        vec!["replay", "testdata/projects/blog/logs/postgresql.log"],
+    ] {
+        let out = ormlint(&root(), &args);
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+}

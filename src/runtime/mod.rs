@@ -77,6 +77,8 @@ pub struct Options {
     pub show_values: bool,
     /// List every query shape that could not be replayed, not only counts.
     pub verbose: bool,
+    /// Show a progress line on a terminal.
+    pub progress: bool,
     /// Schema to replay query shapes against (missing-index).
     pub schema: Option<PathBuf>,
     /// Row counts by table, for the planner and for what is worth an index.
@@ -90,6 +92,7 @@ impl Default for Options {
             gap_ms: DEFAULT_GAP_MS,
             show_values: false,
             verbose: false,
+            progress: false,
             schema: None,
             table_rows: Default::default(),
         }
@@ -780,9 +783,20 @@ pub fn try_run(
                 continue;
             }
         };
+        let size = std::fs::metadata(path)
+            .ok()
+            .map(|m| m.len())
+            .filter(|_| !path.to_string_lossy().ends_with(".gz"));
+        let mut progress = crate::progress::Progress::new(&name, size, true, !opts.progress);
+        let mut n = 0u32;
         for ev in reader.by_ref() {
+            n = n.wrapping_add(1);
+            if n % 4096 == 0 {
+                progress.update(ev.byte_end);
+            }
             r.event(i as u32, ev);
         }
+        progress.finish();
         r.finish_log();
         let stats = reader.stats().clone();
         for p in &stats.problems {

@@ -54,6 +54,8 @@ struct Parsed {
 pub struct Options<'a> {
     pub specs: &'a [OrmSpec],
     pub max_call_depth: usize,
+    /// Show a progress line (files parsed) on a terminal.
+    pub progress: bool,
 }
 
 /// Runs the static front end over the given files and folders.
@@ -155,7 +157,21 @@ pub fn analyze(
             Err(_) => false,
         })
         .collect();
+    let total = loaded.len() as u64;
+    let progress = std::sync::Mutex::new(crate::progress::Progress::new(
+        "parsing",
+        Some(total),
+        false,
+        !opts.progress,
+    ));
+    let parsed_count = std::sync::atomic::AtomicU64::new(0);
     let parse = |i: usize| -> Result<Parsed, (usize, usize, String)> {
+        let n = parsed_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 32 == 0 {
+            if let Ok(mut p) = progress.try_lock() {
+                p.update(n);
+            }
+        }
         let l = &loaded[i];
         let Ok(text) = &l.text else {
             return Err((i, 0, "file was not read".into()));
@@ -226,6 +242,9 @@ pub fn analyze(
     }
 
     lap("phase 2", parsed.iter().filter(|p| p.is_some()).count());
+    if let Ok(mut p) = progress.lock() {
+        p.finish();
+    }
     // File database: parsed files and files with problems, in path order.
     let mut files = FileDb::new();
     let mut id_of: Vec<Option<FileId>> = vec![None; loaded.len()];
