@@ -107,8 +107,12 @@ def main():
     t0 = time.monotonic()
     generate()
     print(f"log: {pg_path} ({os.path.getsize(pg_path) / 1e6:.0f} MB, {N} statements), generated in {time.monotonic() - t0:.0f} s")
+    os.environ["ORMLINT_THREADS"] = "1"
+    one, one_rss = run([BIN, "replay", "--format", "json", pg_path])
+    del os.environ["ORMLINT_THREADS"]
+    print(f"ormlint, 1 core:  {one:8.2f} s  {N / one:12,.0f} statements/s  peak {one_rss:.0f} MB")
     el, rss = run([BIN, "replay", "--format", "json", pg_path])
-    print(f"ormlint replay:   {el:8.2f} s  {N / el:12,.0f} statements/s  peak {rss:.0f} MB")
+    print(f"ormlint replay:   {el:8.2f} s  {N / el:12,.0f} statements/s  peak {rss:.0f} MB  (reading and analysis on 2 threads)")
     schema = os.path.join(ROOT, "bench/schema.sql")
     sel, srss = run([BIN, "replay", "--format", "json", "--schema", schema, pg_path])
     print(f"  with --schema:  {sel:8.2f} s  ({(sel / el - 1) * 100:+.1f}% for replaying the shapes; peak {srss:.0f} MB)")

@@ -152,11 +152,47 @@ struct Family {
     more_literal: Vec<(LogPos, u64)>,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum GroupKey {
-    Request(String),
-    Session(String, Option<String>),
-    Log,
+/// A group's identity: a hash of its request id, or of its session and
+/// application name (no allocation per statement), and whether it is a request.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct GroupKey {
+    hash: u64,
+    request: bool,
+}
+
+impl GroupKey {
+    fn of(request: Option<&str>, ev: &QueryEvent) -> GroupKey {
+        let mix = |kind: u8, a: &str, b: &str| {
+            let mut h = hash_bytes(a.as_bytes()) ^ u64::from(kind);
+            h = h.rotate_left(17) ^ hash_bytes(b.as_bytes());
+            h
+        };
+        match (request, &ev.session) {
+            (Some(r), _) => GroupKey {
+                hash: mix(1, r, ""),
+                request: true,
+            },
+            (None, Some(s)) => GroupKey {
+                hash: mix(2, s, ev.application.as_deref().unwrap_or("\0")),
+                request: false,
+            },
+            (None, None) => GroupKey {
+                hash: 3,
+                request: false,
+            },
+        }
+    }
+
+    fn label(request: Option<&str>, ev: &QueryEvent) -> String {
+        match (request, &ev.session, &ev.application) {
+            (Some(r), _, _) => format!("request {r}"),
+            (None, Some(s), Some(app)) => {
+                format!("session {s} (app {app}) from line {}", ev.first_line)
+            }
+            (None, Some(s), None) => format!("session {s} from line {}", ev.first_line),
+            (None, None, _) => format!("statements from line {}", ev.first_line),
+        }
+    }
 }
 
 struct OpenGroup {
@@ -272,18 +308,18 @@ fn group_of(message: &str) -> String {
 }
 
 /// Request id from sqlcommenter tags or the event.
-fn request_of(tags: &[(String, String)], ev: &QueryEvent) -> Option<String> {
+fn request_of<'a>(tags: &'a [(String, String)], ev: &'a QueryEvent) -> Option<&'a str> {
     for (k, v) in tags {
         match k.as_str() {
             "request_id" | "requestid" | "request-id" | "x-request-id" | "trace_id" => {
-                return Some(v.clone())
+                return Some(v)
             }
             // W3C traceparent: version-traceid-spanid-flags; the trace id names the request.
-            "traceparent" => return Some(v.split('-').nth(1).unwrap_or(v).to_string()),
+            "traceparent" => return Some(v.split('-').nth(1).unwrap_or(v)),
             _ => {}
         }
     }
-    ev.request.clone()
+    ev.request.as_deref()
 }
 
 /// Strips `::type` after a placeholder so `= ?::integer` and `= ?` are one family.
@@ -393,6 +429,19 @@ impl Runner<'_> {
         if group.events.is_empty() {
             return;
         }
+        // One statement: no pattern to judge, only the worst-group statistic.
+        if let [e] = group.events.as_slice() {
+            if let Some(s) = self.shapes.get_mut(&e.shape.hash) {
+                let ms = e.duration_ms.unwrap_or(0.0);
+                if s.worst
+                    .as_ref()
+                    .is_none_or(|(_, wms, wn)| (ms, 1) > (*wms, *wn))
+                {
+                    s.worst = Some((group.label, ms, 1));
+                }
+            }
+            return;
+        }
         // Worst group per shape, by time (or by count when untimed).
         let mut per_shape: HashMap<u64, (f64, u64)> = HashMap::new();
         for e in &group.events {
@@ -426,10 +475,7 @@ impl Runner<'_> {
         let stale: Vec<GroupKey> = self
             .groups
             .iter()
-            .filter(|(k, g)| {
-                matches!(k, GroupKey::Request(_))
-                    && g.last_at.is_some_and(|t| now - t > REQUEST_IDLE_MICROS)
-            })
+            .filter(|(k, g)| k.request && g.last_at.is_some_and(|t| now - t > REQUEST_IDLE_MICROS))
             .map(|(k, _)| k.clone())
             .collect();
         for k in stale {
@@ -439,10 +485,10 @@ impl Runner<'_> {
         }
     }
 
-    fn event(&mut self, log: u32, mut ev: QueryEvent) {
+    fn event(&mut self, log: u32, ev: &QueryEvent) {
         self.statements += 1;
         let hash = self.fp.run(&ev.sql);
-        let request = request_of(self.fp.tags(), &ev);
+        let key = GroupKey::of(request_of(self.fp.tags(), ev), ev);
         let pos = LogPos {
             log,
             first_line: ev.first_line,
@@ -550,20 +596,13 @@ impl Runner<'_> {
         }
 
         // Grouping.
-        let key = match (request, ev.session.take()) {
-            (Some(r), _) => GroupKey::Request(r),
-            (None, Some(s)) => GroupKey::Session(s, ev.application.take()),
-            (None, None) => GroupKey::Log,
-        };
         let gap = (self.opts.gap_ms * 1000.0) as i64;
         if let Some(at) = ev.at_micros {
             self.latest_at = self.latest_at.max(at);
         }
         let split = match (self.groups.get(&key), ev.at_micros) {
             (Some(g), Some(at)) => {
-                !matches!(key, GroupKey::Request(_))
-                    && !g.in_txn
-                    && g.last_at.is_some_and(|last| at - last > gap)
+                !key.request && !g.in_txn && g.last_at.is_some_and(|last| at - last > gap)
                     || g.events.len() >= MAX_GROUP_EVENTS
             }
             (Some(g), None) => g.events.len() >= MAX_GROUP_EVENTS,
@@ -574,16 +613,9 @@ impl Runner<'_> {
                 self.close(g);
             }
         }
-        let label = match &key {
-            GroupKey::Request(r) => format!("request {r}"),
-            GroupKey::Session(s, Some(app)) => {
-                format!("session {s} (app {app}) from line {}", ev.first_line)
-            }
-            GroupKey::Session(s, None) => format!("session {s} from line {}", ev.first_line),
-            GroupKey::Log => format!("statements from line {}", ev.first_line),
-        };
+        let fp = &self.fp;
         let group = self.groups.entry(key).or_insert_with(|| OpenGroup {
-            label,
+            label: GroupKey::label(request_of(fp.tags(), ev), ev),
             events: Vec::new(),
             last_at: None,
             in_txn: false,
@@ -646,7 +678,7 @@ impl Runner<'_> {
     }
 
     fn finish_log(&mut self) {
-        let keys: Vec<GroupKey> = self.groups.keys().cloned().collect();
+        let keys: Vec<GroupKey> = self.groups.keys().copied().collect();
         let mut open: Vec<OpenGroup> = keys
             .into_iter()
             .filter_map(|k| self.groups.remove(&k))
@@ -677,6 +709,13 @@ fn insert_rows(sql: &str) -> u32 {
         }
     }
     rows
+}
+
+/// Statements analysed per batch when reading and analysis run side by side.
+const BATCH: usize = 8192;
+
+fn next_batch(reader: &mut LogReader) -> Vec<QueryEvent> {
+    reader.by_ref().take(BATCH).collect()
 }
 
 /// Keeps at most 64 KiB of a statement for evidence.
@@ -757,6 +796,8 @@ pub fn try_run(
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
+    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        && std::env::var_os("ORMLINT_THREADS").is_none_or(|v| v != "1");
     for (i, path) in logs.iter().enumerate() {
         let name = log_names[i].clone();
         let mut reader = match LogReader::open(path, &opts.reader) {
@@ -788,13 +829,54 @@ pub fn try_run(
             .map(|m| m.len())
             .filter(|_| !path.to_string_lossy().ends_with(".gz"));
         let mut progress = crate::progress::Progress::new(&name, size, true, !opts.progress);
-        let mut n = 0u32;
-        for ev in reader.by_ref() {
-            n = n.wrapping_add(1);
-            if n % 4096 == 0 {
-                progress.update(ev.byte_end);
+        if parallel {
+            // Two cores: this thread reads and parses the next batch while
+            // another analyses the current one. Each batch is dropped here,
+            // on the thread that allocated it.
+            let (to_worker, batches) = std::sync::mpsc::sync_channel::<Vec<QueryEvent>>(2);
+            let (to_main, done) = std::sync::mpsc::sync_channel::<Vec<QueryEvent>>(4);
+            let runner = &mut r;
+            std::thread::scope(|s| {
+                s.spawn(move || {
+                    for batch in batches {
+                        for ev in &batch {
+                            runner.event(i as u32, ev);
+                        }
+                        // Back to the reading thread, which allocated it, to be freed.
+                        if to_main.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                });
+                loop {
+                    let batch = next_batch(&mut reader);
+                    if batch.is_empty() {
+                        break;
+                    }
+                    if let Some(last) = batch.last() {
+                        progress.update(last.byte_end);
+                    }
+                    if to_worker.send(batch).is_err() {
+                        break;
+                    }
+                    while let Ok(old) = done.try_recv() {
+                        drop(old);
+                    }
+                }
+                drop(to_worker);
+                for old in done.iter() {
+                    drop(old);
+                }
+            });
+        } else {
+            let mut n = 0u32;
+            for ev in reader.by_ref() {
+                n = n.wrapping_add(1);
+                if n % 4096 == 0 {
+                    progress.update(ev.byte_end);
+                }
+                r.event(i as u32, &ev);
             }
-            r.event(i as u32, ev);
         }
         progress.finish();
         r.finish_log();
@@ -1028,7 +1110,7 @@ mod tests {
             Some("4bf92f3577b34da6a3ce929d0e0e4736")
         );
         let tags = vec![("request_id".to_string(), "b042".to_string())];
-        assert_eq!(request_of(&tags, &ev).as_deref(), Some("b042"));
+        assert_eq!(request_of(&tags, &ev), Some("b042"));
         assert_eq!(request_of(&[], &ev), None);
     }
 }
