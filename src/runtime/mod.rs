@@ -476,7 +476,7 @@ impl Runner<'_> {
             .groups
             .iter()
             .filter(|(k, g)| k.request && g.last_at.is_some_and(|t| now - t > REQUEST_IDLE_MICROS))
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| *k)
             .collect();
         for k in stale {
             if let Some(g) = self.groups.remove(&k) {
@@ -1106,7 +1106,7 @@ mod tests {
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string(),
         )];
         assert_eq!(
-            request_of(&tags, &ev).as_deref(),
+            request_of(&tags, &ev),
             Some("4bf92f3577b34da6a3ce929d0e0e4736")
         );
         let tags = vec![("request_id".to_string(), "b042".to_string())];
