@@ -20,15 +20,9 @@ pub fn render(report: &Report<'_>) -> String {
                 .related
                 .iter()
                 .map(|l| {
-                    let loc = Location::of(&l.span, report.files);
-                    json!({
-                        "path": loc.path,
-                        "line": loc.line,
-                        "column": loc.column,
-                        "end_line": loc.end_line,
-                        "end_column": loc.end_column,
-                        "message": l.message,
-                    })
+                    let mut v = location(&Location::of(&l.span, report.files));
+                    v["message"] = json!(l.message);
+                    v
                 })
                 .collect();
             obj.insert("related".into(), Value::Array(related));
