@@ -19,3 +19,4 @@ pub mod runtime;
 pub mod schema;
 pub mod source;
 pub mod sql;
+pub mod util;

@@ -40,7 +40,7 @@ impl Rule for WriteInLoop {
             let distinct = at
                 .iter()
                 .map(|&i| group.events[i].values_hash)
-                .collect::<std::collections::HashSet<_>>()
+                .collect::<crate::util::FastSet<_>>()
                 .len();
             if at.len() < threshold || distinct < 2 {
                 continue;

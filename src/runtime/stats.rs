@@ -66,7 +66,7 @@ impl Histogram {
 /// Distinct 64-bit value hashes: exact up to `CAP`, then a lower bound.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Distinct {
-    seen: std::collections::HashSet<u64>,
+    seen: crate::util::FastSet<u64>,
     saturated: bool,
 }
 

@@ -2,7 +2,9 @@
 //! (one shape, or a body of several shapes, per parent row), loops nested in
 //! loops, identical repeats, and repeated writes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::util::FastSet as HashSet;
 
 use crate::engine::{GroupEvent, Operation, QueryGroup};
 
@@ -40,7 +42,7 @@ pub fn runs(group: &QueryGroup, keep: impl Fn(&GroupEvent) -> bool) -> Vec<Shape
         }
         let entry = by
             .entry(e.shape.hash)
-            .or_insert_with(|| (i, Vec::new(), HashSet::new()));
+            .or_insert_with(|| (i, Vec::new(), HashSet::default()));
         entry.1.push(i);
         entry.2.insert(e.values_hash);
     }
