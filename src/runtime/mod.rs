@@ -154,20 +154,23 @@ impl GroupKey {
         }
     }
 
-    fn label(request: Option<&str>, ev: &QueryEvent) -> String {
+    fn label(request: Option<&str>, ev: &QueryEvent, first_line: u64) -> String {
         match (request, &ev.session, &ev.application) {
             (Some(r), _, _) => format!("request {r}"),
             (None, Some(s), Some(app)) => {
-                format!("session {s} (app {app}) from line {}", ev.first_line)
+                format!("session {s} (app {app}) from line {first_line}")
             }
-            (None, Some(s), None) => format!("session {s} from line {}", ev.first_line),
-            (None, None, _) => format!("statements from line {}", ev.first_line),
+            (None, Some(s), None) => format!("session {s} from line {first_line}"),
+            (None, None, _) => format!("statements from line {first_line}"),
         }
     }
 }
 
 struct OpenGroup {
-    label: String,
+    /// Made when the group gets its second statement: most groups hold one
+    /// and are never named.
+    label: Option<String>,
+    first_line: u64,
     events: Vec<GroupEvent>,
     last_at: Option<i64>,
     /// Inside an explicit transaction (`BEGIN` … `COMMIT`): the group does
@@ -408,11 +411,17 @@ impl Runner<'_> {
                     .as_ref()
                     .is_none_or(|(_, wms, wn)| (ms, 1) > (*wms, *wn))
                 {
-                    s.worst = Some((group.label, ms, 1));
+                    let label = group
+                        .label
+                        .unwrap_or_else(|| format!("the statement at line {}", e.pos.first_line));
+                    s.worst = Some((label, ms, 1));
                 }
             }
             return;
         }
+        let label = group
+            .label
+            .unwrap_or_else(|| format!("statements from line {}", group.first_line));
         // Worst group per shape, by time (or by count when untimed).
         let mut per_shape: HashMap<u64, (f64, u64)> = HashMap::new();
         for e in &group.events {
@@ -427,12 +436,12 @@ impl Runner<'_> {
                     Some((_, wms, wn)) => (ms, n) > (*wms, *wn),
                 };
                 if better {
-                    s.worst = Some((group.label.clone(), ms, n));
+                    s.worst = Some((label.clone(), ms, n));
                 }
             }
         }
         let g = QueryGroup {
-            key: group.label,
+            key: label,
             events: group.events,
         };
         let rules = self.rules;
@@ -586,11 +595,19 @@ impl Runner<'_> {
         }
         let fp = &self.fp;
         let group = self.groups.entry(key).or_insert_with(|| OpenGroup {
-            label: GroupKey::label(request_of(fp.tags(), ev), ev),
+            label: None,
+            first_line: ev.first_line,
             events: Vec::new(),
             last_at: None,
             in_txn: false,
         });
+        if group.events.len() == 1 && group.label.is_none() {
+            group.label = Some(GroupKey::label(
+                request_of(fp.tags(), ev),
+                ev,
+                group.first_line,
+            ));
+        }
         if let Some(open) = txn_boundary(&info.text) {
             group.in_txn = open;
         }
