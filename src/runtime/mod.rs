@@ -423,12 +423,14 @@ impl Runner<'_> {
             .label
             .unwrap_or_else(|| format!("statements from line {}", group.first_line));
         // Worst group per shape, by time (or by count when untimed).
-        let mut per_shape: HashMap<u64, (f64, u64)> = HashMap::new();
+        let mut per_shape: FastMap<u64, (f64, u64)> = FastMap::default();
         for e in &group.events {
             let t = per_shape.entry(e.shape.hash).or_default();
             t.0 += e.duration_ms.unwrap_or(0.0);
             t.1 += 1;
         }
+        // Every group rule judges a repeated shape: without one, nothing to do.
+        let repeated = per_shape.values().any(|&(_, n)| n >= 2);
         for (hash, (ms, n)) in per_shape {
             if let Some(s) = self.shapes.get_mut(&hash) {
                 let better = match &s.worst {
@@ -439,6 +441,9 @@ impl Runner<'_> {
                     s.worst = Some((label.clone(), ms, n));
                 }
             }
+        }
+        if !repeated {
+            return;
         }
         let g = QueryGroup {
             key: label,
