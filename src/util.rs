@@ -35,3 +35,22 @@ impl std::hash::Hasher for FxHasher {
 
 /// A hash set with the same fast hasher.
 pub type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// Text cut to at most `max` characters, with `…` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shortens_on_characters() {
+        assert_eq!(super::shorten("abcdef", 6), "abcdef");
+        assert_eq!(super::shorten("abcdefg", 6), "abcde…");
+        assert_eq!(super::shorten("ééééééé", 4), "ééé…");
+    }
+}

@@ -19,11 +19,7 @@ declare_rule! {
 
 /// A shape's text cut to a readable length.
 pub(crate) fn short(text: &str) -> String {
-    if text.chars().count() <= 60 {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(57).collect();
-    format!("{cut}…")
+    crate::util::shorten(text, 60)
 }
 
 /// Where a per-element call sits, in words: "a `for` loop", "2 nested loops".

@@ -124,11 +124,7 @@ fn propose(
 }
 
 pub(super) fn short(s: &str) -> String {
-    if s.chars().count() <= 70 {
-        s.to_string()
-    } else {
-        s.chars().take(67).collect::<String>() + "…"
-    }
+    crate::util::shorten(s, 70)
 }
 
 /// Plans every shape; returns the shapes that could not be planned, by reason.

@@ -82,11 +82,7 @@ pub fn print(run: &ReplayRun, format: Format) -> Result<(), UsageError> {
         } else {
             format!("{}+", p.distinct_values)
         };
-        let text: String = if p.text.chars().count() > 100 {
-            p.text.chars().take(97).collect::<String>() + "…"
-        } else {
-            p.text.clone()
-        };
+        let text = crate::util::shorten(&p.text, 100);
         writeln!(
             out,
             "{:>4}  {}  {:>9}  {:>5.1}%  {:>10}  {:>10}  {:>10}  {:>8}  {}",

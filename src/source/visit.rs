@@ -638,12 +638,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     fn src(&self, r: &Range<usize>) -> String {
         let s = self.text.get(r.clone()).unwrap_or("");
         let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        if s.chars().count() > 60 {
-            let cut: String = s.chars().take(57).collect();
-            format!("{cut}…")
-        } else {
-            s
-        }
+        crate::util::shorten(&s, 60)
     }
 
     fn scope(&mut self) -> &mut FnScope<'ast> {
