@@ -470,30 +470,34 @@ impl Runner<'_> {
         }
     }
 
+    /// One statement, fingerprinted here.
     fn event(&mut self, log: u32, ev: &QueryEvent) {
+        let mut p = print(&mut self.fp, ev);
+        if !self.shapes.contains_key(&p.hash) {
+            p.text = Some(self.fp.text().to_string());
+        }
+        self.event_printed(log, ev, p);
+    }
+
+    /// One statement whose fingerprint is known (here or from the reading thread).
+    fn event_printed(&mut self, log: u32, ev: &QueryEvent, p: Printed) {
         self.statements += 1;
-        let hash = self.fp.run(&ev.sql);
-        let key = GroupKey::of(request_of(self.fp.tags(), ev), ev);
+        let Printed {
+            hash,
+            key,
+            values_hash,
+            literals,
+            params,
+            text,
+        } = p;
         let pos = LogPos {
             log,
             first_line: ev.first_line,
             last_line: ev.last_line,
         };
-        // Values: literals in the text, then bound parameters.
-        let mut values_hash: u64 = 0x9e37_79b9_7f4a_7c15;
-        for r in self.fp.literals() {
-            let v = ev.sql.get(r.clone()).unwrap_or("");
-            values_hash = (values_hash ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
-        }
-        for p in &ev.params {
-            let v = p.as_deref().unwrap_or("\u{0}NULL");
-            values_hash = (values_hash ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
-        }
-        let literals = self.fp.literals().len();
-        let params = self.fp.param_count();
         let new_shape = !self.shapes.contains_key(&hash);
         if new_shape {
-            let text = self.fp.text().to_string();
+            let text = text.unwrap_or_else(|| crate::sql::fingerprint::fingerprint(&ev.sql).text);
             let analysis = Arc::new(analyze(&ev.sql));
             let operation = analysis
                 .operation
@@ -704,6 +708,46 @@ fn insert_rows(sql: &str) -> u32 {
     rows
 }
 
+/// What fingerprinting learns of one statement.
+struct Printed {
+    hash: u64,
+    key: GroupKey,
+    /// Hash of the literal and bound values.
+    values_hash: u64,
+    literals: usize,
+    params: usize,
+    /// The normalized text, for a shape the fingerprinting side had not seen.
+    text: Option<String>,
+}
+
+fn print(fp: &mut Fingerprinter, ev: &QueryEvent) -> Printed {
+    let hash = fp.run(&ev.sql);
+    let key = GroupKey::of(request_of(fp.tags(), ev), ev);
+    // Values: literals in the text, then bound parameters.
+    let mut values_hash: u64 = 0x9e37_79b9_7f4a_7c15;
+    for r in fp.literals() {
+        let v = ev.sql.get(r.clone()).unwrap_or("");
+        values_hash = (values_hash ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
+    }
+    for p in &ev.params {
+        let v = p.as_deref().unwrap_or("\u{0}NULL");
+        values_hash = (values_hash ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
+    }
+    Printed {
+        hash,
+        key,
+        values_hash,
+        literals: fp.literals().len(),
+        params: fp.param_count(),
+        text: None,
+    }
+}
+
+/// Of every `SHARE` batches, how many the reading thread fingerprints
+/// itself, to balance the two threads (reading is the lighter stage).
+const READER_SHARE: usize = 1;
+const SHARE: usize = 8;
+
 /// Statements analysed per batch when reading and analysis run side by side.
 const BATCH: usize = 8192;
 
@@ -826,14 +870,24 @@ pub fn try_run(
             // Two cores: this thread reads and parses the next batch while
             // another analyses the current one. Each batch is dropped here,
             // on the thread that allocated it.
-            let (to_worker, batches) = std::sync::mpsc::sync_channel::<Vec<QueryEvent>>(2);
+            type Batch = (Vec<QueryEvent>, Option<Vec<Printed>>);
+            let (to_worker, batches) = std::sync::mpsc::sync_channel::<Batch>(2);
             let (to_main, done) = std::sync::mpsc::sync_channel::<Vec<QueryEvent>>(4);
             let runner = &mut r;
             std::thread::scope(|s| {
                 s.spawn(move || {
-                    for batch in batches {
-                        for ev in &batch {
-                            runner.event(i as u32, ev);
+                    for (batch, prints) in batches {
+                        match prints {
+                            Some(prints) => {
+                                for (ev, p) in batch.iter().zip(prints) {
+                                    runner.event_printed(i as u32, ev, p);
+                                }
+                            }
+                            None => {
+                                for ev in &batch {
+                                    runner.event(i as u32, ev);
+                                }
+                            }
                         }
                         // Back to the reading thread, which allocated it, to be freed.
                         if to_main.send(batch).is_err() {
@@ -841,6 +895,9 @@ pub fn try_run(
                         }
                     }
                 });
+                let mut fp = Fingerprinter::new();
+                let mut seen = crate::util::FastSet::default();
+                let mut k = 0usize;
                 loop {
                     let batch = next_batch(&mut reader);
                     if batch.is_empty() {
@@ -849,7 +906,20 @@ pub fn try_run(
                     if let Some(last) = batch.last() {
                         progress.update(last.byte_end);
                     }
-                    if to_worker.send(batch).is_err() {
+                    k += 1;
+                    let prints = (k % SHARE < READER_SHARE).then(|| {
+                        batch
+                            .iter()
+                            .map(|ev| {
+                                let mut p = print(&mut fp, ev);
+                                if seen.insert(p.hash) {
+                                    p.text = Some(fp.text().to_string());
+                                }
+                                p
+                            })
+                            .collect::<Vec<_>>()
+                    });
+                    if to_worker.send((batch, prints)).is_err() {
                         break;
                     }
                     while let Ok(old) = done.try_recv() {
