@@ -3,16 +3,18 @@
 //!
 //! `cargo run --release --example explain_shape -- schema.sql "SELECT …"`
 
-fn main() {
+fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
-    let s =
-        ormlint::schema::Schema::load(std::path::Path::new(&args[1]), std::path::Path::new("."))
-            .unwrap();
-    let mut s = s;
+    let [_, schema, statement] = args.as_slice() else {
+        return Err("usage: explain_shape SCHEMA.sql STATEMENT".to_string());
+    };
+    let mut s =
+        ormlint::schema::Schema::load(std::path::Path::new(schema), std::path::Path::new("."))?;
     s.set_rows(&Default::default());
-    let fp = ormlint::sql::fingerprint::fingerprint(&args[2]);
+    let fp = ormlint::sql::fingerprint::fingerprint(statement);
     let sql = ormlint::schema::rewrite::to_sqlite(&fp.text);
     println!("{sql}\n{:?}", s.plan(&sql));
-    let a = ormlint::sql::analyze::analyze(&args[2]);
+    let a = ormlint::sql::analyze::analyze(statement);
     println!("{:?}", a.columns);
+    Ok(())
 }

@@ -42,8 +42,16 @@ fn main() {
             continue;
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        let text = std::fs::read_to_string(path).expect("read corpus file");
-        let json = Json::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let json = match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Json::parse(&text))
+        {
+            Ok(json) => json,
+            Err(e) => {
+                eprintln!("{}: {e}; skipped", path.display());
+                continue;
+            }
+        };
         sets.push((format!("{sub}/{file}"), loader(&json, base)));
     }
     if sets.is_empty() {
@@ -60,7 +68,7 @@ fn main() {
     .iter()
     .find(|p| p.is_file())
     {
-        let text = std::fs::read_to_string(path).expect("read corpus file");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
         if let Ok(json) = Json::parse(&text) {
             libpg_groups(&json);
         }

@@ -126,7 +126,7 @@ fn report(what: &str, (n, lines, bytes, el): (u64, u64, u64, std::time::Duration
     );
 }
 
-fn main() {
+fn main() -> std::io::Result<()> {
     let mut n = 1_000_000u64;
     let mut file: Option<String> = None;
     let mut args = std::env::args().skip(1);
@@ -146,18 +146,19 @@ fn main() {
     );
     let opts = ReaderOptions::default();
     for round in 1..=3 {
-        let r = LogReader::from_reader(Box::new(Cursor::new(data.clone())), &opts).expect("reader");
+        let r = LogReader::from_reader(Box::new(Cursor::new(data.clone())), &opts)?;
         report(&format!("in memory, run {round}"), read(r));
     }
     let prefix = ReaderOptions {
         log_line_prefix: Some("%m [%p] %q%u@%d %c %v %x app=%a ".to_string()),
         ..ReaderOptions::default()
     };
-    let r = LogReader::from_reader(Box::new(Cursor::new(data.clone())), &prefix).expect("reader");
+    let r = LogReader::from_reader(Box::new(Cursor::new(data.clone())), &prefix)?;
     report("in memory, given log_line_prefix", read(r));
     if let Some(path) = file {
-        std::fs::write(&path, &data).expect("write");
-        let r = LogReader::open(std::path::Path::new(&path), &opts).expect("open");
+        std::fs::write(&path, &data)?;
+        let r = LogReader::open(std::path::Path::new(&path), &opts)?;
         report("from file", read(r));
     }
+    Ok(())
 }
