@@ -93,13 +93,7 @@ impl Reader {
             let v: Value = match serde_json::from_str(line) {
                 Ok(v) => v,
                 Err(e) => {
-                    let msg = if self.src.no_newline {
-                        format!("truncated last line: invalid JSON ({e})")
-                    } else if self.src.truncated {
-                        "line longer than max_statement_bytes: cannot parse JSON".to_string()
-                    } else {
-                        format!("invalid JSON: {e}")
-                    };
+                    let msg = self.src.json_error(&e);
                     stats.problem(line_no, msg);
                     stats.skip("invalid JSON line", 1);
                     continue;
@@ -158,9 +152,7 @@ impl Reader {
                 byte_start: self.src.line_start,
                 byte_end: self.src.pos,
             };
-            if self.src.no_newline {
-                stats.problem(line_no, "last line has no newline (truncated?)".to_string());
-            }
+            self.src.warn_no_newline(stats);
             return Some(ev);
         }
     }

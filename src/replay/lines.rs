@@ -41,6 +41,29 @@ impl LineSource {
         }
     }
 
+    /// Records the missing final newline of the current line, if it has one missing: a log
+    /// cut short mid-write usually ends this way.
+    pub fn warn_no_newline(&self, stats: &mut ReadStats) {
+        if self.no_newline {
+            stats.problem(
+                self.line_no,
+                "last line has no newline (truncated?)".to_string(),
+            );
+        }
+    }
+
+    /// The problem text for a current line that is not valid JSON, naming the likelier cause
+    /// when the line was cut (end of input, or the length cap).
+    pub fn json_error(&self, e: &serde_json::Error) -> String {
+        if self.no_newline {
+            format!("truncated last line: invalid JSON ({e})")
+        } else if self.truncated {
+            "line longer than max_statement_bytes: cannot parse JSON".to_string()
+        } else {
+            format!("invalid JSON: {e}")
+        }
+    }
+
     /// Reads the next line (see [`Self::current_str`]); false at end of input (or after a read error,
     /// which is recorded as a problem).
     pub fn next_line(&mut self, stats: &mut ReadStats) -> bool {

@@ -109,12 +109,7 @@ impl Reader {
                 self.eof = true;
                 continue;
             }
-            if self.src.no_newline {
-                stats.problem(
-                    self.src.line_no,
-                    "last line has no newline (truncated?)".to_string(),
-                );
-            }
+            self.src.warn_no_newline(stats);
             self.line(stats);
         }
     }

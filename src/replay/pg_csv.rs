@@ -143,9 +143,7 @@ impl Reader {
                 continue;
             }
             let line_no = self.src.line_no;
-            if self.src.no_newline {
-                stats.problem(line_no, "last line has no newline (truncated?)".to_string());
-            }
+            self.src.warn_no_newline(stats);
             if self.active && record_start(self.src.current_str()) {
                 // An unclosed quote ran into the next record.
                 stats.problem(

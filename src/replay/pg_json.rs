@@ -93,13 +93,7 @@ impl Reader {
             let v: Value = match serde_json::from_str(line) {
                 Ok(v) => v,
                 Err(e) => {
-                    let msg = if self.src.no_newline {
-                        format!("truncated last line: invalid JSON ({e})")
-                    } else if self.src.truncated {
-                        "line longer than max_statement_bytes: cannot parse JSON".to_string()
-                    } else {
-                        format!("invalid JSON: {e}")
-                    };
+                    let msg = self.src.json_error(&e);
                     stats.problem(span.first_line, msg);
                     stats.skip("invalid JSON line", 1);
                     continue;

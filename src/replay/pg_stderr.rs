@@ -198,12 +198,7 @@ impl Reader {
                 end: self.src.pos,
                 truncated: self.src.truncated,
             };
-            if self.src.no_newline {
-                stats.problem(
-                    pos.line_no,
-                    "last line has no newline (truncated?)".to_string(),
-                );
-            }
+            self.src.warn_no_newline(stats);
             self.st.feed(&mut self.asm, stats, line, pos, None);
         }
     }

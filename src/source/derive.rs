@@ -6,17 +6,17 @@
 
 use syn::Expr;
 
+/// The identifiers of a path: `users::dsl::email` → `["users", "dsl", "email"]`.
+fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// `users::email` → `users.email`; `users::dsl::email` and `email` → `email`;
 /// `Column::CreatedAt` → `created_at`.
 fn column(e: &Expr) -> Option<String> {
     match strip(e) {
         Expr::Path(p) => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = segments(&p.path);
             match segs.as_slice() {
                 [.., c, col] if c == "Column" => Some(snake(col)),
                 [.., _, dsl, col] if dsl == "dsl" => Some(col.clone()),
@@ -103,12 +103,7 @@ fn predicate(e: &Expr) -> Option<String> {
 fn table_of(e: &Expr) -> Option<String> {
     match strip(e) {
         Expr::Path(p) => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = segments(&p.path);
             match segs.as_slice() {
                 [.., t, last] if last == "table" || last == "Entity" => Some(t.clone()),
                 [t] => Some(t.clone()),
@@ -132,12 +127,7 @@ pub fn derive(calls: &[&Expr], exec: &str) -> Option<String> {
         match node {
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = segments(&p.path);
                 let last = segs.last()?.as_str();
                 match last {
                     "insert_into" => {

@@ -337,8 +337,12 @@ fn unwrap_expr(mut e: &Expr) -> &Expr {
 }
 
 fn macro_name(mac: &syn::Macro) -> String {
-    mac.path
-        .segments
+    last_ident(&mac.path)
+}
+
+/// The last identifier of a path (`crate::db::QUERY` → `QUERY`); empty for an empty path.
+fn last_ident(path: &syn::Path) -> String {
+    path.segments
         .last()
         .map(|s| s.ident.to_string())
         .unwrap_or_default()
@@ -1390,12 +1394,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         let Expr::Path(p) = &*call.func else { return };
         let path = path_string(&p.path);
         let bare = p.path.segments.len() == 1;
-        let last = p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let last = last_ident(&p.path);
         let maybe_db = self.db_functions.contains(last.as_str());
         for k in 0..self.active.len() {
             if !maybe_db {
@@ -1559,12 +1558,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 self.name_source(&name, range_of(e), depth, false)
             }
             Expr::Path(p) => {
-                let last = p
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
+                let last = last_ident(&p.path);
                 if is_screaming(&last) {
                     TextSource::Constant
                 } else {
@@ -1786,12 +1780,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 self.name_source(&name, range_of(inner), depth, true)
             }
             Expr::Path(p) => {
-                let last = p
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
+                let last = last_ident(&p.path);
                 if is_screaming(&last) {
                     TextSource::Constant
                 } else {
