@@ -165,7 +165,7 @@ pub fn analyze(
         !opts.progress,
     ));
     let parsed_count = std::sync::atomic::AtomicU64::new(0);
-    let parse = |i: usize| -> Result<Parsed, (usize, usize, String)> {
+    let parse = |i: usize| -> ParseResult {
         let n = parsed_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if n % 32 == 0 {
             if let Ok(mut p) = progress.try_lock() {
@@ -201,15 +201,8 @@ pub fn analyze(
         proc_macro2::extra::invalidate_current_thread_spans();
         result
     };
-    for r in phase1.par_iter().map(|&i| parse(i)).collect::<Vec<_>>() {
-        match r {
-            Ok(p) => {
-                let i = p.loaded;
-                parsed[i] = Some(p);
-            }
-            Err(p) => problems.push(p),
-        }
-    }
+    let results = phase1.par_iter().map(|&i| parse(i)).collect();
+    store_parsed(results, &mut parsed, &mut problems);
 
     lap("phase 1 parse+visit", phase1.len());
     // Phase 2: files that call a query function by name, a few rounds deep.
@@ -230,15 +223,8 @@ pub fn analyze(
         if next.is_empty() {
             break;
         }
-        for r in next.par_iter().map(|&i| parse(i)).collect::<Vec<_>>() {
-            match r {
-                Ok(p) => {
-                    let i = p.loaded;
-                    parsed[i] = Some(p);
-                }
-                Err(p) => problems.push(p),
-            }
-        }
+        let results = next.par_iter().map(|&i| parse(i)).collect();
+        store_parsed(results, &mut parsed, &mut problems);
     }
 
     lap("phase 2", parsed.iter().filter(|p| p.is_some()).count());
@@ -396,6 +382,26 @@ fn calls_any(text: &str, names: &HashSet<String>) -> bool {
 /// Per crate, the names of functions (in parsed files) that run a query,
 /// directly or through calls. Calls resolve within a crate, so a file can
 /// only reach these through names of its own crate.
+/// Files parsed in one phase: each in its slot, or its problem
+/// (loaded index, byte offset, message) in the list.
+type ParseResult = Result<Parsed, (usize, usize, String)>;
+
+fn store_parsed(
+    results: Vec<ParseResult>,
+    parsed: &mut [Option<Parsed>],
+    problems: &mut Vec<(usize, usize, String)>,
+) {
+    for r in results {
+        match r {
+            Ok(p) => {
+                let i = p.loaded;
+                parsed[i] = Some(p);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+}
+
 fn query_fn_names(parsed: &[Option<Parsed>], loaded: &[Loaded]) -> HashMap<usize, HashSet<String>> {
     let mut names: HashMap<usize, HashSet<String>> = HashMap::new();
     let mut callers: Vec<(usize, String, String)> = Vec::new();
