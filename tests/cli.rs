@@ -426,6 +426,17 @@ fn house_wrappers_taught_in_config() {
     );
     assert_eq!(d["location"]["line"], 4);
     assert_eq!(d["help"], "use `load_users(&ids)`");
+    // An empty crate name matches no file (it once split a non-ASCII character).
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[orms.repo]\ncrates = [\"\"]\n\n[[orms.repo.execute]]\nfunctions = [\"fetch_user\"]\noperation = \"select\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("café.rs"), "// café ☕\npub fn f() {}\n").unwrap();
+    let out = ormlint(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["diagnostics"].as_array().map(Vec::len), Some(0));
     // A bad key inside a wrapper is a located error.
     std::fs::write(
         dir.join("ormlint.toml"),
@@ -797,4 +808,39 @@ fn no_progress_output_when_not_on_a_terminal() {
         let out = ormlint(&root(), &args);
         assert_eq!(stderr(&out), "", "{args:?}");
     }
+}
+
+/// Past the first few thousand statements, replay fingerprints some batches
+/// on the reading thread; a group's request label must still come from its
+/// own statements.
+#[test]
+fn request_labels_hold_deep_into_a_long_log() {
+    let dir = temp_dir("deep-request-labels");
+    let filler = |from: usize, to: usize, log: &mut String| {
+        for i in from..to {
+            log.push_str(&format!(
+                "{{\"sql\":\"SELECT 1 /*request_id='filler-{i}'*/\",\"session\":\"c{}\"}}\n",
+                i % 50
+            ));
+        }
+    };
+    // The N+1 request sits at statement 60,000 of 70,000: in every batch
+    // size and reading share we have used, a batch the reading thread prints.
+    let mut log = String::new();
+    filler(0, 60_000, &mut log);
+    log.push_str(
+        "{\"sql\":\"SELECT * FROM posts WHERE author_id = 1 /*request_id='target'*/\",\"session\":\"c1\"}\n",
+    );
+    for post in 1..=6 {
+        log.push_str(&format!(
+            "{{\"sql\":\"SELECT * FROM comments WHERE post_id = {post} /*request_id='target'*/\",\"session\":\"c1\"}}\n"
+        ));
+    }
+    filler(60_000, 70_000, &mut log);
+    std::fs::write(dir.join("deep.jsonl"), log).unwrap();
+    let out = ormlint(&dir, &["replay", "--format", "json", "deep.jsonl"]);
+    let text = stdout(&out);
+    assert!(text.contains("n-plus-one"), "{text}");
+    assert!(text.contains("request target"), "{text}");
+    assert!(!text.contains("filler"), "{text}");
 }

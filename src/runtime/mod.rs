@@ -602,7 +602,7 @@ impl Runner<'_> {
                 self.close(g);
             }
         }
-        let fp = &self.fp;
+        let fp = &mut self.fp;
         let group = self.groups.entry(key).or_insert_with(|| OpenGroup {
             label: None,
             first_line: ev.first_line,
@@ -611,11 +611,16 @@ impl Runner<'_> {
             in_txn: false,
         });
         if group.events.len() == 1 && group.label.is_none() {
-            group.label = Some(GroupKey::label(
-                request_of(fp.tags(), ev),
-                ev,
-                group.first_line,
-            ));
+            // The statement may have been printed on the reading thread, so
+            // `fp` may hold another statement's tags: read this one's again
+            // (once per group of two or more, and only for request groups).
+            let request = if key.request {
+                fp.run(&ev.sql);
+                request_of(fp.tags(), ev)
+            } else {
+                None
+            };
+            group.label = Some(GroupKey::label(request, ev, group.first_line));
         }
         if let Some(open) = txn_boundary(&info.text) {
             group.in_txn = open;

@@ -235,8 +235,9 @@ pub fn analyze(
     let mut files = FileDb::new();
     let mut id_of: Vec<Option<FileId>> = vec![None; loaded.len()];
     let mut problem_list = Vec::new();
+    let failed: HashSet<usize> = problems.iter().map(|p| p.0).collect();
     for (i, l) in loaded.iter_mut().enumerate() {
-        let has_problem = problems.iter().any(|p| p.0 == i);
+        let has_problem = failed.contains(&i);
         match std::mem::replace(&mut l.text, Err((String::new(), None, 0))) {
             Ok(text) if parsed[i].is_some() || has_problem => {
                 id_of[i] = Some(files.add(l.display.clone(), text));
@@ -328,6 +329,10 @@ fn crate_orms(manifest: &str, specs: &[OrmSpec]) -> Vec<usize> {
 
 /// Does the text mention `krate` as a path root (`diesel::`, `use diesel`)?
 pub fn mentions_path(text: &str, krate: &str) -> bool {
+    // An empty name (`crates = [""]` in a config) would match inside every character.
+    if krate.is_empty() {
+        return false;
+    }
     let bytes = text.as_bytes();
     for start in memchr::memmem::find_iter(bytes, krate.as_bytes()) {
         let end = start + krate.len();
