@@ -330,12 +330,11 @@ struct Runner<'r> {
     since_sweep: u64,
     /// Log positions behind pending spans.
     pending: Vec<(LogPos, Arc<ShapeInfo>)>,
-    /// (rule, shape, message head) → how many groups showed it.
-    seen: HashMap<(&'static str, String, String), u64>,
+    /// (rule, shape, message head) → how many groups showed it, and the
+    /// index of the finding kept for it.
+    seen: HashMap<(&'static str, String, String), (u64, usize)>,
     /// The schema replica, when `--schema` was given.
     schema: Option<crate::schema::Schema>,
-    /// The aggregation key of each kept diagnostic, by its index.
-    keys: Vec<(usize, (&'static str, String, String))>,
 }
 
 impl Runner<'_> {
@@ -363,40 +362,36 @@ impl Runner<'_> {
                 .unwrap_or_default();
             let key = (d.rule, fp, pattern_of(&d.message));
             match self.seen.get_mut(&key) {
-                Some(n) => {
+                Some((n, i)) => {
                     *n += 1;
-                    // Point at the first few other occurrences from the kept finding.
-                    if let Some(&(i, _)) = self.keys.iter().find(|(_, k)| *k == key) {
-                        if let Some(kept_d) = self.diagnostics.get_mut(i) {
-                            if kept_d
-                                .related
-                                .iter()
-                                .filter(|l| l.message.starts_with("same pattern"))
-                                .count()
-                                < 5
-                            {
-                                kept_d.label(
-                                    d.primary.clone(),
-                                    format!("same pattern again{}", group_of(&d.message)),
-                                );
-                                labelled = true;
-                            }
+                    // Point at the first few other occurrences from the kept finding
+                    // (one kept in this same call is not placed yet and gets none).
+                    if let Some(kept_d) = self.diagnostics.get_mut(*i) {
+                        if kept_d
+                            .related
+                            .iter()
+                            .filter(|l| l.message.starts_with("same pattern"))
+                            .count()
+                            < 5
+                        {
+                            kept_d.label(
+                                d.primary.clone(),
+                                format!("same pattern again{}", group_of(&d.message)),
+                            );
+                            labelled = true;
                         }
                     }
                 }
                 None => {
-                    self.seen.insert(key.clone(), 1);
-                    kept.push((key, d));
+                    self.seen.insert(key, (1, first_new + kept.len()));
+                    kept.push(d);
                 }
             }
         }
         if kept.is_empty() && !labelled {
             self.pending.truncate(pending_before);
         }
-        for (key, d) in kept {
-            self.keys.push((self.diagnostics.len(), key));
-            self.diagnostics.push(d);
-        }
+        self.diagnostics.extend(kept);
     }
 
     fn close(&mut self, group: OpenGroup) {
@@ -833,7 +828,6 @@ pub fn try_run(
         since_sweep: 0,
         pending: Vec::new(),
         seen: HashMap::new(),
-        keys: Vec::new(),
         schema,
     };
     let mut summaries = Vec::new();
@@ -1092,8 +1086,8 @@ pub fn try_run(
     let mut files = std::mem::take(&mut r.files);
     let mut diagnostics = std::mem::take(&mut r.diagnostics);
     // Findings seen in more than one group say how often.
-    for (i, key) in &r.keys {
-        if let (Some(&n), Some(d)) = (r.seen.get(key), diagnostics.get_mut(*i)) {
+    for &(n, i) in r.seen.values() {
+        if let Some(d) = diagnostics.get_mut(i) {
             if n > 1 {
                 d.note(format!(
                     "the same pattern was seen in {n} groups in all; this is the first"
