@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use super::types::{Ty, TyExpr};
 use crate::engine::{LoopKind, Operation};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +61,27 @@ pub struct SiteRaw {
     pub derived_sql: Option<String>,
     /// In a branch that leaves the loop: runs at most once per loop.
     pub once: bool,
+    /// What recognized the call, and so what the receiver's type can still decide.
+    pub evidence: Evidence,
+    /// The receiver's type, for the resolution pass.
+    pub recv: Option<TyExpr>,
+    /// For a match by name or method alone: the handle types the matched
+    /// spec runs on.
+    pub handle_types: Vec<String>,
+}
+
+/// How a call was recognized as a database call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// The builder chain, an SQL literal argument or a function path: the
+    /// receiver's type cannot overrule it.
+    Shape,
+    /// Only the receiver's or argument's name (`conn`, `client`): dropped
+    /// when the receiver's type turns out to be something else.
+    Name,
+    /// Nothing but the method name: kept only when the receiver's type
+    /// turns out to be one of the ORM's types.
+    TypeOnly,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +94,19 @@ pub struct FnInfo {
     /// Parameters, not counting `self`.
     pub params: usize,
     pub has_self: bool,
+    /// The trait of the impl (or the trait itself, for a default method).
+    pub trait_name: Option<String>,
+    /// The return type as callers see it (`Self` replaced by the owner).
+    pub ret: Option<Ty>,
+    /// False for a trait method declared without a default body.
+    pub has_body: bool,
+}
+
+/// A struct's named fields and their types (workspace types by name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructInfo {
+    pub name: String,
+    pub fields: Vec<(String, Ty)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -105,6 +140,8 @@ pub struct CallRaw {
     pub sequential: bool,
     /// In a branch that leaves the loop.
     pub once: bool,
+    /// For method calls, the receiver's type.
+    pub recv: Option<TyExpr>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -112,4 +149,11 @@ pub struct FileFacts {
     pub sites: Vec<SiteRaw>,
     pub fns: Vec<FnInfo>,
     pub calls: Vec<CallRaw>,
+    pub structs: Vec<StructInfo>,
+    /// `type Name = Ty;`
+    pub aliases: Vec<(String, Ty)>,
+    /// Which impls name which traits: (trait, type).
+    pub impls: Vec<(String, String)>,
+    /// Macro invocations whose tokens did not parse as code (counted for `-v`).
+    pub opaque_macros: usize,
 }

@@ -6,6 +6,8 @@ pub mod derive;
 pub mod facts;
 pub mod indexes;
 pub mod orm;
+pub mod resolve;
+pub mod types;
 pub mod visit;
 pub mod walk;
 
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::engine::{CallHop, FileDb, FileId, LoopInfo, QuerySite, Span, SqlSource};
-use facts::{CallTarget, FileFacts, SiteRaw, TextSource};
+use facts::{CallRaw, CallTarget, Evidence, FileFacts, SiteRaw, TextSource};
 use orm::OrmSpec;
 
 /// A file that could not be read or parsed, with the byte offset to point at.
@@ -42,6 +44,9 @@ struct Loaded {
     path: PathBuf,
     display: String,
     krate: usize,
+    /// The workspace the crate belongs to (or the crate itself): calls and
+    /// types resolve across it.
+    unit: usize,
     text: Result<String, (String, Option<String>, usize)>,
 }
 
@@ -95,9 +100,50 @@ pub fn analyze(
             path: input.path,
             display: input.display,
             krate,
+            unit: 0,
             text: Err((String::new(), None, 0)),
         });
     }
+    // Workspaces: crates whose manifests sit under one `[workspace]` root
+    // form one unit; a crate outside any workspace is a unit of its own.
+    let mut unit_roots: Vec<Option<PathBuf>> = Vec::new();
+    let mut unit_names: Vec<Vec<String>> = Vec::new();
+    let mut unit_has_orm: Vec<bool> = Vec::new();
+    let mut unit_of_crate: Vec<usize> = Vec::with_capacity(crates.len());
+    for (manifest, orms) in &crates {
+        let root = manifest.as_deref().map(workspace_root);
+        let u = match unit_roots.iter().position(|r| *r == root) {
+            Some(u) => u,
+            None => {
+                unit_roots.push(root.clone());
+                unit_names.push(Vec::new());
+                unit_has_orm.push(false);
+                unit_roots.len() - 1
+            }
+        };
+        if let Some(m) = manifest {
+            for name in crate_names(m) {
+                if !unit_names[u].contains(&name) {
+                    unit_names[u].push(name);
+                }
+            }
+        }
+        unit_has_orm[u] |= !orms.is_empty();
+        unit_of_crate.push(u);
+    }
+    for l in &mut loaded {
+        l.unit = unit_of_crate[l.krate];
+    }
+    // Each crate's dependencies: path roots that are crates, not modules.
+    let crate_deps: Vec<Option<HashSet<String>>> = crates
+        .iter()
+        .map(|(m, _)| {
+            let text = std::fs::read_to_string(m.as_deref()?).ok()?;
+            let mut deps = manifest_deps(&text)?;
+            deps.extend(["std", "core", "alloc"].map(String::from));
+            Some(deps)
+        })
+        .collect();
     loaded
         .par_iter_mut()
         .for_each(|l| l.text = read_source(&l.path));
@@ -147,11 +193,13 @@ pub fn analyze(
     lap("read", loaded.len());
     let phase1: Vec<usize> = (0..loaded.len())
         .filter(|&i| match &loaded[i].text {
+            // Every file of a workspace that uses an ORM: its types and
+            // functions are what calls resolve against.
             Ok(text) => {
-                specs
-                    .iter()
-                    .any(|s| s.crates.iter().any(|c| mentions_path(text, c)))
-                    || (!crates[loaded[i].krate].1.is_empty() && mentions_db_shape(text))
+                unit_has_orm[loaded[i].unit]
+                    || specs
+                        .iter()
+                        .any(|s| s.crates.iter().any(|c| mentions_path(text, c)))
                     || wrappers.iter().any(|w| text.contains(w.as_str()))
             }
             Err(_) => false,
@@ -179,7 +227,13 @@ pub fn analyze(
         let result = match syn::parse_file(text) {
             Ok(file) => {
                 let macros = visit::MacroBodies::collect(&file);
-                let mut v = visit::FileVisitor::new(specs, active_for(l, text), text, &macros);
+                let imports = types::Imports::collect(
+                    &file,
+                    &unit_names[l.unit],
+                    crate_deps[l.krate].clone(),
+                );
+                let mut v =
+                    visit::FileVisitor::new(specs, active_for(l, text), text, &macros, imports);
                 syn::visit::Visit::visit_file(&mut v, &file);
                 Ok(Parsed {
                     loaded: i,
@@ -215,7 +269,7 @@ pub fn analyze(
         let next: Vec<usize> = (0..loaded.len())
             .into_par_iter()
             .filter(|&i| parsed[i].is_none() && !failed.contains(&i))
-            .filter(|&i| match (&loaded[i].text, names.get(&loaded[i].krate)) {
+            .filter(|&i| match (&loaded[i].text, names.get(&loaded[i].unit)) {
                 (Ok(text), Some(names)) => calls_any(text, names),
                 _ => false,
             })
@@ -272,7 +326,30 @@ pub fn analyze(
         }
     }
 
-    let sites = build_sites(&parsed, &loaded, &id_of, specs, opts.max_call_depth);
+    // Resolution: the workspace index, then each weakly recognized call
+    // kept or dropped by what its receiver turns out to be.
+    let index = {
+        let units: Vec<Option<resolve::Unit<'_>>> = parsed
+            .iter()
+            .enumerate()
+            .map(|(fi, p)| {
+                p.as_ref().map(|p| resolve::Unit {
+                    unit: loaded[fi].unit,
+                    facts: &p.facts,
+                })
+            })
+            .collect();
+        resolve::Index::build(&units)
+    };
+    for (fi, p) in parsed.iter_mut().enumerate() {
+        if let Some(p) = p {
+            let keep = site_keeps(&index, loaded[fi].unit, &p.facts.sites, specs);
+            let mut k = keep.into_iter();
+            p.facts.sites.retain(|_| k.next().unwrap_or(true));
+        }
+    }
+    lap("resolve", parsed.iter().filter(|p| p.is_some()).count());
+    let sites = build_sites(&parsed, &loaded, &id_of, specs, &index, opts.max_call_depth);
     lap("call graph", sites.len());
     Analysis {
         files,
@@ -303,22 +380,79 @@ fn read_source(path: &Path) -> Result<String, (String, Option<String>, usize)> {
     }
 }
 
-/// ORMs a crate's `Cargo.toml` depends on.
-fn crate_orms(manifest: &str, specs: &[OrmSpec]) -> Vec<usize> {
-    let Ok(doc) = manifest.parse::<toml::Table>() else {
+/// The manifest of the workspace a crate's manifest belongs to: the nearest
+/// `Cargo.toml` at or above it with a `[workspace]` table, else its own.
+fn workspace_root(manifest: &Path) -> PathBuf {
+    let mut dir = manifest.parent();
+    while let Some(d) = dir {
+        let m = d.join("Cargo.toml");
+        if let Ok(text) = std::fs::read_to_string(&m) {
+            if text.lines().any(|l| l.trim() == "[workspace]") {
+                return m;
+            }
+        }
+        dir = d.parent();
+    }
+    manifest.to_path_buf()
+}
+
+/// The names other crates use for this one (`[package] name` and
+/// `[lib] name`, with `-` as `_`).
+fn crate_names(manifest: &Path) -> Vec<String> {
+    let Some(doc) = std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    else {
         return Vec::new();
     };
-    let mut deps: HashSet<String> = HashSet::new();
-    for key in ["dependencies", "dev-dependencies"] {
-        if let Some(t) = doc.get(key).and_then(|v| v.as_table()) {
-            for (name, v) in t {
-                deps.insert(name.replace('-', "_"));
-                if let Some(pkg) = v.get("package").and_then(|p| p.as_str()) {
-                    deps.insert(pkg.replace('-', "_"));
-                }
+    let mut out = Vec::new();
+    for (table, key) in [("package", "name"), ("lib", "name")] {
+        if let Some(n) = doc
+            .get(table)
+            .and_then(|t| t.get(key))
+            .and_then(|v| v.as_str())
+        {
+            let n = n.replace('-', "_");
+            if !out.contains(&n) {
+                out.push(n);
             }
         }
     }
+    out
+}
+
+/// The crate names a `Cargo.toml` depends on (renamed dependencies under
+/// both names), with `-` as `_`; `None` when it does not parse.
+fn manifest_deps(manifest: &str) -> Option<HashSet<String>> {
+    let doc = manifest.parse::<toml::Table>().ok()?;
+    let mut deps: HashSet<String> = HashSet::new();
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        tables.extend(doc.get(key).and_then(|v| v.as_table()));
+    }
+    if let Some(targets) = doc.get("target").and_then(|v| v.as_table()) {
+        for t in targets.values() {
+            for key in ["dependencies", "dev-dependencies"] {
+                tables.extend(t.get(key).and_then(|v| v.as_table()));
+            }
+        }
+    }
+    for t in tables {
+        for (name, v) in t {
+            deps.insert(name.replace('-', "_"));
+            if let Some(pkg) = v.get("package").and_then(|p| p.as_str()) {
+                deps.insert(pkg.replace('-', "_"));
+            }
+        }
+    }
+    Some(deps)
+}
+
+/// ORMs a crate's `Cargo.toml` depends on.
+fn crate_orms(manifest: &str, specs: &[OrmSpec]) -> Vec<usize> {
+    let Some(deps) = manifest_deps(manifest) else {
+        return Vec::new();
+    };
     specs
         .iter()
         .enumerate()
@@ -351,15 +485,6 @@ pub fn mentions_path(text: &str, krate: &str) -> bool {
 
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// Shapes of query-builder code in a crate that depends on an ORM even when
-/// the file does not name it (a re-exported prelude).
-fn mentions_db_shape(text: &str) -> bool {
-    let b = text.as_bytes();
-    ["::table", "Entity::", ".fetch_", "::find("]
-        .iter()
-        .any(|n| memchr::memmem::find(b, n.as_bytes()).is_some())
 }
 
 /// Does the text call one of these names (`name(` or `name::<`)?
@@ -411,7 +536,7 @@ fn query_fn_names(parsed: &[Option<Parsed>], loaded: &[Loaded]) -> HashMap<usize
     let mut names: HashMap<usize, HashSet<String>> = HashMap::new();
     let mut callers: Vec<(usize, String, String)> = Vec::new();
     for p in parsed.iter().flatten() {
-        let krate = loaded[p.loaded].krate;
+        let krate = loaded[p.loaded].unit;
         for s in &p.facts.sites {
             if s.executes {
                 if let Some(f) = s.func {
@@ -453,6 +578,8 @@ type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
 struct Graph<'a> {
     parsed: &'a [Option<Parsed>],
     loaded: &'a [Loaded],
+    index: &'a resolve::Index,
+    specs: &'a [OrmSpec],
     /// (crate, fn key) → (file, fn index)
     by_key: HashMap<(usize, String), Vec<(usize, usize)>>,
     /// (crate, method name) → (file, fn index) for methods
@@ -536,6 +663,76 @@ impl Graph<'_> {
         }
     }
 
+    /// Functions a call may reach: by the receiver's type when it is known
+    /// (`None` when it is not), else by name.
+    fn typed_targets(&self, unit: usize, call: &CallRaw) -> Option<Vec<(usize, usize)>> {
+        let recv = call.recv.as_ref()?;
+        let ty = self.index.eval(unit, recv, self.specs)?;
+        let name = call.target.name();
+        let bodies = |key: String| -> Vec<(usize, usize)> {
+            self.index
+                .fns
+                .get(&(unit, key))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&(f, i)| self.facts(f).fns[i].has_body)
+                .collect()
+        };
+        let impl_methods = |tr: &str| -> Vec<(usize, usize)> {
+            let mut v = Vec::new();
+            for t in self
+                .index
+                .impls
+                .get(&(unit, tr.to_string()))
+                .into_iter()
+                .flatten()
+            {
+                v.extend(bodies(format!("{t}::{name}")));
+            }
+            v.extend(bodies(format!("{tr}::{name}")));
+            v
+        };
+        if self.index.is_local(unit, &ty) {
+            let mut v = bodies(format!("{}::{name}", ty.path));
+            if v.is_empty() {
+                // A default method of a trait the type implements.
+                for (tr, types) in &self.index.impls {
+                    if tr.0 == unit && types.contains(&ty.path) {
+                        v.extend(bodies(format!("{}::{name}", tr.1)));
+                    }
+                }
+            }
+            return Some(v);
+        }
+        if ty.is_dyn() {
+            // Every implementation of the trait's method in the workspace.
+            let v: Vec<(usize, usize)> = ty
+                .args
+                .iter()
+                .filter(|b| b.root().is_none())
+                .flat_map(|b| impl_methods(&b.path))
+                .collect();
+            return (!v.is_empty() || ty.args.iter().all(|b| b.root().is_some())).then_some(v);
+        }
+        // An external or standard type: nothing of the workspace runs.
+        (ty.root().is_some() || self.index.known_other(unit, &ty, name, self.specs)).then(Vec::new)
+    }
+
+    /// Functions a call may reach, and whether the receiver's type chose them.
+    fn targets(&self, file: usize, call: &CallRaw) -> (Vec<(usize, usize)>, bool) {
+        let unit = self.loaded[file].unit;
+        if let Some(v) = self.typed_targets(unit, call) {
+            return (v, true);
+        }
+        let untyped_common = call.recv.is_some()
+            && matches!(&call.target, CallTarget::Method { owner: None, name } if visit::COMMON_METHODS.contains(&name.as_str()));
+        if untyped_common {
+            return (Vec::new(), false);
+        }
+        (self.resolve(unit, file, &call.target, call.args), false)
+    }
+
     /// The hops from the start of fn `(file, idx)` to a query it runs.
     fn query_path(
         &mut self,
@@ -562,16 +759,15 @@ impl Graph<'_> {
             return Some(path);
         }
         stack.push((file, idx));
-        let krate = self.loaded[file].krate;
-        let calls: Vec<(CallTarget, std::ops::Range<usize>, usize)> = facts
+        let calls: Vec<(Vec<(usize, usize)>, std::ops::Range<usize>)> = facts
             .calls
             .iter()
             .filter(|c| c.caller == Some(idx))
-            .map(|c| (c.target.clone(), c.span.clone(), c.args))
+            .map(|c| (self.targets(file, c).0, c.span.clone()))
             .collect();
         let mut found = None;
-        for (target, span, args) in calls {
-            for (f2, i2) in self.resolve(krate, file, &target, args) {
+        for (targets, span) in calls {
+            for (f2, i2) in targets {
                 if let Some(rest) = self.query_path(f2, i2, depth + 1, max, stack) {
                     let mut path =
                         vec![(file, span.clone(), self.facts(file).fns[idx].key.clone())];
@@ -620,19 +816,22 @@ fn build_sites(
     loaded: &[Loaded],
     id_of: &[Option<FileId>],
     specs: &[OrmSpec],
+    index: &resolve::Index,
     max_depth: usize,
 ) -> Vec<QuerySite> {
     let mut out = Vec::new();
     let mut graph = Graph {
         parsed,
         loaded,
+        index,
+        specs,
         by_key: HashMap::new(),
         methods_by_name: HashMap::new(),
         memo: HashMap::new(),
     };
     for (fi, p) in parsed.iter().enumerate() {
         let Some(p) = p else { continue };
-        let krate = loaded[fi].krate;
+        let krate = loaded[fi].unit;
         for (i, f) in p.facts.fns.iter().enumerate() {
             graph
                 .by_key
@@ -703,8 +902,7 @@ fn build_sites(
             if c.loops.is_empty() || c.sequential || c.once {
                 continue;
             }
-            let krate = loaded[fi].krate;
-            let targets = graph.resolve(krate, fi, &c.target, c.args);
+            let (targets, typed) = graph.targets(fi, c);
             // Same name in several files: only when exactly one of them runs a query.
             let with_query: Vec<(usize, usize)> = targets
                 .iter()
@@ -716,7 +914,7 @@ fn build_sites(
                 })
                 .collect();
             let distinct_files: HashSet<usize> = with_query.iter().map(|(f, _)| *f).collect();
-            if distinct_files.len() > 1 {
+            if distinct_files.len() > 1 && !typed {
                 continue;
             }
             for (f2, i2) in with_query {
@@ -824,4 +1022,57 @@ pub fn orm_display(specs: &[OrmSpec]) -> BTreeMap<String, String> {
         .iter()
         .map(|s| (s.name.clone(), s.display().to_string()))
         .collect()
+}
+
+/// Which of a file's sites stand once receivers' types are known. Sites of
+/// one call (same span) were recognized by shape, by name or by nothing but
+/// the method name, possibly for several ORMs: a shape match stands; else
+/// the receiver's type picks the ORM, rules the call out when it is known
+/// to be something else (`reqwest::Client`, a workspace type with that
+/// method), or, when unknown, the name match stands.
+fn site_keeps(
+    index: &resolve::Index,
+    unit: usize,
+    sites: &[SiteRaw],
+    specs: &[OrmSpec],
+) -> Vec<bool> {
+    let mut keep = vec![true; sites.len()];
+    let mut i = 0;
+    while i < sites.len() {
+        let mut j = i + 1;
+        while j < sites.len() && sites[j].span == sites[i].span {
+            j += 1;
+        }
+        let group = i..j;
+        if group.clone().any(|k| sites[k].evidence == Evidence::Shape) {
+            for k in group {
+                keep[k] = sites[k].evidence == Evidence::Shape;
+            }
+            i = j;
+            continue;
+        }
+        let ty = sites[i]
+            .recv
+            .as_ref()
+            .and_then(|r| index.eval(unit, r, specs));
+        let first_named = group.clone().find(|&k| sites[k].evidence == Evidence::Name);
+        let choice = match &ty {
+            Some(t) => match index.orm_of(unit, t, specs) {
+                Some(o) => group.clone().find(|&k| {
+                    sites[k].orm == o
+                        && (sites[k].evidence == Evidence::Name
+                            || sites[k].handle_types.iter().any(|h| h == t.name())
+                            || t.is_dyn())
+                }),
+                None if index.known_other(unit, t, &sites[i].method, specs) => None,
+                None => first_named,
+            },
+            None => first_named,
+        };
+        for k in group {
+            keep[k] = Some(k) == choice;
+        }
+        i = j;
+    }
+    keep
 }

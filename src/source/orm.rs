@@ -69,6 +69,25 @@ pub struct BatchSpec {
     pub methods: Vec<String>,
 }
 
+/// What an ORM function or method returns, so the type of a local like
+/// `let mut tx = client.transaction()?` is known.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnSpec {
+    /// Method names (`transaction`, `prepare`).
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Functions, matched on whole path segments from the end (`Client::connect`).
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// The receiver types the methods apply to; empty: any of this ORM's types.
+    #[serde(default)]
+    pub on: Vec<String>,
+    /// The returned type's name, in the ORM's crate (`Transaction`).
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OrmSpec {
@@ -96,6 +115,8 @@ pub struct OrmSpec {
     pub sink: Vec<SinkSpec>,
     #[serde(default)]
     pub batch: BatchSpec,
+    #[serde(default)]
+    pub returns: Vec<ReturnSpec>,
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -123,6 +144,16 @@ pub fn builtin() -> Vec<OrmSpec> {
 }
 
 impl OrmSpec {
+    /// The ORM's handle types: those its calls run on, and those its
+    /// functions return.
+    pub fn handle_types(&self) -> impl Iterator<Item = &str> {
+        self.execute
+            .iter()
+            .flat_map(|e| e.types.iter())
+            .chain(self.returns.iter().map(|r| &r.ty))
+            .map(String::as_str)
+    }
+
     pub fn display(&self) -> &str {
         if self.display.is_empty() {
             &self.name

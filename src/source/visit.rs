@@ -12,8 +12,11 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Pat, Stmt, Type};
 
-use super::facts::{CallRaw, CallTarget, FileFacts, FnInfo, LoopRaw, SiteRaw, TextSource};
+use super::facts::{
+    CallRaw, CallTarget, Evidence, FileFacts, FnInfo, LoopRaw, SiteRaw, StructInfo, TextSource,
+};
 use super::orm::{ExecSpec, OrmSpec};
+use super::types::{self, Imports, Ty, TyExpr};
 use crate::engine::{LoopKind, Operation};
 
 /// Iterator and stream adapters whose closure runs once per element.
@@ -133,7 +136,7 @@ const ITER_FUNCTIONS: &[&str] = &[
 ];
 
 /// Method names too common on std types to resolve by name alone.
-const COMMON_METHODS: &[&str] = &[
+pub const COMMON_METHODS: &[&str] = &[
     "status",
     "id",
     "idx",
@@ -551,6 +554,8 @@ struct FnScope<'ast> {
     types: HashMap<String, String>,
     /// Query builders that had rows pushed in bulk (`push_values`, `separated`).
     batched_vars: HashSet<String>,
+    /// How to find each local's type: parameters, `let`s, loop variables.
+    tys: HashMap<String, TyExpr>,
 }
 
 impl FnScope<'_> {
@@ -563,6 +568,7 @@ impl FnScope<'_> {
             params: HashSet::new(),
             types: HashMap::new(),
             batched_vars: HashSet::new(),
+            tys: HashMap::new(),
         }
     }
 }
@@ -591,6 +597,12 @@ pub struct FileVisitor<'ast, 'a> {
     /// Inside a branch of a loop body that leaves the loop (`return`,
     /// `break`): it runs at most once, not per element.
     diverging: usize,
+    /// The file's `use` declarations, and which path roots are local.
+    imports: Imports,
+    /// Generic parameters in scope and their bounds (impl, then fn).
+    generics: Vec<HashMap<String, Vec<Ty>>>,
+    /// The trait of the impl being visited.
+    impl_trait: Vec<Option<String>>,
 }
 
 impl<'ast, 'a> FileVisitor<'ast, 'a> {
@@ -599,8 +611,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         active: Vec<usize>,
         text: &'a str,
         macros: &'ast MacroBodies,
+        imports: Imports,
     ) -> Self {
         FileVisitor {
+            imports,
+            generics: vec![HashMap::new()],
+            impl_trait: Vec::new(),
             specs,
             active: active.clone(),
             text,
@@ -657,6 +673,163 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     fn is_numeric_name(&self, name: &str) -> bool {
         self.scopes.last().is_some_and(|s| s.numeric.contains(name))
+    }
+
+    // ---- types ----------------------------------------------------------
+
+    /// A written type, resolved through the imports and the generics in scope.
+    fn ty(&self, t: &Type) -> Option<Ty> {
+        let g = self.generics.last()?;
+        types::ty_of(t, &self.imports, g)
+    }
+
+    /// The recipe for an expression's type, when anything is known about it.
+    fn ty_expr(&self, e: &Expr, depth: usize) -> Option<TyExpr> {
+        if depth > 6 {
+            return None;
+        }
+        let boxed = |x: TyExpr| Box::new(x);
+        match e {
+            Expr::Paren(p) => self.ty_expr(&p.expr, depth),
+            Expr::Group(g) => self.ty_expr(&g.expr, depth),
+            Expr::Reference(r) => self.ty_expr(&r.expr, depth),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.ty_expr(&u.expr, depth),
+            // An `async fn`'s return type is recorded as its output already.
+            Expr::Await(a) => self.ty_expr(&a.base, depth),
+            Expr::Try(t) => Some(TyExpr::Peel(boxed(self.ty_expr(&t.expr, depth + 1)?))),
+            Expr::Path(p) if p.qself.is_none() => {
+                if let Some(id) = p.path.get_ident() {
+                    let name = id.to_string();
+                    if name == "self" {
+                        let owner = self.impl_ty.last().cloned().flatten()?;
+                        return Some(TyExpr::Known(Ty::named(owner)));
+                    }
+                    return self.scopes.last()?.tys.get(&name).cloned();
+                }
+                None
+            }
+            Expr::Field(f) => {
+                let member = match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                let base = self.ty_expr(&f.base, depth + 1)?;
+                Some(match &f.member {
+                    syn::Member::Unnamed(i) => TyExpr::TupleField(boxed(base), i.index as usize),
+                    syn::Member::Named(_) => TyExpr::Field(boxed(base), member),
+                })
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let base = self.ty_expr(&m.receiver, depth + 1)?;
+                Some(match name.as_str() {
+                    "unwrap" | "expect" | "unwrap_or_default" | "unwrap_or" | "unwrap_or_else"
+                    | "unwrap_unchecked" => TyExpr::Peel(boxed(base)),
+                    "clone" | "to_owned" | "as_ref" | "as_mut" | "as_deref" | "as_deref_mut"
+                    | "by_ref" | "iter" | "into_iter" | "iter_mut" | "drain" | "rev" | "skip"
+                    | "take" | "cloned" | "copied" | "filter" | "peekable" | "fuse"
+                    | "into_stream" | "sorted" | "dedup" | "unique" | "skip_while"
+                    | "take_while" | "collect" | "to_vec" => base,
+                    _ => TyExpr::Method(boxed(base), name),
+                })
+            }
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                // `Some(x)`, `Ok(x)`, `Box::new(x)`, `Arc::new(x)` hold `x`.
+                let last = segs.last()?.as_str();
+                if matches!(last, "Some" | "Ok")
+                    || (segs.len() == 2
+                        && matches!(
+                            segs[0].as_str(),
+                            "Box" | "Arc" | "Rc" | "Mutex" | "RwLock" | "RefCell"
+                        )
+                        && last == "new")
+                {
+                    return self.ty_expr(c.args.first()?, depth + 1);
+                }
+                let path = if segs.len() >= 2 && segs[0] == "Self" {
+                    let owner = self.impl_ty.last().cloned().flatten()?;
+                    format!("{owner}::{}", segs[1..].join("::"))
+                } else {
+                    self.imports.resolve_path(&segs)
+                };
+                Some(TyExpr::Call(path))
+            }
+            Expr::Struct(st) => {
+                let segs: Vec<String> = st
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                if segs.len() == 1 && segs[0] == "Self" {
+                    let owner = self.impl_ty.last().cloned().flatten()?;
+                    return Some(TyExpr::Known(Ty::named(owner)));
+                }
+                Some(TyExpr::Known(Ty::named(self.imports.resolve_path(&segs))))
+            }
+            Expr::Cast(c) => self.ty(&c.ty).map(TyExpr::Known),
+            _ => None,
+        }
+    }
+
+    /// Binds the names of a pattern to the parts of a value of type `ty`.
+    fn bind_pattern(&mut self, pat: &Pat, ty: Option<TyExpr>) {
+        match pat {
+            Pat::Ident(pi) => {
+                let name = pi.ident.to_string();
+                let scope = self.scope();
+                match ty {
+                    Some(t) if t.depth() <= 12 => {
+                        scope.tys.insert(name, t);
+                    }
+                    _ => {
+                        scope.tys.remove(&name);
+                    }
+                }
+                if let Some((_, sub)) = &pi.subpat {
+                    self.bind_pattern(sub, None);
+                }
+            }
+            Pat::Type(pt) => {
+                let written = self.ty(&pt.ty).filter(|t| !mentions_infer(t));
+                self.bind_pattern(&pt.pat, written.map(TyExpr::Known).or(ty));
+            }
+            Pat::Reference(r) => self.bind_pattern(&r.pat, ty),
+            Pat::Paren(p) => self.bind_pattern(&p.pat, ty),
+            Pat::Tuple(t) => {
+                for (i, p) in t.elems.iter().enumerate() {
+                    let part = ty.clone().map(|t| TyExpr::TupleField(Box::new(t), i));
+                    self.bind_pattern(p, part);
+                }
+            }
+            // `Some(x)`, `Ok(x)`: what the option or result holds.
+            Pat::TupleStruct(ts)
+                if ts.elems.len() == 1
+                    && ts
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Some" | "Ok")) =>
+            {
+                let inner = ty.map(|t| TyExpr::Peel(Box::new(t)));
+                self.bind_pattern(&ts.elems[0], inner);
+            }
+            _ => {
+                let mut names = Vec::new();
+                pat_names(pat, &mut names);
+                let scope = self.scope();
+                for n in names {
+                    scope.tys.remove(&n);
+                }
+            }
+        }
     }
 
     // ---- chains -------------------------------------------------------
@@ -806,25 +979,16 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         nargs: usize,
         first_arg: Option<&'ast Expr>,
         sql_arg: Option<&'ast Expr>,
-    ) -> bool {
-        if !spec.args.is_empty() && !spec.args.contains(&nargs) {
-            return false;
+    ) -> Option<Evidence> {
+        if !self.exec_fits(spec, nargs, sql_arg) {
+            return None;
         }
-        if spec.sql_arg.is_some() {
-            match sql_arg {
-                // A driver call takes text: not an array, tuple or closure
-                // (a house `execute(&[stmts])` trait method is not a sink).
-                Some(a) if !self.may_be_text(a) => return false,
-                None => return false,
-                Some(a) => {
-                    // SQL literal as the argument: a database call whatever the receiver.
-                    if self.const_text(a, 0).is_some_and(|t| {
-                        sql_operation(&t).is_some_and(|op| op != Operation::Other)
-                            || looks_like_sql(&t)
-                    }) {
-                        return true;
-                    }
-                }
+        if let Some(a) = sql_arg {
+            // SQL literal as the argument: a database call whatever the receiver.
+            if self.const_text(a, 0).is_some_and(|t| {
+                sql_operation(&t).is_some_and(|op| op != Operation::Other) || looks_like_sql(&t)
+            }) {
+                return Some(Evidence::Shape);
             }
         }
         let constrained = !spec.chain.is_empty()
@@ -832,30 +996,43 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             || !spec.argnames.is_empty()
             || !spec.types.is_empty();
         if !constrained {
-            return true;
+            return Some(Evidence::Shape);
         }
         if !spec.chain.is_empty() && chain.has(&spec.chain) {
-            return true;
+            return Some(Evidence::Shape);
         }
         if let Some(root) = &chain.root_name {
             if chain.nodes.is_empty() {
                 // A bare receiver (`conn.execute`), not a chain built on it.
                 if !spec.receivers.is_empty() && name_matches(root, &spec.receivers) {
-                    return true;
+                    return Some(Evidence::Name);
                 }
                 if chain.tokens.iter().any(|t| spec.types.contains(t)) {
-                    return true;
+                    return Some(Evidence::Name);
                 }
             }
         }
         if !spec.argnames.is_empty() {
             if let Some(name) = first_arg.and_then(Self::arg_name) {
                 if name_matches(&name, &spec.argnames) {
-                    return true;
+                    return Some(Evidence::Name);
                 }
             }
         }
-        false
+        None
+    }
+
+    /// Do the arguments fit the spec (count, and text where it takes SQL)?
+    fn exec_fits(&self, spec: &ExecSpec, nargs: usize, sql_arg: Option<&'ast Expr>) -> bool {
+        if !spec.args.is_empty() && !spec.args.contains(&nargs) {
+            return false;
+        }
+        if spec.sql_arg.is_some() {
+            // A driver call takes text: not an array, tuple or closure
+            // (a house `execute(&[stmts])` trait method is not a sink).
+            return sql_arg.is_some_and(|a| self.may_be_text(a));
+        }
+        true
     }
 
     /// Could this argument be SQL text (as opposed to an array of
@@ -1006,6 +1183,17 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     fn sql_in_chain(&self, chain: &Chain<'ast>, orm: usize) -> Option<String> {
         for node in &chain.nodes {
             match node {
+                // A prepared statement carries the text it was prepared with.
+                Expr::MethodCall(m)
+                    if matches!(
+                        m.method.to_string().as_str(),
+                        "prepare" | "prepare_cached" | "prepare_typed" | "prep"
+                    ) =>
+                {
+                    if let Some(s) = m.args.first().and_then(|a| self.const_text(a, 0)) {
+                        return Some(s);
+                    }
+                }
                 Expr::Macro(m) => {
                     if let Some(args) = macro_args(&m.mac) {
                         if let Some(Expr::Lit(l)) = args.first().map(unwrap_expr) {
@@ -1096,6 +1284,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     fn record_method_call(&mut self, m: &'ast syn::ExprMethodCall, whole: &'ast Expr) {
         let method = m.method.to_string();
+        let recv = self.ty_expr(&m.receiver, 0);
         // Most method calls are not database calls: skip the chain walk.
         let chain = if self.db_methods.contains(method.as_str()) {
             self.chain(&m.receiver)
@@ -1130,15 +1319,17 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                     }
                 }
             }
-            let Some(exec) = spec.execute.iter().find(|x| {
-                x.methods.contains(&method)
-                    && self.exec_matches(
-                        x,
-                        &chain,
-                        nargs,
-                        first,
-                        x.sql_arg.and_then(|i| m.args.iter().nth(i)),
-                    )
+            let Some((exec, evidence)) = spec.execute.iter().find_map(|x| {
+                if !x.methods.contains(&method) {
+                    return None;
+                }
+                let sql_arg = x.sql_arg.and_then(|i| m.args.iter().nth(i));
+                if let Some(ev) = self.exec_matches(x, &chain, nargs, first, sql_arg) {
+                    return Some((x, ev));
+                }
+                // Nothing but the method name: the receiver's type decides later.
+                (!x.types.is_empty() && recv.is_some() && self.exec_fits(x, nargs, sql_arg))
+                    .then_some((x, Evidence::TypeOnly))
             }) else {
                 continue;
             };
@@ -1195,7 +1386,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             } else {
                 None
             };
-            let site = self.site(orm, span, method, operation, true);
+            let site = self.site(orm, span, method.clone(), operation, true);
             self.pending_sql_arg = sql_arg;
             self.push_site(SiteRaw {
                 tables,
@@ -1206,9 +1397,22 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 sql_varies,
                 sql_param,
                 derived_sql,
+                evidence,
+                recv: recv.clone(),
+                handle_types: if evidence == Evidence::Shape {
+                    Vec::new()
+                } else {
+                    exec.types.clone()
+                },
                 ..site
             });
-            return;
+            if evidence == Evidence::Shape {
+                return;
+            }
+            // A name or type match may be another active ORM's call, or a
+            // call into the workspace (`repo.execute(..)` on a type of
+            // ours): the resolution pass keeps one of them by the
+            // receiver's type.
         }
         // Not a database call: maybe a call into another function of the
         // crate. Only plain receivers (`repo.find(..)`, `self.load(..)`), not
@@ -1224,7 +1428,10 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 .and_then(|i| self.scopes.last()?.types.get(&i.to_string()).cloned()),
             _ => None,
         };
-        if is_self || typed_owner.is_some() || (plain && !COMMON_METHODS.contains(&method.as_str()))
+        if is_self
+            || typed_owner.is_some()
+            || recv.is_some()
+            || (plain && !COMMON_METHODS.contains(&method.as_str()))
         {
             let owner = if is_self {
                 self.impl_ty.last().cloned().flatten()
@@ -1241,6 +1448,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 nargs,
                 args_vary,
             );
+            if let Some(c) = self.facts.calls.last_mut() {
+                c.recv = recv;
+            }
         }
     }
 
@@ -1361,6 +1571,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             sql_identifier: false,
             derived_sql: None,
             once: false,
+            evidence: Evidence::Shape,
+            recv: None,
+            handle_types: Vec::new(),
         }
     }
 
@@ -1506,6 +1719,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             args_vary,
             sequential: self.sequential > 0,
             once: self.diverging > 0,
+            recv: None,
         });
     }
 
@@ -1844,13 +2058,10 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         self.loops.pop();
     }
 
-    fn enter_fn(
-        &mut self,
-        name: String,
-        span: Range<usize>,
-        inputs: &'ast Punctuated<syn::FnArg, syn::Token![,]>,
-        body: &'ast syn::Block,
-    ) {
+    fn enter_fn(&mut self, sig: &'ast syn::Signature, body: Option<&'ast syn::Block>) {
+        let name = sig.ident.to_string();
+        let span = range_of(&sig.ident);
+        let inputs = &sig.inputs;
         let owner = self.impl_ty.last().cloned().flatten();
         let key = match &owner {
             Some(o) => format!("{o}::{name}"),
@@ -1858,6 +2069,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         };
         let has_self = inputs.iter().any(|i| matches!(i, syn::FnArg::Receiver(_)));
         let params = inputs.len() - usize::from(has_self);
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let generics = types::generic_bounds(&sig.generics, &self.imports, &outer);
+        let ret = types::return_ty(sig, &self.imports, &generics);
         self.facts.fns.push(FnInfo {
             key,
             name,
@@ -1865,7 +2079,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             span,
             params,
             has_self,
+            trait_name: self.impl_trait.last().cloned().flatten(),
+            ret,
+            has_body: body.is_some(),
         });
+        let Some(body) = body else { return };
+        self.generics.push(generics);
         let mut scope = FnScope::new(Some(self.facts.fns.len() - 1));
         for input in inputs {
             if let syn::FnArg::Typed(pt) = input {
@@ -1877,6 +2096,9 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                     if let Some(t) = type_name(&pt.ty) {
                         scope.types.insert(n.clone(), t);
                     }
+                    if let Some(t) = self.ty(&pt.ty) {
+                        scope.tys.insert(n.clone(), TyExpr::Known(t));
+                    }
                     scope.params.insert(n);
                 }
             }
@@ -1885,6 +2107,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         self.scopes.push(scope);
         self.visit_block(body);
         self.scopes.pop();
+        self.generics.pop();
         self.loops = saved_loops;
     }
 }
@@ -2206,47 +2429,89 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
         };
+        let tr = i
+            .trait_
+            .as_ref()
+            .and_then(|(p, _)| p.segments.last().map(|s| s.ident.to_string()));
+        if let (Some(tr), Some(ty)) = (&tr, &ty) {
+            self.facts.impls.push((tr.clone(), ty.clone()));
+        }
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        if let Some(t) = &ty {
+            g.insert("Self".into(), vec![Ty::named(t.clone())]);
+        }
+        self.generics.push(g);
         self.impl_ty.push(ty);
+        self.impl_trait.push(tr);
         visit::visit_item_impl(self, i);
+        self.impl_trait.pop();
         self.impl_ty.pop();
+        self.generics.pop();
     }
 
     fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
-        self.impl_ty.push(Some(i.ident.to_string()));
+        let name = i.ident.to_string();
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        g.insert(
+            "Self".into(),
+            vec![Ty::with("dyn", vec![Ty::named(name.clone())])],
+        );
+        self.generics.push(g);
+        self.impl_ty.push(Some(name.clone()));
+        self.impl_trait.push(Some(name));
         visit::visit_item_trait(self, i);
+        self.impl_trait.pop();
         self.impl_ty.pop();
+        self.generics.pop();
+    }
+
+    fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        let fields = i
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| {
+                let name = f
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| k.to_string(), |n| n.to_string());
+                let ty = types::ty_of(&f.ty, &self.imports, &g)?;
+                Some((name, ty))
+            })
+            .collect();
+        self.facts.structs.push(StructInfo {
+            name: i.ident.to_string(),
+            fields,
+        });
+        visit::visit_item_struct(self, i);
+    }
+
+    fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
+        if let Some(t) = self.ty(&i.ty) {
+            self.facts.aliases.push((i.ident.to_string(), t));
+        }
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // Nested fn items do not belong to an enclosing impl.
         self.impl_ty.push(None);
-        self.enter_fn(
-            f.sig.ident.to_string(),
-            range_of(&f.sig.ident),
-            &f.sig.inputs,
-            &f.block,
-        );
+        self.impl_trait.push(None);
+        self.enter_fn(&f.sig, Some(&f.block));
+        self.impl_trait.pop();
         self.impl_ty.pop();
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.enter_fn(
-            f.sig.ident.to_string(),
-            range_of(&f.sig.ident),
-            &f.sig.inputs,
-            &f.block,
-        );
+        self.enter_fn(&f.sig, Some(&f.block));
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-        if let Some(body) = &f.default {
-            self.enter_fn(
-                f.sig.ident.to_string(),
-                range_of(&f.sig.ident),
-                &f.sig.inputs,
-                body,
-            );
-        }
+        // A declaration without a body still tells what the method returns.
+        self.enter_fn(&f.sig, f.default.as_ref());
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
@@ -2256,6 +2521,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 self.visit_expr(diverge);
             }
         }
+        let init_ty = l.init.as_ref().and_then(|i| self.ty_expr(&i.expr, 0));
+        // `let Some(x) = e else { … }` binds what `e` holds.
+        self.bind_pattern(&l.pat, init_ty);
         let (name, ty) = match &l.pat {
             Pat::Ident(pi) => (Some(pi.ident.to_string()), None),
             Pat::Type(pt) => match &*pt.pat {
@@ -2347,6 +2615,18 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         let mut vars = Vec::new();
                         if let Expr::Closure(c) = arg {
                             c.inputs.iter().for_each(|p| pat_names(p, &mut vars));
+                            // The closure's first parameter is the element
+                            // (`fold`'s is the accumulator: its second).
+                            let elem = self
+                                .ty_expr(&m.receiver, 0)
+                                .map(|t| TyExpr::Element(Box::new(t)));
+                            let at = usize::from(matches!(
+                                method.as_str(),
+                                "fold" | "try_fold" | "scan" | "reduce"
+                            ));
+                            if let Some(p) = c.inputs.iter().nth(at) {
+                                self.bind_pattern(p, elem);
+                            }
                         }
                         self.with_loop(
                             LoopKind::Adapter(method.clone()),
@@ -2374,6 +2654,10 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     let mut vars = Vec::new();
                     pat_names(&f.pat, &mut vars);
                     let batched = self.chain(&f.expr).has_str(BATCH_SOURCES);
+                    let elem = self
+                        .ty_expr(&f.expr, 0)
+                        .map(|t| TyExpr::Element(Box::new(t)));
+                    self.bind_pattern(&f.pat, elem);
                     self.with_loop(LoopKind::For, header, vars, batched, |v| {
                         v.visit_block(&f.body)
                     });
@@ -2393,6 +2677,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 let mut walked = None;
                 if let Expr::Let(l) = &*w.cond {
                     pat_names(&l.pat, &mut vars);
+                    // `while let Some(row) = rows.next()?`
+                    let held = self.ty_expr(&l.expr, 0);
+                    self.bind_pattern(&l.pat, held);
                     if let Expr::Path(p) = unwrap_expr(&l.expr) {
                         walked = p.path.get_ident().map(|i| i.to_string());
                     }
@@ -2444,6 +2731,12 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 self.sequential -= usize::from(sequential);
             }
             Expr::Macro(m) => self.visit_macro(&m.mac),
+            // `if let Some(user) = find_user(..)?`: `user` holds what the value holds.
+            Expr::Let(l) => {
+                self.visit_expr(&l.expr);
+                let held = self.ty_expr(&l.expr, 0);
+                self.bind_pattern(&l.pat, held);
+            }
             // Inside a loop, a branch that leaves the loop runs at most once.
             Expr::If(i) if !self.loops.is_empty() => {
                 self.visit_expr(&i.cond);
@@ -2598,4 +2891,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.add(mac);
     }
+}
+
+/// Does a written type leave a part to inference (`Vec<_>`)?
+fn mentions_infer(t: &Ty) -> bool {
+    t.path == "_" || t.args.iter().any(mentions_infer)
 }
