@@ -79,6 +79,9 @@ pub enum Evidence {
     /// Only the receiver's or argument's name (`conn`, `client`): dropped
     /// when the receiver's type turns out to be something else.
     Name,
+    /// The first argument's name (`model.save(db)`): the receiver is not
+    /// the handle, so only a workspace method of its type overrules it.
+    ArgName,
     /// Nothing but the method name: kept only when the receiver's type
     /// turns out to be one of the ORM's types.
     TypeOnly,

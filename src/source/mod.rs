@@ -715,8 +715,15 @@ impl Graph<'_> {
                 .collect();
             return (!v.is_empty() || ty.args.iter().all(|b| b.root().is_some())).then_some(v);
         }
-        // An external or standard type: nothing of the workspace runs.
-        (ty.root().is_some() || self.index.known_other(unit, &ty, name, self.specs)).then(Vec::new)
+        // An external type: the workspace's extension traits on it
+        // (`impl ConnExt for rusqlite::Connection`), else unknown.
+        if ty.root().is_some() {
+            let v = bodies(format!("{}::{name}", ty.name()));
+            return (!v.is_empty()).then_some(v);
+        }
+        self.index
+            .known_other(unit, &ty, name, self.specs)
+            .then(Vec::new)
     }
 
     /// Functions a call may reach, and whether the receiver's type chose them.
@@ -832,7 +839,8 @@ fn build_sites(
     for (fi, p) in parsed.iter().enumerate() {
         let Some(p) = p else { continue };
         let krate = loaded[fi].unit;
-        for (i, f) in p.facts.fns.iter().enumerate() {
+        // Declarations without a body tell return types, never run a query.
+        for (i, f) in p.facts.fns.iter().enumerate().filter(|(_, f)| f.has_body) {
             graph
                 .by_key
                 .entry((krate, f.key.clone()))
@@ -1056,6 +1064,19 @@ fn site_keeps(
             .as_ref()
             .and_then(|r| index.eval(unit, r, specs));
         let first_named = group.clone().find(|&k| sites[k].evidence == Evidence::Name);
+        // Recognized by its argument's name (`model.insert(db)`): the
+        // receiver is a model, not a handle; only a workspace method of
+        // the receiver's type takes the call away.
+        if sites[i].evidence == Evidence::ArgName {
+            let ours = ty.as_ref().is_some_and(|t| {
+                index.is_local(unit, t) && index.has_method(unit, &t.path, &sites[i].method)
+            });
+            for k in group {
+                keep[k] = k == i && !ours;
+            }
+            i = j;
+            continue;
+        }
         let choice = match &ty {
             Some(t) => match index.orm_of(unit, t, specs) {
                 Some(o) => group.clone().find(|&k| {

@@ -351,8 +351,14 @@ impl Index {
             return true;
         }
         if let Some(root) = ty.root() {
+            // A handle's name from a crate that is not the ORM's
+            // (`reqwest::Client`, `redis::Connection`): not a database
+            // call. Other external types may wrap one: unknown.
             return !POOL_CRATES.contains(&root)
-                && !specs.iter().any(|s| s.crates.iter().any(|c| c == root));
+                && !specs.iter().any(|s| s.crates.iter().any(|c| c == root))
+                && specs
+                    .iter()
+                    .any(|s| s.handle_types().any(|t| t == ty.name()));
         }
         if ty.is_dyn() {
             return ty

@@ -1015,7 +1015,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         if !spec.argnames.is_empty() {
             if let Some(name) = first_arg.and_then(Self::arg_name) {
                 if name_matches(&name, &spec.argnames) {
-                    return Some(Evidence::Name);
+                    return Some(Evidence::ArgName);
                 }
             }
         }
