@@ -5,6 +5,7 @@
 pub mod derive;
 pub mod facts;
 pub mod indexes;
+pub mod macros;
 pub mod orm;
 pub mod resolve;
 pub mod types;
@@ -226,7 +227,7 @@ pub fn analyze(
         };
         let result = match syn::parse_file(text) {
             Ok(file) => {
-                let macros = visit::MacroBodies::collect(&file);
+                let macros = macros::MacroBodies::collect(&file);
                 let imports = types::Imports::collect(
                     &file,
                     &unit_names[l.unit],
@@ -237,7 +238,10 @@ pub fn analyze(
                 syn::visit::Visit::visit_file(&mut v, &file);
                 Ok(Parsed {
                     loaded: i,
-                    facts: v.facts,
+                    facts: FileFacts {
+                        opaque_macros: macros.opaque,
+                        ..v.facts
+                    },
                 })
             }
             Err(e) => {
@@ -572,6 +576,9 @@ fn query_fn_names(parsed: &[Option<Parsed>], loaded: &[Loaded]) -> HashMap<usize
     names
 }
 
+/// A function of the workspace: (file, index into its facts' fns).
+type FnRef = (usize, usize);
+
 /// Where a function's query is: the chain of hops to the executing call.
 type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
 
@@ -766,7 +773,7 @@ impl Graph<'_> {
             return Some(path);
         }
         stack.push((file, idx));
-        let calls: Vec<(Vec<(usize, usize)>, std::ops::Range<usize>)> = facts
+        let calls: Vec<(Vec<FnRef>, std::ops::Range<usize>)> = facts
             .calls
             .iter()
             .filter(|c| c.caller == Some(idx))

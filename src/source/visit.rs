@@ -15,6 +15,7 @@ use syn::{Expr, Lit, Pat, Stmt, Type};
 use super::facts::{
     CallRaw, CallTarget, Evidence, FileFacts, FnInfo, LoopRaw, SiteRaw, StructInfo, TextSource,
 };
+use super::macros::{MacroBodies, Piece};
 use super::orm::{ExecSpec, OrmSpec};
 use super::types::{self, Imports, Ty, TyExpr};
 use crate::engine::{LoopKind, Operation};
@@ -2767,6 +2768,10 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     fn visit_stmt_macro(&mut self, s: &'ast syn::StmtMacro) {
         self.visit_macro(&s.mac);
     }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        self.visit_macro(&m.mac);
+    }
 }
 
 impl<'ast> FileVisitor<'ast, '_> {
@@ -2795,101 +2800,17 @@ impl<'ast> FileVisitor<'ast, '_> {
             }
             return;
         }
-        // Expressions inside other macro calls (`vec![…]`, `join!(…)`), parsed
-        // once before the visit.
+        // Code inside other macro calls (`vec![…]`, `join!(…)`, a wrapper
+        // macro's block, items a `macro_rules!` expands to), parsed once
+        // before the visit.
         let macros = self.macros;
-        if let Some(body) = macros.get(mac) {
-            for e in body {
-                self.visit_expr(e);
+        for piece in macros.get(mac).unwrap_or_default() {
+            match piece {
+                Piece::Exprs(es) => es.iter().for_each(|e| self.visit_expr(e)),
+                Piece::Stmts(ss) => ss.iter().for_each(|st| self.visit_stmt(st)),
+                Piece::Items(is) => is.iter().for_each(|i| self.visit_item(i)),
             }
         }
-    }
-}
-
-/// Macro bodies that parse as comma-separated expressions, parsed once before
-/// the visit so the visitor can hold references into them.
-#[derive(Default)]
-pub struct MacroBodies {
-    index: HashMap<(usize, usize), usize>,
-    bodies: Vec<Vec<Expr>>,
-}
-
-/// Macros whose bodies hold no database calls worth visiting.
-const SKIP_MACROS: &[&str] = &[
-    "format",
-    "format_args",
-    "println",
-    "eprintln",
-    "print",
-    "eprint",
-    "debug",
-    "info",
-    "warn",
-    "error",
-    "trace",
-    "concat",
-    "stringify",
-    "include_str",
-    "include_bytes",
-    "env",
-    "matches",
-    "cfg",
-    "write",
-    "writeln",
-    "panic",
-    "unreachable",
-    "todo",
-    "unimplemented",
-    "table",
-    "joinable",
-    "allow_tables_to_appear_in_same_query",
-    "sql_function",
-    "define_sql_function",
-];
-
-impl MacroBodies {
-    pub fn collect(file: &syn::File) -> MacroBodies {
-        let mut m = MacroBodies::default();
-        let mut c = Collector { out: &mut m };
-        c.visit_file(file);
-        m
-    }
-
-    fn key(mac: &syn::Macro) -> (usize, usize) {
-        let r = range_of(&mac.path);
-        (r.start, r.end)
-    }
-
-    fn get(&self, mac: &syn::Macro) -> Option<&[Expr]> {
-        self.index
-            .get(&Self::key(mac))
-            .map(|&i| self.bodies[i].as_slice())
-    }
-}
-
-struct Collector<'m> {
-    out: &'m mut MacroBodies,
-}
-
-impl Collector<'_> {
-    fn add(&mut self, mac: &syn::Macro) {
-        if SKIP_MACROS.contains(&macro_name(mac).as_str()) {
-            return;
-        }
-        if let Some(args) = macro_args(mac) {
-            for e in &args {
-                self.visit_expr(e);
-            }
-            let i = self.out.bodies.len();
-            self.out.bodies.push(args);
-            self.out.index.insert(MacroBodies::key(mac), i);
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for Collector<'_> {
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        self.add(mac);
     }
 }
 

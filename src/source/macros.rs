@@ -1,0 +1,403 @@
+//! Code inside macro invocations, parsed once before the visit so the
+//! visitor can hold references into it.
+//!
+//! A macro's tokens are tried as comma-separated expressions (`vec![…]`,
+//! `join!(…)`), then as statements, then as items; what parses as none of
+//! them is searched for brace, paren and bracket groups that do
+//! (`with_conn! { conn => { … } }`). Invocations of the file's own simple
+//! `macro_rules!` macros (no repetitions) are expanded by substitution, so
+//! the functions they define are known by name. What cannot be parsed is
+//! skipped and counted.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Item, Stmt};
+
+/// What one piece of a macro's tokens parsed as.
+pub enum Piece {
+    Exprs(Vec<Expr>),
+    Stmts(Vec<Stmt>),
+    Items(Vec<Item>),
+}
+
+#[derive(Default)]
+pub struct MacroBodies {
+    index: HashMap<(usize, usize), usize>,
+    bodies: Vec<Vec<Piece>>,
+    /// Invocations whose tokens parsed as nothing.
+    pub opaque: usize,
+}
+
+/// Macros whose bodies hold no database calls worth visiting.
+const SKIP_MACROS: &[&str] = &[
+    "format",
+    "format_args",
+    "println",
+    "eprintln",
+    "print",
+    "eprint",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "trace",
+    "concat",
+    "stringify",
+    "include_str",
+    "include_bytes",
+    "env",
+    "matches",
+    "cfg",
+    "write",
+    "writeln",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "table",
+    "joinable",
+    "allow_tables_to_appear_in_same_query",
+    "sql_function",
+    "define_sql_function",
+    "macro_rules",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "html",
+    "json",
+];
+
+/// How deep groups inside groups are searched, and macros expanded.
+const MAX_DEPTH: usize = 4;
+
+fn macro_name(mac: &syn::Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+impl MacroBodies {
+    pub fn collect(file: &syn::File) -> MacroBodies {
+        let mut out = MacroBodies::default();
+        let mut rules = HashMap::new();
+        collect_rules(&file.items, &mut rules);
+        let mut c = Collector {
+            out: &mut out,
+            rules: &rules,
+            depth: 0,
+        };
+        c.visit_file(file);
+        out
+    }
+
+    fn key(mac: &syn::Macro) -> (usize, usize) {
+        let r = mac.path.span().byte_range();
+        (r.start, r.end)
+    }
+
+    pub fn get(&self, mac: &syn::Macro) -> Option<&[Piece]> {
+        self.index
+            .get(&Self::key(mac))
+            .map(|&i| self.bodies[i].as_slice())
+    }
+}
+
+/// Parses a token stream as code: expressions, statements or items, else
+/// the groups inside it, recursively.
+fn parse_pieces(tokens: TokenStream, depth: usize, out: &mut Vec<Piece>) {
+    if tokens.is_empty() {
+        return;
+    }
+    if let Ok(p) = Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(tokens.clone()) {
+        out.push(Piece::Exprs(p.into_iter().collect()));
+        return;
+    }
+    if let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) {
+        out.push(Piece::Items(file.items));
+        return;
+    }
+    if let Ok(stmts) = syn::Block::parse_within.parse2(tokens.clone()) {
+        if !stmts.is_empty() {
+            out.push(Piece::Stmts(stmts));
+            return;
+        }
+    }
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    for tt in tokens {
+        if let TokenTree::Group(g) = tt {
+            if g.delimiter() != Delimiter::None || !g.stream().is_empty() {
+                parse_pieces(g.stream(), depth + 1, out);
+            }
+        }
+    }
+}
+
+/// One arm of a `macro_rules!`: a flat pattern and the body.
+struct Rule {
+    pattern: Vec<TokenTree>,
+    body: TokenStream,
+}
+
+fn collect_rules(items: &[Item], out: &mut HashMap<String, Vec<Rule>>) {
+    for item in items {
+        match item {
+            Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                let Some(name) = &m.ident else { continue };
+                let arms = parse_rules(m.mac.tokens.clone());
+                if !arms.is_empty() {
+                    out.insert(name.to_string(), arms);
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_rules(inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `(pattern) => { body };` arms; arms with repetitions are left out.
+fn parse_rules(tokens: TokenStream) -> Vec<Rule> {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 3 < tts.len() + 1 {
+        let (
+            TokenTree::Group(pat),
+            Some(TokenTree::Punct(eq)),
+            Some(TokenTree::Punct(gt)),
+            Some(TokenTree::Group(body)),
+        ) = (&tts[i], tts.get(i + 1), tts.get(i + 2), tts.get(i + 3))
+        else {
+            break;
+        };
+        if eq.as_char() != '=' || gt.as_char() != '>' {
+            break;
+        }
+        let pattern: Vec<TokenTree> = pat.stream().into_iter().collect();
+        let repeats = |ts: &TokenStream| has_repetition(ts.clone());
+        if !repeats(&pat.stream()) && !repeats(&body.stream()) {
+            out.push(Rule {
+                pattern,
+                body: body.stream(),
+            });
+        }
+        i += 4;
+        if matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ';') {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn has_repetition(ts: TokenStream) -> bool {
+    let tts: Vec<TokenTree> = ts.into_iter().collect();
+    tts.windows(2).any(|w| {
+        matches!((&w[0], &w[1]), (TokenTree::Punct(p), TokenTree::Group(_)) if p.as_char() == '$')
+    }) || tts.iter().any(|t| matches!(t, TokenTree::Group(g) if has_repetition(g.stream())))
+}
+
+/// Matches invocation tokens against a flat pattern: `$name:frag` binds
+/// everything up to the next literal token of the pattern.
+fn match_rule(
+    pattern: &[TokenTree],
+    input: &[TokenTree],
+) -> Option<HashMap<String, Vec<TokenTree>>> {
+    let mut binds = HashMap::new();
+    let (mut p, mut i) = (0, 0);
+    while p < pattern.len() {
+        match (
+            &pattern[p],
+            pattern.get(p + 1),
+            pattern.get(p + 2),
+            pattern.get(p + 3),
+        ) {
+            (
+                TokenTree::Punct(d),
+                Some(TokenTree::Ident(name)),
+                Some(TokenTree::Punct(c)),
+                Some(TokenTree::Ident(frag)),
+            ) if d.as_char() == '$' && c.as_char() == ':' => {
+                let next = pattern.get(p + 4);
+                let start = i;
+                let single = matches!(
+                    frag.to_string().as_str(),
+                    "ident" | "tt" | "lifetime" | "literal"
+                );
+                if single {
+                    i += 1;
+                } else {
+                    while i < input.len() && !next.is_some_and(|n| same_token(n, &input[i])) {
+                        i += 1;
+                    }
+                }
+                if i > input.len() || i == start {
+                    return None;
+                }
+                binds.insert(name.to_string(), input[start..i].to_vec());
+                p += 4;
+            }
+            (lit, ..) => {
+                if !input.get(i).is_some_and(|t| same_token(lit, t)) {
+                    return None;
+                }
+                p += 1;
+                i += 1;
+            }
+        }
+    }
+    (i == input.len()).then_some(binds)
+}
+
+fn same_token(a: &TokenTree, b: &TokenTree) -> bool {
+    match (a, b) {
+        (TokenTree::Punct(x), TokenTree::Punct(y)) => x.as_char() == y.as_char(),
+        (TokenTree::Ident(x), TokenTree::Ident(y)) => x == y,
+        (TokenTree::Literal(x), TokenTree::Literal(y)) => x.to_string() == y.to_string(),
+        (TokenTree::Group(x), TokenTree::Group(y)) => x.delimiter() == y.delimiter(),
+        _ => false,
+    }
+}
+
+/// The body with each `$name` replaced by what it bound.
+fn substitute(body: TokenStream, binds: &HashMap<String, Vec<TokenTree>>) -> TokenStream {
+    let tts: Vec<TokenTree> = body.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(tts.len());
+    let mut k = 0;
+    while k < tts.len() {
+        match (&tts[k], tts.get(k + 1)) {
+            (TokenTree::Punct(d), Some(TokenTree::Ident(name)))
+                if d.as_char() == '$' && binds.contains_key(&name.to_string()) =>
+            {
+                out.extend(binds[&name.to_string()].iter().cloned());
+                k += 2;
+            }
+            (TokenTree::Group(g), _) => {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), substitute(g.stream(), binds));
+                ng.set_span(g.span());
+                out.push(TokenTree::Group(ng));
+                k += 1;
+            }
+            (t, _) => {
+                out.push(t.clone());
+                k += 1;
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+struct Collector<'m> {
+    out: &'m mut MacroBodies,
+    rules: &'m HashMap<String, Vec<Rule>>,
+    depth: usize,
+}
+
+impl Collector<'_> {
+    fn add(&mut self, mac: &syn::Macro) {
+        let name = macro_name(mac);
+        if SKIP_MACROS.contains(&name.as_str()) || self.depth > MAX_DEPTH {
+            return;
+        }
+        let mut pieces = Vec::new();
+        // A macro of the file's own: expand it where the arms are plain substitution.
+        if let Some(rules) = self.rules.get(&name) {
+            let input: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
+            if let Some((rule, binds)) = rules
+                .iter()
+                .find_map(|r| Some((r, match_rule(&r.pattern, &input)?)))
+            {
+                parse_pieces(substitute(rule.body.clone(), &binds), 0, &mut pieces);
+            }
+        }
+        if pieces.is_empty() {
+            parse_pieces(mac.tokens.clone(), 0, &mut pieces);
+        }
+        if pieces.is_empty() {
+            self.out.opaque += 1;
+            return;
+        }
+        self.depth += 1;
+        for p in &pieces {
+            match p {
+                Piece::Exprs(es) => es.iter().for_each(|e| self.visit_expr(e)),
+                Piece::Stmts(ss) => ss.iter().for_each(|s| self.visit_stmt(s)),
+                Piece::Items(is) => is.iter().for_each(|i| self.visit_item(i)),
+            }
+        }
+        self.depth -= 1;
+        let i = self.out.bodies.len();
+        self.out.bodies.push(pieces);
+        self.out.index.insert(MacroBodies::key(mac), i);
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.add(mac);
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        if !m.mac.path.is_ident("macro_rules") {
+            self.add(&m.mac);
+        }
+        visit::visit_item_macro(self, m);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(src: &str) -> (MacroBodies, syn::File) {
+        let file = syn::parse_file(src).unwrap();
+        (MacroBodies::collect(&file), file)
+    }
+
+    #[test]
+    fn wrapper_macro_groups_parse_as_statements() {
+        let (m, _) =
+            pieces("fn f() { with_conn! { conn => { let n = conn.execute(\"x\", []); n } } }");
+        assert_eq!(m.bodies.len(), 1);
+        assert!(matches!(m.bodies[0][0], Piece::Stmts(_)));
+        assert_eq!(m.opaque, 0);
+    }
+
+    #[test]
+    fn simple_macro_rules_expand_to_items() {
+        let (m, _) = pieces(
+            "macro_rules! getter { ($name:ident, $t:ident) => { pub fn $name(c: &C) { c.query($t) } }; }\n\
+             getter!(get_user, USERS);",
+        );
+        let items = m.bodies.iter().flatten().find_map(|p| match p {
+            Piece::Items(i) => Some(i),
+            _ => None,
+        });
+        let Some(Item::Fn(f)) = items.and_then(|i| i.first()) else {
+            panic!("no fn expanded");
+        };
+        assert_eq!(f.sig.ident, "get_user");
+    }
+
+    #[test]
+    fn repetitions_are_not_expanded_and_junk_is_counted() {
+        let (m, _) = pieces(
+            "macro_rules! many { ($($x:expr),*) => { $(f($x);)* }; }\nfn g() { many!(1, 2); weird!(=> => ;;); }",
+        );
+        assert!(m.bodies.iter().all(|b| !b.is_empty()));
+        assert_eq!(m.opaque, 1);
+    }
+}
