@@ -138,6 +138,10 @@ pub struct QuerySite {
     /// The innermost loop also fetches a page (`LIMIT`) per turn: work in
     /// it happens once per page, not once per row.
     pub in_paging_loop: bool,
+    /// The call (or the loop that reaches it) is test code: a `#[test]`
+    /// or `#[cfg(test)]` item, or a file under `tests/`, `benches/`,
+    /// `examples/`.
+    pub in_test: bool,
     /// Each run needs the previous one's result (`next = query(next)`).
     pub sequential: bool,
     /// The dynamic value in the SQL text names a table or column (which a

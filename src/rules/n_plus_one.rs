@@ -13,6 +13,7 @@ declare_rule! {
         options: [
             "threshold": Integer = "3", "Runtime: how many executions of one shape with different values, after a parent query in the same group, make an N+1.";
             "max-call-depth": Integer = "3", "Static: how many calls deep to follow from a loop to the query it runs.";
+            "tests": Bool = "false", "Static: also report loops in test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`).";
         ],
     }
 }
@@ -160,6 +161,9 @@ impl Rule for NPlusOne {
 
     fn check_site(&self, site: &QuerySite, cx: &mut Cx<'_>) {
         if !site.executes || site.loops.is_empty() || site.operation.is_write() {
+            return;
+        }
+        if site.in_test && !cx.option_bool("tests") {
             return;
         }
         if !per_element(site) {

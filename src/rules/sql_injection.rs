@@ -10,6 +10,9 @@ declare_rule! {
         severity: Warning,
         evidence: [Source, Replay],
         fix: Suggested,
+        options: [
+            "tests": Bool = "false", "Static: also report SQL built in test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`), which no outside input reaches.";
+        ],
     }
 }
 
@@ -93,6 +96,9 @@ impl Rule for SqlInjection {
         else {
             return;
         };
+        if site.in_test && !cx.option_bool("tests") {
+            return;
+        }
         let message = format!(
             "SQL text passed to `{}` is built with `{how}` from `{what}`",
             site.method

@@ -12,6 +12,7 @@ declare_rule! {
         fix: Suggested,
         options: [
             "threshold": Integer = "3", "Runtime: how many executions of one write shape with different values in one group make a finding.";
+            "tests": Bool = "false", "Static: also report loops in test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`).";
         ],
     }
 }
@@ -86,6 +87,7 @@ impl Rule for WriteInLoop {
             || site.batched
             || site.in_paging_loop
             || !super::n_plus_one::per_element(site)
+            || (site.in_test && !cx.option_bool("tests"))
         {
             return;
         }

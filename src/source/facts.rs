@@ -68,6 +68,9 @@ pub struct SiteRaw {
     /// For a match by name or method alone: the handle types the matched
     /// spec runs on.
     pub handle_types: Vec<String>,
+    /// In test code: a `#[test]` or `#[cfg(test)]` item, or a test, bench
+    /// or example file.
+    pub in_test: bool,
 }
 
 /// How a call was recognized as a database call.
@@ -145,6 +148,8 @@ pub struct CallRaw {
     pub once: bool,
     /// For method calls, the receiver's type.
     pub recv: Option<TyExpr>,
+    /// In test code.
+    pub in_test: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

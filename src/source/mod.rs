@@ -234,7 +234,8 @@ pub fn analyze(
                     crate_deps[l.krate].clone(),
                 );
                 let mut v =
-                    visit::FileVisitor::new(specs, active_for(l, text), text, &macros, imports);
+                    visit::FileVisitor::new(specs, active_for(l, text), text, &macros, imports)
+                        .in_test_file(is_test_file(l, &crates));
                 syn::visit::Visit::visit_file(&mut v, &file);
                 Ok(Parsed {
                     loaded: i,
@@ -910,6 +911,7 @@ fn build_sites(
                 s.span.clone(),
             );
             q.in_paging_loop = in_paging(fi, &s.loops) && !s.paging;
+            q.in_test = s.in_test;
             out.push(q);
         }
         // Calls in loops to functions that run a query.
@@ -976,6 +978,7 @@ fn build_sites(
                 );
                 q.raw_sql = None;
                 q.in_paging_loop = in_paging(fi, &c.loops);
+                q.in_test = c.in_test;
                 out.push(q);
                 break;
             }
@@ -1016,6 +1019,7 @@ fn site_to_query(
         paging: s.paging,
         sql_varies: s.sql_varies,
         in_paging_loop: false,
+        in_test: false,
         sequential: s.sequential || s.once,
         sql_identifier: s.sql_identifier,
         derived_sql: s.derived_sql.clone(),
@@ -1103,4 +1107,15 @@ fn site_keeps(
         i = j;
     }
     keep
+}
+
+/// Is the file test code by its place in its crate (`tests/`, `benches/`,
+/// `examples/`, `tests.rs`)?
+fn is_test_file(l: &Loaded, crates: &[(Option<PathBuf>, Vec<usize>)]) -> bool {
+    let root = crates[l.krate].0.as_deref().and_then(Path::parent);
+    let rel = match root {
+        Some(r) => l.path.strip_prefix(r).unwrap_or(&l.path),
+        None => &l.path,
+    };
+    visit::is_test_path(rel)
 }

@@ -604,9 +604,17 @@ pub struct FileVisitor<'ast, 'a> {
     generics: Vec<HashMap<String, Vec<Ty>>>,
     /// The trait of the impl being visited.
     impl_trait: Vec<Option<String>>,
+    /// Inside test code: the whole file, or items marked as tests.
+    test_depth: usize,
 }
 
 impl<'ast, 'a> FileVisitor<'ast, 'a> {
+    /// Marks the whole file as test code (a file under `tests/`, say).
+    pub fn in_test_file(mut self, yes: bool) -> Self {
+        self.test_depth = usize::from(yes);
+        self
+    }
+
     pub fn new(
         specs: &'a [OrmSpec],
         active: Vec<usize>,
@@ -616,6 +624,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     ) -> Self {
         FileVisitor {
             imports,
+            test_depth: 0,
             generics: vec![HashMap::new()],
             impl_trait: Vec::new(),
             specs,
@@ -1575,6 +1584,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             evidence: Evidence::Shape,
             recv: None,
             handle_types: Vec::new(),
+            in_test: false,
         }
     }
 
@@ -1705,6 +1715,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 .is_some_and(|a| self.identifier_position(a, what, 0));
         }
         site.loops = self.loops.clone();
+        site.in_test = self.test_depth > 0;
         site.func = self.fn_index();
         site.sequential = self.sequential > 0;
         self.facts.sites.push(site);
@@ -1721,6 +1732,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             sequential: self.sequential > 0,
             once: self.diverging > 0,
             recv: None,
+            in_test: self.test_depth > 0,
         });
     }
 
@@ -2426,69 +2438,18 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let ty = match &*i.self_ty {
-            Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        };
-        let tr = i
-            .trait_
-            .as_ref()
-            .and_then(|(p, _)| p.segments.last().map(|s| s.ident.to_string()));
-        if let (Some(tr), Some(ty)) = (&tr, &ty) {
-            self.facts.impls.push((tr.clone(), ty.clone()));
-        }
-        let outer = self.generics.last().cloned().unwrap_or_default();
-        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
-        if let Some(t) = &ty {
-            g.insert("Self".into(), vec![Ty::named(t.clone())]);
-        }
-        self.generics.push(g);
-        self.impl_ty.push(ty);
-        self.impl_trait.push(tr);
-        visit::visit_item_impl(self, i);
-        self.impl_trait.pop();
-        self.impl_ty.pop();
-        self.generics.pop();
+        let test = usize::from(is_test_item(&i.attrs));
+        self.test_depth += test;
+        self.visit_impl_inner(i);
+        self.test_depth -= test;
     }
 
     fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
-        let name = i.ident.to_string();
-        let outer = self.generics.last().cloned().unwrap_or_default();
-        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
-        g.insert(
-            "Self".into(),
-            vec![Ty::with("dyn", vec![Ty::named(name.clone())])],
-        );
-        self.generics.push(g);
-        self.impl_ty.push(Some(name.clone()));
-        self.impl_trait.push(Some(name));
-        visit::visit_item_trait(self, i);
-        self.impl_trait.pop();
-        self.impl_ty.pop();
-        self.generics.pop();
+        self.visit_trait_inner(i);
     }
 
     fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
-        let outer = self.generics.last().cloned().unwrap_or_default();
-        let g = types::generic_bounds(&i.generics, &self.imports, &outer);
-        let fields = i
-            .fields
-            .iter()
-            .enumerate()
-            .filter_map(|(k, f)| {
-                let name = f
-                    .ident
-                    .as_ref()
-                    .map_or_else(|| k.to_string(), |n| n.to_string());
-                let ty = types::ty_of(&f.ty, &self.imports, &g)?;
-                Some((name, ty))
-            })
-            .collect();
-        self.facts.structs.push(StructInfo {
-            name: i.ident.to_string(),
-            fields,
-        });
-        visit::visit_item_struct(self, i);
+        self.visit_struct_inner(i);
     }
 
     fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
@@ -2496,18 +2457,30 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             self.facts.aliases.push((i.ident.to_string(), t));
         }
     }
-
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // Nested fn items do not belong to an enclosing impl.
+        let test = usize::from(is_test_item(&f.attrs));
+        self.test_depth += test;
         self.impl_ty.push(None);
         self.impl_trait.push(None);
         self.enter_fn(&f.sig, Some(&f.block));
         self.impl_trait.pop();
         self.impl_ty.pop();
+        self.test_depth -= test;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let test = usize::from(is_test_item(&f.attrs));
+        self.test_depth += test;
         self.enter_fn(&f.sig, Some(&f.block));
+        self.test_depth -= test;
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let test = usize::from(is_test_item(&m.attrs));
+        self.test_depth += test;
+        visit::visit_item_mod(self, m);
+        self.test_depth -= test;
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
@@ -2775,6 +2748,74 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
 }
 
 impl<'ast> FileVisitor<'ast, '_> {
+    fn visit_impl_inner(&mut self, i: &'ast syn::ItemImpl) {
+        let ty = match &*i.self_ty {
+            Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let tr = i
+            .trait_
+            .as_ref()
+            .and_then(|(p, _)| p.segments.last().map(|s| s.ident.to_string()));
+        if let (Some(tr), Some(ty)) = (&tr, &ty) {
+            self.facts.impls.push((tr.clone(), ty.clone()));
+        }
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        if let Some(t) = &ty {
+            g.insert("Self".into(), vec![Ty::named(t.clone())]);
+        }
+        self.generics.push(g);
+        self.impl_ty.push(ty);
+        self.impl_trait.push(tr);
+        visit::visit_item_impl(self, i);
+        self.impl_trait.pop();
+        self.impl_ty.pop();
+        self.generics.pop();
+    }
+
+    fn visit_trait_inner(&mut self, i: &'ast syn::ItemTrait) {
+        let name = i.ident.to_string();
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        g.insert(
+            "Self".into(),
+            vec![Ty::with("dyn", vec![Ty::named(name.clone())])],
+        );
+        self.generics.push(g);
+        self.impl_ty.push(Some(name.clone()));
+        self.impl_trait.push(Some(name));
+        visit::visit_item_trait(self, i);
+        self.impl_trait.pop();
+        self.impl_ty.pop();
+        self.generics.pop();
+    }
+
+    fn visit_struct_inner(&mut self, i: &'ast syn::ItemStruct) {
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        let fields = i
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| {
+                let name = f
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| k.to_string(), |n| n.to_string());
+                let ty = types::ty_of(&f.ty, &self.imports, &g)?;
+                Some((name, ty))
+            })
+            .collect();
+        self.facts.structs.push(StructInfo {
+            name: i.ident.to_string(),
+            fields,
+        });
+        visit::visit_item_struct(self, i);
+    }
+}
+
+impl<'ast> FileVisitor<'ast, '_> {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let name = macro_name(mac);
         // `write!(sql, "…{}", x)` appends to a local SQL string.
@@ -2817,4 +2858,55 @@ impl<'ast> FileVisitor<'ast, '_> {
 /// Does a written type leave a part to inference (`Vec<_>`)?
 fn mentions_infer(t: &Ty) -> bool {
     t.path == "_" || t.args.iter().any(mentions_infer)
+}
+
+/// Attributes that make an item test code: `#[test]`, `#[tokio::test]`,
+/// `#[sqlx::test]`, `#[rstest]`, `#[bench]`, `#[cfg(test)]`.
+fn is_test_item(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        let last = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if matches!(
+            last.as_str(),
+            "test" | "rstest" | "bench" | "test_case" | "quickcheck" | "proptest"
+        ) {
+            return true;
+        }
+        if path.is_ident("cfg") {
+            if let syn::Meta::List(l) = &a.meta {
+                // `cfg(test)`, `cfg(all(test, …))`; not `cfg(not(test))`.
+                let t = l.tokens.to_string();
+                return t
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == "test")
+                    && !t.contains("not");
+            }
+        }
+        false
+    })
+}
+
+/// Is a file test code by where it sits: under `tests/`, `benches/` or
+/// `examples/` of its crate, or named `tests.rs`, `test.rs`, `*_test.rs`,
+/// `*_tests.rs`, `test_*.rs` (modules a `#[cfg(test)] mod tests;` pulls in).
+pub fn is_test_path(rel: &std::path::Path) -> bool {
+    let dirs = rel
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+        .any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("tests" | "benches" | "examples" | "test_utils" | "testing" | "test-utils")
+            )
+        });
+    let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    dirs || matches!(stem, "tests" | "test" | "test_utils" | "test_helpers")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.starts_with("test_")
 }
