@@ -196,7 +196,8 @@ impl Index {
                     return None;
                 }
                 let fields = self.structs.get(&(unit, t.path.clone()))?;
-                fields.iter().find(|(n, _)| n == name)?.1.clone()
+                let field = &fields.iter().find(|(n, _)| n == name)?.1;
+                substitute(field, &t.args)?
             }
             TyExpr::Call(path) => self.call_ret(unit, path, specs)?,
             TyExpr::Method(b, name) => {
@@ -369,6 +370,20 @@ impl Index {
         // A workspace type with a method of that name: the call goes there.
         self.is_local(unit, ty) && self.has_method(unit, &ty.path, name)
     }
+}
+
+/// A field's type with the struct's parameters (`$0`, `$1`) replaced by
+/// the arguments of the value's type; `None` when one is not known.
+fn substitute(ty: &Ty, args: &[Ty]) -> Option<Ty> {
+    if let Some(k) = ty.path.strip_prefix('$') {
+        return args.get(k.parse::<usize>().ok()?).cloned();
+    }
+    let mut out = Ty::named(ty.path.clone());
+    for a in &ty.args {
+        out.args
+            .push(substitute(a, args).unwrap_or_else(|| Ty::named("_")));
+    }
+    Some(out)
 }
 
 fn is_external_root(s: &str) -> bool {

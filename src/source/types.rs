@@ -374,6 +374,12 @@ fn ty_of_depth(
             if segs.len() == 1 {
                 if segs[0] != "Self" {
                     if let Some(b) = generics.get(&segs[0]) {
+                        // A struct's own parameter stands for its argument.
+                        if let [p] = b.as_slice() {
+                            if p.path.starts_with('$') {
+                                return Some(p.clone());
+                            }
+                        }
                         return Some(Ty::with("dyn", b.clone()));
                     }
                 }

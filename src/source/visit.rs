@@ -57,6 +57,9 @@ const ADAPTERS: &[&str] = &[
     "sorted_by_key",
     "group_by",
     "flat_map_iter",
+    "retain",
+    "retain_mut",
+    "dedup_by_key",
 ];
 
 /// Methods that turn a value into an iterator or stream, or keep it one.
@@ -711,8 +714,11 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 if let Some(id) = p.path.get_ident() {
                     let name = id.to_string();
                     if name == "self" {
-                        let owner = self.impl_ty.last().cloned().flatten()?;
-                        return Some(TyExpr::Known(Ty::named(owner)));
+                        // The impl's type with its generic arguments, or
+                        // `dyn Trait` in a trait's default method.
+                        self.impl_ty.last().cloned().flatten()?;
+                        let s = self.generics.last()?.get("Self")?.first()?;
+                        return Some(TyExpr::Known(s.clone()));
                     }
                     return self.scopes.last()?.tys.get(&name).cloned();
                 }
@@ -787,6 +793,14 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             Expr::Cast(c) => self.ty(&c.ty).map(TyExpr::Known),
             _ => None,
         }
+    }
+
+    /// Is the receiver a local whose written type is a collection?
+    fn known_collection(&self, e: &Expr) -> bool {
+        matches!(
+            self.ty_expr(e, 0),
+            Some(TyExpr::Known(t)) if t.element().is_some() && t.name() != "Option"
+        )
     }
 
     /// Binds the names of a pattern to the parts of a value of type `ty`.
@@ -2580,8 +2594,12 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         }
                     }
                 }
-                let adapter =
-                    ADAPTERS.contains(&method.as_str()) && self.is_iterish(&m.receiver, 0);
+                // `retain` runs its closure per element of the collection it
+                // is called on, which need not look like an iterator.
+                let adapter = ADAPTERS.contains(&method.as_str())
+                    && (self.is_iterish(&m.receiver, 0)
+                        || matches!(method.as_str(), "retain" | "retain_mut")
+                        || self.known_collection(&m.receiver));
                 let batched_source = adapter && self.chain(&m.receiver).has_str(BATCH_SOURCES);
                 for arg in &m.args {
                     if adapter && matches!(arg, Expr::Closure(_) | Expr::Path(_)) {
@@ -2763,7 +2781,12 @@ impl<'ast> FileVisitor<'ast, '_> {
         let outer = self.generics.last().cloned().unwrap_or_default();
         let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
         if let Some(t) = &ty {
-            g.insert("Self".into(), vec![Ty::named(t.clone())]);
+            // `impl<S: Storage> Db<S>`: `self` is a `Db` of some `Storage`.
+            let full = types::ty_of(&i.self_ty, &self.imports, &g)
+                .filter(|f| f.name() == t)
+                .map(|f| Ty::with(t.clone(), f.args))
+                .unwrap_or_else(|| Ty::named(t.clone()));
+            g.insert("Self".into(), vec![full]);
         }
         self.generics.push(g);
         self.impl_ty.push(ty);
@@ -2793,7 +2816,12 @@ impl<'ast> FileVisitor<'ast, '_> {
 
     fn visit_struct_inner(&mut self, i: &'ast syn::ItemStruct) {
         let outer = self.generics.last().cloned().unwrap_or_default();
-        let g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        // The struct's own type parameters, by position: a field of type
+        // `S` takes the type the impl or the local gives `S`.
+        for (k, p) in i.generics.type_params().enumerate() {
+            g.insert(p.ident.to_string(), vec![Ty::named(format!("${k}"))]);
+        }
         let fields = i
             .fields
             .iter()
