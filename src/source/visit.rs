@@ -1690,12 +1690,23 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 return;
             }
         }
-        let segs: Vec<String> = p
+        let written: Vec<String> = p
             .path
             .segments
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
+        // Through the imports: `use crate::repo::fetch as lookup` makes
+        // `lookup(..)` a call of `fetch`, `Store::open` one of `Repo::open`.
+        let segs: Vec<String> = if written.first().is_some_and(|f| f == "Self") {
+            written
+        } else {
+            self.imports
+                .resolve_path(&written)
+                .split("::")
+                .map(str::to_string)
+                .collect()
+        };
         let Some(name) = segs.last().cloned() else {
             return;
         };

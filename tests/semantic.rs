@@ -1,0 +1,181 @@
+//! The semantic layer on small crates and workspaces: every folder under
+//! `testdata/semantic/` is checked as a project, and its findings must be
+//! exactly the lines marked `// ~ <rule>` in its Rust files (a `pass_*`
+//! folder has none). Each folder holds the shapes one part of the layer
+//! must tell apart: imports, workspace crates, receiver types, `dyn`
+//! dispatch, prepared statements, macro bodies, test code.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::{ormlint, root, stdout};
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// (path relative to the repository, line, rule) of every marker.
+fn markers(dir: &Path) -> BTreeSet<(String, u64, String)> {
+    let mut files = Vec::new();
+    rust_files(dir, &mut files);
+    let mut out = BTreeSet::new();
+    for f in files {
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for (i, line) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
+            if let Some((_, rule)) = line.split_once("// ~ ") {
+                let rule = rule.split_whitespace().next().unwrap().to_string();
+                out.insert((rel.clone(), i as u64 + 1, rule));
+            }
+        }
+    }
+    out
+}
+
+fn check(dir: &str) -> serde_json::Value {
+    let out = ormlint(&root(), &["check", "--format", "json", dir]);
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn found(doc: &serde_json::Value) -> BTreeSet<(String, u64, String)> {
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["location"]["path"].as_str().unwrap().to_string(),
+                d["location"]["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_folder_reports_exactly_its_markers() {
+    let base = root().join("testdata/semantic");
+    let mut dirs: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 8, "{dirs:?}");
+    let mut failures = Vec::new();
+    for dir in dirs {
+        let rel = dir
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let want = markers(&dir);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("pass_") {
+            assert!(want.is_empty(), "{rel}: a pass folder has no markers");
+        } else {
+            assert!(!want.is_empty(), "{rel}: a fail folder marks its findings");
+        }
+        let got = found(&check(&rel));
+        if got != want {
+            failures.push(format!("{rel}:\n  expected {want:?}\n  found    {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn dyn_calls_name_the_implementation_that_queries() {
+    let doc = check("testdata/semantic/dyn_trait");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(
+        d["message"],
+        "`SqliteStore::note` runs a rusqlite query, and it is called once per element of a `for` loop"
+    );
+    let related: Vec<(String, u64)> = d["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        related.contains(&("testdata/semantic/dyn_trait/src/store.rs".to_string(), 34)),
+        "{related:?}"
+    );
+}
+
+#[test]
+fn workspace_calls_cross_crates_and_types_pick_the_handle() {
+    let doc = check("testdata/semantic/workspace");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(
+        d["location"]["path"],
+        "testdata/semantic/workspace/crates/api/src/lib.rs"
+    );
+    assert_eq!(
+        d["related"][1]["path"],
+        "testdata/semantic/workspace/crates/db/src/lib.rs"
+    );
+    // postgres's `Client` through a transaction, not reqwest's.
+    let doc = check("testdata/semantic/clients");
+    let rules: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["n-plus-one", "sql-injection"]);
+    assert_eq!(doc["diagnostics"][0]["query"]["orm"], "postgres");
+}
+
+#[test]
+fn test_code_is_reported_when_the_option_asks() {
+    let dir = common::temp_dir("semantic-tests-option");
+    let src = root().join("testdata/semantic/pass_tests");
+    for f in ["Cargo.toml", "src/lib.rs", "tests/seed.rs"] {
+        let to = dir.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(f), &to).unwrap();
+    }
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[rules.n-plus-one]\ntests = true\n[rules.write-in-loop]\ntests = true\n[rules.sql-injection]\ntests = true\n",
+    )
+    .unwrap();
+    let out = ormlint(&dir, &["check", "--format", "json", "."]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let got: BTreeSet<(String, u64, String)> = found(&doc)
+        .into_iter()
+        .map(|(p, l, r)| (p.trim_start_matches("./").to_string(), l, r))
+        .collect();
+    let want: BTreeSet<(String, u64, String)> = [
+        // `get` in `for id in 0..10` is bounded by a constant: not an N+1.
+        ("src/lib.rs", 17, "write-in-loop"),
+        ("src/lib.rs", 27, "sql-injection"),
+        ("tests/seed.rs", 9, "n-plus-one"),
+    ]
+    .into_iter()
+    .map(|(p, l, r)| (p.to_string(), l, r.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
