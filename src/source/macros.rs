@@ -65,13 +65,6 @@ const SKIP_MACROS: &[&str] = &[
     "sql_function",
     "define_sql_function",
     "macro_rules",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "html",
-    "json",
 ];
 
 /// How deep groups inside groups are searched, and macros expanded.
