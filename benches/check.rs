@@ -126,7 +126,7 @@ fn main() {
         lines as f64 / check_time.as_secs_f64()
     );
     println!(
-        "check / syn-parse ratio:   {:>8.2}  (target ≤ 1.5)",
+        "check / syn-parse ratio:   {:>8.2}  (target ≤ 1.2)",
         check_time.as_secs_f64() / syn_time.as_secs_f64()
     );
 

@@ -116,6 +116,28 @@ pub fn static_analysis(
     rules: &RuleSet,
     cwd: &Path,
 ) -> crate::source::Analysis {
+    // Test code is analysed only when a rule reports it.
+    let tests = ["n-plus-one", "write-in-loop", "sql-injection"]
+        .iter()
+        .any(|id| {
+            rules.get(id).is_some_and(|r| {
+                matches!(
+                    r.options.get("tests"),
+                    Some(crate::engine::OptionValue::Bool(true))
+                )
+            })
+        });
+    static_analysis_with(paths, config, rules, cwd, tests)
+}
+
+/// [`static_analysis`], saying whether test code is analysed (`inspect` lists it all).
+pub fn static_analysis_with(
+    paths: &[PathBuf],
+    config: &Config,
+    rules: &RuleSet,
+    cwd: &Path,
+    tests: bool,
+) -> crate::source::Analysis {
     let mut specs = crate::source::orm::builtin();
     specs.extend(config.orms.iter().cloned());
     let max_call_depth = rules
@@ -133,6 +155,7 @@ pub fn static_analysis(
             specs: &specs,
             max_call_depth,
             progress: config.progress,
+            tests,
         },
     )
 }

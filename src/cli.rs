@@ -243,7 +243,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
             let rules = rule_set(&config, g)?;
-            let analysis = crate::check::static_analysis(paths, &config, &rules, &cwd);
+            let analysis = crate::check::static_analysis_with(paths, &config, &rules, &cwd, true);
             crate::inspect::print(&analysis, g.format)?;
             Ok(EXIT_OK)
         }

@@ -79,7 +79,8 @@ fn macro_name(mac: &syn::Macro) -> String {
 }
 
 impl MacroBodies {
-    pub fn collect(file: &syn::File) -> MacroBodies {
+    /// `tests`: also inside test items (`#[test]`, `#[cfg(test)]`).
+    pub fn collect(file: &syn::File, tests: bool) -> MacroBodies {
         let mut out = MacroBodies::default();
         let mut rules = HashMap::new();
         collect_rules(&file.items, &mut rules);
@@ -87,6 +88,7 @@ impl MacroBodies {
             out: &mut out,
             rules: &rules,
             depth: 0,
+            tests,
         };
         c.visit_file(file);
         out
@@ -110,30 +112,81 @@ fn parse_pieces(tokens: TokenStream, depth: usize, out: &mut Vec<Piece>) {
     if tokens.is_empty() {
         return;
     }
-    if let Ok(p) = Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(tokens.clone()) {
-        out.push(Piece::Exprs(p.into_iter().collect()));
-        return;
-    }
-    if let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) {
-        out.push(Piece::Items(file.items));
-        return;
-    }
-    if let Ok(stmts) = syn::Block::parse_within.parse2(tokens.clone()) {
-        if !stmts.is_empty() {
-            out.push(Piece::Stmts(stmts));
+    // One token buffer, tried as items, expressions, then statements on
+    // forks of it (a failed try costs a parse, never a copy of the tokens).
+    let whole = |input: syn::parse::ParseStream<'_>| -> syn::Result<Piece> {
+        if starts_like_item(input) {
+            let mut items = Vec::new();
+            while !input.is_empty() {
+                items.push(input.parse::<Item>()?);
+            }
+            return Ok(Piece::Items(items));
+        }
+        let fork = input.fork();
+        if let Ok(p) = Punctuated::<Expr, syn::Token![,]>::parse_terminated(&fork) {
+            if fork.is_empty() {
+                syn::parse::discouraged::Speculative::advance_to(input, &fork);
+                return Ok(Piece::Exprs(p.into_iter().collect()));
+            }
+        }
+        let stmts = syn::Block::parse_within(input)?;
+        Ok(Piece::Stmts(stmts))
+    };
+    match whole.parse2(tokens.clone()) {
+        Ok(Piece::Stmts(s)) if s.is_empty() => {}
+        Ok(p) => {
+            out.push(p);
             return;
         }
+        Err(_) => {}
     }
     if depth >= MAX_DEPTH {
         return;
     }
+    // The groups inside: a brace group is a block; a paren or bracket
+    // group is a list of expressions, tried once.
     for tt in tokens {
-        if let TokenTree::Group(g) = tt {
-            if g.delimiter() != Delimiter::None || !g.stream().is_empty() {
-                parse_pieces(g.stream(), depth + 1, out);
+        let TokenTree::Group(g) = tt else { continue };
+        match g.delimiter() {
+            Delimiter::Brace => parse_pieces(g.stream(), depth + 1, out),
+            Delimiter::Parenthesis | Delimiter::Bracket => {
+                if let Ok(p) =
+                    Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(g.stream())
+                {
+                    if !p.is_empty() {
+                        out.push(Piece::Exprs(p.into_iter().collect()));
+                    }
+                }
             }
+            Delimiter::None => parse_pieces(g.stream(), depth + 1, out),
         }
     }
+}
+
+fn starts_like_item(input: syn::parse::ParseStream<'_>) -> bool {
+    use syn::Token;
+    input.peek(Token![fn])
+        || input.peek(Token![pub])
+        || input.peek(Token![struct])
+        || input.peek(Token![enum])
+        || input.peek(Token![impl])
+        || input.peek(Token![use])
+        || input.peek(Token![mod])
+        || input.peek(Token![trait])
+        || input.peek(Token![type])
+        || input.peek(Token![extern])
+        || input.peek(Token![#])
+        || (input.peek(Token![const]) && !input.peek2(syn::token::Brace))
+        || (input.peek(Token![static]) && !input.peek2(Token![|]))
+        || (input.peek(Token![async]) && input.peek2(Token![fn]))
+        || (input.peek(Token![unsafe]) && !input.peek2(syn::token::Brace))
+}
+
+/// Logging and tracing macros (`info!`, `admin_error!`, `span_warn!`).
+fn is_logging(name: &str) -> bool {
+    ["trace", "debug", "info", "warn", "error"]
+        .iter()
+        .any(|l| name.ends_with(&format!("_{l}")) || name.starts_with(&format!("{l}_")))
 }
 
 /// One arm of a `macro_rules!`: a flat pattern and the body.
@@ -297,12 +350,13 @@ struct Collector<'m> {
     out: &'m mut MacroBodies,
     rules: &'m HashMap<String, Vec<Rule>>,
     depth: usize,
+    tests: bool,
 }
 
 impl Collector<'_> {
     fn add(&mut self, mac: &syn::Macro) {
         let name = macro_name(mac);
-        if SKIP_MACROS.contains(&name.as_str()) || self.depth > MAX_DEPTH {
+        if SKIP_MACROS.contains(&name.as_str()) || is_logging(&name) || self.depth > MAX_DEPTH {
             return;
         }
         let mut pieces = Vec::new();
@@ -349,6 +403,31 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         }
         visit::visit_item_macro(self, m);
     }
+
+    // Test items are not visited unless asked: skip their macros too.
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if self.tests || !crate::source::visit::is_test_item(&f.attrs) {
+            visit::visit_item_fn(self, f);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if self.tests || !crate::source::visit::is_test_item(&f.attrs) {
+            visit::visit_impl_item_fn(self, f);
+        }
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if self.tests || !crate::source::visit::is_test_item(&m.attrs) {
+            visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if self.tests || !crate::source::visit::is_test_item(&i.attrs) {
+            visit::visit_item_impl(self, i);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -357,7 +436,7 @@ mod tests {
 
     fn pieces(src: &str) -> (MacroBodies, syn::File) {
         let file = syn::parse_file(src).unwrap();
-        (MacroBodies::collect(&file), file)
+        (MacroBodies::collect(&file, false), file)
     }
 
     #[test]

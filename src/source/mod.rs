@@ -62,6 +62,8 @@ pub struct Options<'a> {
     pub max_call_depth: usize,
     /// Show a progress line (files parsed) on a terminal.
     pub progress: bool,
+    /// Analyse test code (`#[test]`, `#[cfg(test)]`, test files) too.
+    pub tests: bool,
 }
 
 /// Runs the static front end over the given files and folders.
@@ -214,6 +216,8 @@ pub fn analyze(
         !opts.progress,
     ));
     let parsed_count = std::sync::atomic::AtomicU64::new(0);
+    // Time per stage over all threads (parse, macro bodies, visit), for ORMLINT_TIMINGS.
+    let stage_ns: [std::sync::atomic::AtomicU64; 3] = Default::default();
     let parse = |i: usize| -> ParseResult {
         let n = parsed_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if n % 32 == 0 {
@@ -225,9 +229,21 @@ pub fn analyze(
         let Ok(text) = &l.text else {
             return Err((i, 0, "file was not read".into()));
         };
-        let result = match syn::parse_file(text) {
+        let test_file = is_test_file(l, &crates);
+        if test_file && !opts.tests {
+            // Nothing in it is reported, and production code never calls it.
+            return Ok(Parsed {
+                loaded: i,
+                facts: FileFacts::default(),
+            });
+        }
+        let t0 = std::time::Instant::now();
+        let parsed_file = syn::parse_file(text);
+        let t1 = std::time::Instant::now();
+        let result = match parsed_file {
             Ok(file) => {
-                let macros = macros::MacroBodies::collect(&file);
+                let macros = macros::MacroBodies::collect(&file, opts.tests);
+                let t2 = std::time::Instant::now();
                 let imports = types::Imports::collect(
                     &file,
                     &unit_names[l.unit],
@@ -235,8 +251,18 @@ pub fn analyze(
                 );
                 let mut v =
                     visit::FileVisitor::new(specs, active_for(l, text), text, &macros, imports)
-                        .in_test_file(is_test_file(l, &crates));
+                        .in_test_file(test_file)
+                        .with_tests(opts.tests);
                 syn::visit::Visit::visit_file(&mut v, &file);
+                if timing {
+                    let t3 = std::time::Instant::now();
+                    let ns =
+                        |a: std::time::Instant, b: std::time::Instant| (b - a).as_nanos() as u64;
+                    use std::sync::atomic::Ordering::Relaxed;
+                    stage_ns[0].fetch_add(ns(t0, t1), Relaxed);
+                    stage_ns[1].fetch_add(ns(t1, t2), Relaxed);
+                    stage_ns[2].fetch_add(ns(t2, t3), Relaxed);
+                }
                 Ok(Parsed {
                     loaded: i,
                     facts: FileFacts {
@@ -287,6 +313,15 @@ pub fn analyze(
     }
 
     lap("phase 2", parsed.iter().filter(|p| p.is_some()).count());
+    if timing {
+        let ms = |i: usize| stage_ns[i].load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6;
+        eprintln!(
+            "[timing] thread time: parse {:.1} ms, macro bodies {:.1} ms, visit {:.1} ms",
+            ms(0),
+            ms(1),
+            ms(2)
+        );
+    }
     if let Ok(mut p) = progress.lock() {
         p.finish();
     }

@@ -270,6 +270,154 @@ pub const COMMON_METHODS: &[&str] = &[
     "bytes",
 ];
 
+/// Methods of the standard library's types (options, results, strings,
+/// collections, iterators, conversions) that are never worth a call record,
+/// whatever the receiver: a workspace method of one of these names is
+/// still found through a plain or typed receiver in `COMMON_METHODS`'s way.
+const STD_ONLY: &[&str] = &[
+    "clone",
+    "to_string",
+    "to_owned",
+    "into",
+    "as_ref",
+    "as_mut",
+    "as_str",
+    "as_bytes",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "unwrap_err",
+    "map",
+    "map_err",
+    "and_then",
+    "or_else",
+    "ok",
+    "err",
+    "ok_or",
+    "ok_or_else",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "collect",
+    "len",
+    "is_empty",
+    "push",
+    "push_str",
+    "contains",
+    "contains_key",
+    "extend",
+    "join",
+    "split",
+    "trim",
+    "starts_with",
+    "ends_with",
+    "parse",
+    "fmt",
+    "eq",
+    "ne",
+    "cmp",
+    "partial_cmp",
+    "hash",
+    "borrow",
+    "borrow_mut",
+    "deref",
+    "chars",
+    "bytes",
+    "keys",
+    "values",
+    "entry",
+    "or_insert",
+    "or_insert_with",
+    "or_default",
+    "to_vec",
+    "cloned",
+    "copied",
+    "filter",
+    "filter_map",
+    "enumerate",
+    "zip",
+    "rev",
+    "skip",
+    "take",
+    "first",
+    "last",
+    "sort",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable",
+    "dedup",
+    "clear",
+    "context",
+    "with_context",
+    "to_lowercase",
+    "to_uppercase",
+    "replace",
+    "as_slice",
+    "min",
+    "max",
+    "sum",
+    "count",
+    "any",
+    "all",
+    "fold",
+    "position",
+    "flatten",
+    "flat_map",
+    "chain",
+    "for_each",
+    "try_into",
+    "as_deref",
+    "as_deref_mut",
+    "get_or_insert_with",
+    "then",
+    "then_some",
+    "map_or",
+    "map_or_else",
+    "is_some_and",
+    "is_none_or",
+    "unwrap_unchecked",
+    "into_inner",
+    "to_str",
+    "to_string_lossy",
+    "display",
+    "as_secs",
+    "as_millis",
+    "elapsed",
+    "with_capacity",
+    "reserve",
+    "truncate",
+    "insert_str",
+    "find",
+    "rfind",
+    "strip_prefix",
+    "strip_suffix",
+    "split_once",
+    "lines",
+    "as_path",
+    "to_path_buf",
+    "exists",
+    "is_file",
+    "is_dir",
+    "file_name",
+    "extension",
+    "parent",
+    "pop",
+    "len_utf8",
+    "abs",
+    "saturating_sub",
+    "saturating_add",
+    "checked_add",
+    "checked_sub",
+    "wrapping_add",
+    "pow",
+];
+
 /// Types whose values are numbers or booleans: text made from them cannot carry quotes.
 const NUMERIC_TYPES: &[&str] = &[
     "i8",
@@ -609,9 +757,18 @@ pub struct FileVisitor<'ast, 'a> {
     impl_trait: Vec<Option<String>>,
     /// Inside test code: the whole file, or items marked as tests.
     test_depth: usize,
+    /// Visit test items at all (else they are skipped: nothing in them is
+    /// reported, and production code never calls them).
+    tests: bool,
 }
 
 impl<'ast, 'a> FileVisitor<'ast, 'a> {
+    /// Whether test items are visited.
+    pub fn with_tests(mut self, yes: bool) -> Self {
+        self.tests = yes;
+        self
+    }
+
     /// Marks the whole file as test code (a file under `tests/`, say).
     pub fn in_test_file(mut self, yes: bool) -> Self {
         self.test_depth = usize::from(yes);
@@ -628,6 +785,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         FileVisitor {
             imports,
             test_depth: 0,
+            tests: true,
             generics: vec![HashMap::new()],
             impl_trait: Vec::new(),
             specs,
@@ -1308,7 +1466,22 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     fn record_method_call(&mut self, m: &'ast syn::ExprMethodCall, whole: &'ast Expr) {
         let method = m.method.to_string();
-        let recv = self.ty_expr(&m.receiver, 0);
+        // The receiver's type matters for database methods and for calls
+        // worth a record; most method calls are neither.
+        let std_name = STD_ONLY.contains(&method.as_str());
+        let wanted = self.db_methods.contains(method.as_str()) || !std_name;
+        let recv = if wanted {
+            self.ty_expr(&m.receiver, 0)
+        } else {
+            // A std-named method (`contains`, `find`) on a value written to
+            // be a trait object or a workspace type is still worth a record.
+            match unwrap_expr(&m.receiver) {
+                Expr::Path(_) | Expr::Field(_) => self
+                    .ty_expr(&m.receiver, 0)
+                    .filter(|t| matches!(t, TyExpr::Known(k) if workspace_like(k))),
+                _ => None,
+            }
+        };
         // Most method calls are not database calls: skip the chain walk.
         let chain = if self.db_methods.contains(method.as_str()) {
             self.chain(&m.receiver)
@@ -2464,6 +2637,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         let test = usize::from(is_test_item(&i.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
         self.test_depth += test;
         self.visit_impl_inner(i);
         self.test_depth -= test;
@@ -2485,6 +2661,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // Nested fn items do not belong to an enclosing impl.
         let test = usize::from(is_test_item(&f.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
         self.test_depth += test;
         self.impl_ty.push(None);
         self.impl_trait.push(None);
@@ -2496,6 +2675,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let test = usize::from(is_test_item(&f.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
         self.test_depth += test;
         self.enter_fn(&f.sig, Some(&f.block));
         self.test_depth -= test;
@@ -2503,6 +2685,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         let test = usize::from(is_test_item(&m.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
         self.test_depth += test;
         visit::visit_item_mod(self, m);
         self.test_depth -= test;
@@ -2901,7 +3086,7 @@ fn mentions_infer(t: &Ty) -> bool {
 
 /// Attributes that make an item test code: `#[test]`, `#[tokio::test]`,
 /// `#[sqlx::test]`, `#[rstest]`, `#[bench]`, `#[cfg(test)]`.
-fn is_test_item(attrs: &[syn::Attribute]) -> bool {
+pub fn is_test_item(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let path = a.path();
         let last = path
@@ -2948,4 +3133,15 @@ pub fn is_test_path(rel: &std::path::Path) -> bool {
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
         || stem.starts_with("test_")
+}
+
+/// A written type that may have methods of the workspace's own: a trait
+/// object or generic, or a type named without a crate path that is not a
+/// collection.
+fn workspace_like(t: &Ty) -> bool {
+    t.is_dyn()
+        || (t.root().is_none()
+            && t.path.starts_with(|c: char| c.is_ascii_uppercase())
+            && t.element().is_none()
+            && !matches!(t.path.as_str(), "String" | "Path" | "PathBuf" | "Mutex"))
 }
