@@ -124,6 +124,9 @@ pub struct QuerySite {
     /// When the query runs inside a called function: the chain of calls,
     /// from the call in the loop to the query itself.
     pub via: Vec<CallHop>,
+    /// A call through a trait (`&dyn Store`, `T: Store`): the other
+    /// implementations that also run a query, and where.
+    pub also_via: Vec<CallHop>,
     /// The enclosing fn, as `name` or `Type::name`.
     pub function: Option<String>,
     /// Whether the call uses a batched form (`eq_any`, `= ANY`, `IN (…)`, `belonging_to`).

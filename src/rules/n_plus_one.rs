@@ -36,6 +36,15 @@ pub(crate) fn loop_phrase(site: &QuerySite) -> String {
     }
 }
 
+/// For a call through a trait: " (and 1 other implementation)".
+pub(crate) fn also_phrase(site: &QuerySite) -> String {
+    match site.also_via.len() {
+        0 => String::new(),
+        1 => " (and 1 other implementation of the trait)".to_string(),
+        n => format!(" (and {n} other implementations of the trait)"),
+    }
+}
+
 /// Labels every loop, innermost last, and the hops into called functions.
 pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
     let n = site.loops.len();
@@ -59,6 +68,15 @@ pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
             last.span.clone(),
             format!("the query runs here, in `{}`", last.callee),
         );
+        for other in &site.also_via {
+            d.label(
+                other.span.clone(),
+                format!(
+                    "or here, in `{}`: the call goes through a trait, and this implementation queries too",
+                    other.callee
+                ),
+            );
+        }
     }
 }
 
@@ -185,8 +203,9 @@ impl Rule for NPlusOne {
                 loop_phrase(site)
             ),
             Some(hop) => format!(
-                "`{}` runs a {} query, and it is called {}",
+                "`{}`{} runs a {} query, and it is called {}",
                 hop.callee,
+                also_phrase(site),
                 site.orm_display,
                 loop_phrase(site)
             ),

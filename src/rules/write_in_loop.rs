@@ -95,8 +95,9 @@ impl Rule for WriteInLoop {
         let message = match site.via.first() {
             None => format!("{} {what} runs {}", site.orm_display, loop_phrase(site)),
             Some(hop) => format!(
-                "`{}` runs a {} {what}, and it is called {}",
+                "`{}`{} runs a {} {what}, and it is called {}",
                 hop.callee,
+                super::n_plus_one::also_phrase(site),
                 site.orm_display,
                 loop_phrase(site)
             ),

@@ -969,6 +969,22 @@ fn build_sites(
             if distinct_files.len() > 1 && !typed {
                 continue;
             }
+            // Through a trait: every other implementation that queries is named too.
+            let also_via: Vec<CallHop> = if typed && with_query.len() > 1 {
+                with_query
+                    .iter()
+                    .filter_map(|&(f2, i2)| {
+                        let path = graph.query_path(f2, i2, 1, max_depth, &mut Vec::new())?;
+                        let (lf, span, key) = path.last()?.clone();
+                        Some(CallHop {
+                            callee: key,
+                            span: Span::new(id_of[lf]?, span),
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             for (f2, i2) in with_query {
                 if c.caller == Some(i2) && f2 == fi {
                     continue;
@@ -1014,6 +1030,11 @@ fn build_sites(
                 q.raw_sql = None;
                 q.in_paging_loop = in_paging(fi, &c.loops);
                 q.in_test = c.in_test;
+                q.also_via = also_via
+                    .iter()
+                    .filter(|h| Some(&h.callee) != q.via.last().map(|l| &l.callee))
+                    .cloned()
+                    .collect();
                 out.push(q);
                 break;
             }
@@ -1048,6 +1069,7 @@ fn site_to_query(
             .map(|(r, src)| (Span::new(file, r.clone()), to_sql_source(file, src))),
         loops,
         via,
+        also_via: Vec::new(),
         function,
         batched: s.batched,
         executes: s.executes,

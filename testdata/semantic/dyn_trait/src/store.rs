@@ -37,3 +37,19 @@ impl NoteStore for SqliteStore {
             .ok()
     }
 }
+
+/// Also in SQLite, through a view that audits reads: a second
+/// implementation that queries.
+pub struct AuditedStore {
+    db: Connection,
+}
+
+impl NoteStore for AuditedStore {
+    fn note(&self, id: i64) -> Option<Note> {
+        self.db
+            .query_row("SELECT id, title FROM audited_notes WHERE id = ?1", [id], |r| {
+                Ok(Note { id: r.get(0)?, title: r.get(1)? })
+            })
+            .ok()
+    }
+}
