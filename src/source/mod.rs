@@ -1146,15 +1146,15 @@ fn site_keeps(
             continue;
         }
         let choice = match &ty {
-            Some(t) => match index.orm_of(unit, t, specs) {
-                Some(o) => group.clone().find(|&k| {
-                    sites[k].orm == o
+            Some(t) => match index.orms_of(unit, t, specs) {
+                orms if !orms.is_empty() => group.clone().find(|&k| {
+                    orms.contains(&sites[k].orm)
                         && (sites[k].evidence == Evidence::Name
                             || sites[k].handle_types.iter().any(|h| h == t.name())
                             || t.is_dyn())
                 }),
-                None if index.known_other(unit, t, &sites[i].method, specs) => None,
-                None => first_named,
+                _ if index.known_other(unit, t, &sites[i].method, specs) => None,
+                _ => first_named,
             },
             None => first_named,
         };

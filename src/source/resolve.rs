@@ -328,17 +328,31 @@ impl Index {
     /// (unresolved, as through a glob import) its name is one of the ORM's
     /// handle types and no workspace type has it.
     pub fn orm_of(&self, unit: usize, ty: &Ty, specs: &[OrmSpec]) -> Option<usize> {
+        self.orms_of(unit, ty, specs).first().copied()
+    }
+
+    /// Every ORM the type may belong to: one when its path names the
+    /// crate, several when only its name is known (`Transaction` through
+    /// a glob import is rusqlite's or postgres's).
+    pub fn orms_of(&self, unit: usize, ty: &Ty, specs: &[OrmSpec]) -> Vec<usize> {
         if ty.is_dyn() {
-            return ty.args.iter().find_map(|b| self.orm_of(unit, b, specs));
-        }
-        match ty.root() {
-            Some(root) => specs.iter().position(|s| {
-                s.crates.iter().any(|c| c == root) && s.handle_types().any(|t| t == ty.name())
-            }),
-            None if self.types.contains(&(unit, ty.path.clone())) => None,
-            None => specs
+            return ty
+                .args
                 .iter()
-                .position(|s| !s.crates.is_empty() && s.handle_types().any(|t| t == ty.name())),
+                .flat_map(|b| self.orms_of(unit, b, specs))
+                .collect();
+        }
+        let claims = |s: &OrmSpec| s.handle_types().any(|t| t == ty.name());
+        match ty.root() {
+            Some(root) => specs
+                .iter()
+                .position(|s| s.crates.iter().any(|c| c == root) && claims(s))
+                .into_iter()
+                .collect(),
+            None if self.types.contains(&(unit, ty.path.clone())) => Vec::new(),
+            None => (0..specs.len())
+                .filter(|&i| !specs[i].crates.is_empty() && claims(&specs[i]))
+                .collect(),
         }
     }
 
