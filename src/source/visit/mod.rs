@@ -1,0 +1,1528 @@
+//! The one visit of a parsed file: recognizes database calls from the shape of
+//! their receiver chains (no types), tracks the loops and iterator closures
+//! around them, follows `let` bindings for SQL text, and records calls to
+//! other functions for the crate-level call graph.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use proc_macro2::Span;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Lit, Pat, Stmt, Type};
+
+use super::facts::{
+    CallRaw, CallTarget, Evidence, FileFacts, FnInfo, LoopRaw, SiteRaw, StructInfo, TextSource,
+};
+use super::macros::{MacroBodies, Piece};
+use super::orm::{ExecSpec, OrmSpec};
+use super::types::{self, Imports, Ty, TyExpr};
+use crate::engine::{LoopKind, Operation};
+
+mod recognize;
+mod text;
+mod type_recipes;
+
+use text::*;
+use type_recipes::*;
+
+/// Iterator and stream adapters whose closure runs once per element.
+const ADAPTERS: &[&str] = &[
+    "map",
+    "for_each",
+    "filter_map",
+    "flat_map",
+    "then",
+    "and_then",
+    "fold",
+    "try_fold",
+    "try_for_each",
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+    "filter",
+    "any",
+    "all",
+    "find_map",
+    "scan",
+    "take_while",
+    "skip_while",
+    "inspect",
+    "map_while",
+    "try_filter_map",
+    "try_filter",
+    "partition",
+    "reduce",
+    "try_map",
+    "map_ok",
+    "and_then_ok",
+    "par_map",
+    "position",
+    "find",
+    "max_by_key",
+    "min_by_key",
+    "sorted_by_key",
+    "group_by",
+    "flat_map_iter",
+    "retain",
+    "retain_mut",
+    "dedup_by_key",
+];
+
+/// Methods that turn a value into an iterator or stream, or keep it one.
+const ITER_SOURCES: &[&str] = &[
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "par_iter",
+    "into_par_iter",
+    "par_iter_mut",
+    "drain",
+    "chunks",
+    "chunks_exact",
+    "windows",
+    "keys",
+    "values",
+    "values_mut",
+    "into_values",
+    "into_keys",
+    "lines",
+    "split",
+    "split_whitespace",
+    "bytes",
+    "char_indices",
+    "chars",
+    "into_stream",
+    "par_chunks",
+    "par_bridge",
+    "rchunks",
+    "split_terminator",
+];
+
+/// Adapters that keep an iterator an iterator (walked through to find the source).
+const ITER_PASS: &[&str] = &[
+    "map",
+    "filter",
+    "filter_map",
+    "enumerate",
+    "zip",
+    "skip",
+    "take",
+    "rev",
+    "chain",
+    "flat_map",
+    "flatten",
+    "cloned",
+    "copied",
+    "peekable",
+    "step_by",
+    "inspect",
+    "dedup",
+    "sorted",
+    "unique",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "then",
+    "and_then",
+    "buffered",
+    "buffer_unordered",
+    "chunks",
+    "fuse",
+    "boxed",
+    "with_position",
+];
+
+/// Functions that start an iterator or stream: `stream::iter(ids)`, `iter::repeat(x)`.
+const ITER_FUNCTIONS: &[&str] = &[
+    "iter",
+    "repeat",
+    "once",
+    "from_iter",
+    "iter_ok",
+    "unfold",
+    "repeat_with",
+    "successors",
+    "from_fn",
+];
+
+/// Method names too common on std types to resolve by name alone.
+pub const COMMON_METHODS: &[&str] = &[
+    "status",
+    "id",
+    "idx",
+    "name",
+    "key",
+    "value",
+    "kind",
+    "data",
+    "body",
+    "text",
+    "json",
+    "path",
+    "url",
+    "host",
+    "port",
+    "tag",
+    "tags",
+    "get_ref",
+    "as_slice",
+    "to_vec",
+    "get",
+    "get_mut",
+    "set",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "contains",
+    "len",
+    "is_empty",
+    "iter",
+    "map",
+    "filter",
+    "first",
+    "last",
+    "find",
+    "clone",
+    "to_string",
+    "into",
+    "from",
+    "as_ref",
+    "as_mut",
+    "unwrap",
+    "expect",
+    "extend",
+    "append",
+    "entry",
+    "keys",
+    "values",
+    "send",
+    "recv",
+    "lock",
+    "read",
+    "write",
+    "next",
+    "collect",
+    "join",
+    "split",
+    "parse",
+    "format",
+    "sort",
+    "dedup",
+    "retain",
+    "clear",
+    "take",
+    "replace",
+    "flush",
+    "close",
+    "open",
+    "spawn",
+    "new",
+    "default",
+    "run",
+    "call",
+    "build",
+    "apply",
+    "update",
+    "delete",
+    "save",
+    "load",
+    "fetch",
+    "query",
+    "execute",
+    "handle",
+    "process",
+    "with",
+    "all",
+    "any",
+    "count",
+    "sum",
+    "max",
+    "min",
+    "add",
+    "sub",
+    "drop",
+    "start",
+    "stop",
+    "init",
+    "reset",
+    "wait",
+    "poll",
+    "try_into",
+    "try_from",
+    "eq",
+    "cmp",
+    "hash",
+    "fmt",
+    "borrow",
+    "deref",
+    "index",
+    "and_then",
+    "or_else",
+    "ok",
+    "err",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "then",
+    "into_iter",
+    "to_owned",
+    "as_str",
+    "trim",
+    "starts_with",
+    "ends_with",
+    "chars",
+    "bytes",
+];
+
+/// Methods of the standard library's types (options, results, strings,
+/// collections, iterators, conversions) that are never worth a call record,
+/// whatever the receiver: a workspace method of one of these names is
+/// still found through a plain or typed receiver in `COMMON_METHODS`'s way.
+const STD_ONLY: &[&str] = &[
+    "clone",
+    "to_string",
+    "to_owned",
+    "into",
+    "as_ref",
+    "as_mut",
+    "as_str",
+    "as_bytes",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "unwrap_err",
+    "map",
+    "map_err",
+    "and_then",
+    "or_else",
+    "ok",
+    "err",
+    "ok_or",
+    "ok_or_else",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "collect",
+    "len",
+    "is_empty",
+    "push",
+    "push_str",
+    "contains",
+    "contains_key",
+    "extend",
+    "join",
+    "split",
+    "trim",
+    "starts_with",
+    "ends_with",
+    "parse",
+    "fmt",
+    "eq",
+    "ne",
+    "cmp",
+    "partial_cmp",
+    "hash",
+    "borrow",
+    "borrow_mut",
+    "deref",
+    "chars",
+    "bytes",
+    "keys",
+    "values",
+    "entry",
+    "or_insert",
+    "or_insert_with",
+    "or_default",
+    "to_vec",
+    "cloned",
+    "copied",
+    "filter",
+    "filter_map",
+    "enumerate",
+    "zip",
+    "rev",
+    "skip",
+    "take",
+    "first",
+    "last",
+    "sort",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable",
+    "dedup",
+    "clear",
+    "context",
+    "with_context",
+    "to_lowercase",
+    "to_uppercase",
+    "replace",
+    "as_slice",
+    "min",
+    "max",
+    "sum",
+    "count",
+    "any",
+    "all",
+    "fold",
+    "position",
+    "flatten",
+    "flat_map",
+    "chain",
+    "for_each",
+    "try_into",
+    "as_deref",
+    "as_deref_mut",
+    "get_or_insert_with",
+    "then",
+    "then_some",
+    "map_or",
+    "map_or_else",
+    "is_some_and",
+    "is_none_or",
+    "unwrap_unchecked",
+    "into_inner",
+    "to_str",
+    "to_string_lossy",
+    "display",
+    "as_secs",
+    "as_millis",
+    "elapsed",
+    "with_capacity",
+    "reserve",
+    "truncate",
+    "insert_str",
+    "find",
+    "rfind",
+    "strip_prefix",
+    "strip_suffix",
+    "split_once",
+    "lines",
+    "as_path",
+    "to_path_buf",
+    "exists",
+    "is_file",
+    "is_dir",
+    "file_name",
+    "extension",
+    "parent",
+    "pop",
+    "len_utf8",
+    "abs",
+    "saturating_sub",
+    "saturating_add",
+    "checked_add",
+    "checked_sub",
+    "wrapping_add",
+    "pow",
+];
+
+/// Types whose values are numbers or booleans: text made from them cannot carry quotes.
+const NUMERIC_TYPES: &[&str] = &[
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "f32",
+    "f64",
+    "bool",
+    "NonZeroU32",
+    "NonZeroU64",
+    "NonZeroI64",
+    "NonZeroUsize",
+];
+
+fn span_range(span: Span) -> Range<usize> {
+    span.byte_range()
+}
+
+fn range_of<T: Spanned>(node: &T) -> Range<usize> {
+    span_range(node.span())
+}
+
+/// Word-wise match: `db_pool` matches `pool`, `conn` matches `conn`.
+fn name_matches(name: &str, words: &[String]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    words.iter().any(|w| {
+        lower == *w
+            || lower
+                .split('_')
+                .any(|part| part == w || part.strip_suffix('s') == Some(w))
+            || (w.len() >= 4 && lower.contains(w.as_str()))
+    })
+}
+
+fn path_string(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// `a::b::c` ends with `b::c` on whole segments.
+fn path_ends_with(path: &str, suffix: &str) -> bool {
+    path.len() >= suffix.len()
+        && path.ends_with(suffix)
+        && (path.len() == suffix.len() || path[..path.len() - suffix.len()].ends_with("::"))
+}
+
+fn unwrap_expr(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Await(a) => &a.base,
+            Expr::Try(t) => &t.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::Reference(r) => &r.expr,
+            Expr::Group(g) => &g.expr,
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            Expr::Cast(c) => &c.expr,
+            _ => return e,
+        };
+    }
+}
+
+fn macro_name(mac: &syn::Macro) -> String {
+    last_ident(&mac.path)
+}
+
+/// The last identifier of a path (`crate::db::QUERY` → `QUERY`); empty for an empty path.
+fn last_ident(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Comma-separated expressions inside a macro call, when they parse.
+fn macro_args(mac: &syn::Macro) -> Option<Vec<Expr>> {
+    mac.parse_body_with(Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        .ok()
+        .map(|p| p.into_iter().collect())
+}
+
+/// The variable at the root of a method chain (`q.bind(x).bind(y)` → `q`).
+fn root_ident(e: &Expr) -> Option<String> {
+    match unwrap_expr(e) {
+        Expr::MethodCall(m) => root_ident(&m.receiver),
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
+    }
+}
+
+/// Text that is the same on every run whatever the sizes involved:
+/// placeholder lists like `vec!["?"; n].join(", ")` or `"?, ".repeat(n)`.
+fn const_text_shape(e: &Expr) -> bool {
+    match unwrap_expr(e) {
+        Expr::Lit(_) => true,
+        Expr::Repeat(r) => const_text_shape(&r.expr),
+        Expr::Array(a) => a.elems.iter().all(const_text_shape),
+        Expr::Macro(m) => {
+            let name = macro_name(&m.mac);
+            if matches!(name.as_str(), "concat" | "stringify") {
+                return true;
+            }
+            if name != "vec" {
+                return false;
+            }
+            // `vec![lit; n]` or `vec![lit, lit]`.
+            let tokens: Vec<proc_macro2::TokenTree> = m.mac.tokens.clone().into_iter().collect();
+            match tokens.as_slice() {
+                [proc_macro2::TokenTree::Literal(_), proc_macro2::TokenTree::Punct(p), ..]
+                    if p.as_char() == ';' =>
+                {
+                    true
+                }
+                _ => macro_args(&m.mac).is_some_and(|a| a.iter().all(const_text_shape)),
+            }
+        }
+        Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "join" | "concat" => {
+                const_text_shape(&m.receiver) && m.args.iter().all(const_text_shape)
+            }
+            "repeat" | "to_string" | "to_owned" | "into" | "clone" | "as_str" => {
+                const_text_shape(&m.receiver)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn is_screaming(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The last path segment of a type, through references: `&mut QueryBuilder<'_, Pg>` → `QueryBuilder`.
+fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        Type::Reference(r) => type_name(&r.elem),
+        Type::Paren(p) => type_name(&p.elem),
+        _ => None,
+    }
+}
+
+/// Names bound by a pattern (`(a, b)`, `Some(x)`, `Row { id, .. }`).
+fn pat_names(p: &Pat, out: &mut Vec<String>) {
+    match p {
+        Pat::Ident(i) => out.push(i.ident.to_string()),
+        Pat::Tuple(t) => t.elems.iter().for_each(|e| pat_names(e, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|e| pat_names(e, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pat_names(&f.pat, out)),
+        Pat::Reference(r) => pat_names(&r.pat, out),
+        Pat::Type(t) => pat_names(&t.pat, out),
+        Pat::Slice(s) => s.elems.iter().for_each(|e| pat_names(e, out)),
+        Pat::Or(o) => o.cases.iter().for_each(|e| pat_names(e, out)),
+        _ => {}
+    }
+}
+
+/// Methods that split a collection into batches: a loop over their output
+/// runs one query per batch, not per element.
+const BATCH_SOURCES: &[&str] = &[
+    "chunks",
+    "chunks_exact",
+    "par_chunks",
+    "rchunks",
+    "array_chunks",
+    "chunks_mut",
+    "batching",
+    "chunk_by",
+    "ready_chunks",
+    "try_chunks",
+];
+
+fn type_is_numeric(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| NUMERIC_TYPES.contains(&s.ident.to_string().as_str())),
+        Type::Reference(r) => type_is_numeric(&r.elem),
+        Type::Paren(p) => type_is_numeric(&p.elem),
+        _ => false,
+    }
+}
+
+/// The receiver chain of a call: method names, path segments and macro names,
+/// root first to last call, with the root's name when it is a variable.
+#[derive(Default, Debug)]
+struct Chain<'ast> {
+    tokens: Vec<String>,
+    root_name: Option<String>,
+    /// Call and macro nodes along the chain, for SQL literals and table names.
+    nodes: Vec<&'ast Expr>,
+}
+
+impl Chain<'_> {
+    fn has(&self, markers: &[String]) -> bool {
+        self.tokens.iter().any(|t| {
+            markers
+                .iter()
+                .any(|m| m == t || (m.contains("::") && path_ends_with(t, m)))
+        })
+    }
+
+    /// A method from `names` called anywhere in the chain, arguments included
+    /// (`filter(users::id.eq_any(ids))`).
+    fn calls_any(&self, names: &[String]) -> bool {
+        struct Find<'n> {
+            names: &'n [String],
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Find<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if self.names.iter().any(|n| m.method == n.as_str()) {
+                    self.found = true;
+                }
+                visit::visit_expr_method_call(self, m);
+            }
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                if p.segments
+                    .last()
+                    .is_some_and(|s| self.names.iter().any(|n| s.ident == n.as_str()))
+                {
+                    self.found = true;
+                }
+            }
+        }
+        let mut f = Find {
+            names,
+            found: false,
+        };
+        for n in &self.nodes {
+            match n {
+                Expr::MethodCall(m) => {
+                    if names.iter().any(|x| m.method == x.as_str()) {
+                        return true;
+                    }
+                    for a in &m.args {
+                        f.visit_expr(a);
+                    }
+                }
+                Expr::Call(c) => {
+                    f.visit_expr(&c.func);
+                    for a in &c.args {
+                        f.visit_expr(a);
+                    }
+                }
+                _ => {}
+            }
+        }
+        f.found
+    }
+    fn has_str(&self, markers: &[&str]) -> bool {
+        self.tokens.iter().any(|t| markers.contains(&t.as_str()))
+    }
+}
+
+enum Append<'ast> {
+    Value(&'ast Expr, &'static str),
+    Resolved(TextSource),
+}
+
+struct FnScope<'ast> {
+    idx: Option<usize>,
+    bindings: HashMap<String, Vec<&'ast Expr>>,
+    /// `s.push_str(e)`, `s += e`, `write!(s, …)`: text appended to a binding.
+    appends: HashMap<String, Vec<Append<'ast>>>,
+    numeric: HashSet<String>,
+    params: HashSet<String>,
+    /// Declared type (last path segment) of parameters and annotated `let`s.
+    types: HashMap<String, String>,
+    /// Query builders that had rows pushed in bulk (`push_values`, `separated`).
+    batched_vars: HashSet<String>,
+    /// How to find each local's type: parameters, `let`s, loop variables.
+    tys: HashMap<String, TyExpr>,
+}
+
+impl FnScope<'_> {
+    fn new(idx: Option<usize>) -> Self {
+        FnScope {
+            idx,
+            bindings: HashMap::new(),
+            appends: HashMap::new(),
+            numeric: HashSet::new(),
+            params: HashSet::new(),
+            types: HashMap::new(),
+            batched_vars: HashSet::new(),
+            tys: HashMap::new(),
+        }
+    }
+}
+
+pub struct FileVisitor<'ast, 'a> {
+    specs: &'a [OrmSpec],
+    /// ORMs this file may use, in preference order.
+    active: Vec<usize>,
+    text: &'a str,
+    pub facts: FileFacts,
+    loops: Vec<LoopRaw>,
+    scopes: Vec<FnScope<'ast>>,
+    impl_ty: Vec<Option<String>>,
+    consts: HashSet<String>,
+    macros: &'ast MacroBodies,
+    /// Method names any active ORM knows (execute or sink), for a quick reject.
+    db_methods: HashSet<&'a str>,
+    /// Last path segments of functions any active ORM knows.
+    db_functions: HashSet<&'a str>,
+    /// The variable a `while let` loop walks (`while let Some(id) = next`).
+    walked_var: Option<String>,
+    /// Inside the right side of an assignment to `walked_var`.
+    sequential: usize,
+    /// The SQL argument of the site being recorded, for `push_site`.
+    pending_sql_arg: Option<&'ast Expr>,
+    /// Inside a branch of a loop body that leaves the loop (`return`,
+    /// `break`): it runs at most once, not per element.
+    diverging: usize,
+    /// The file's `use` declarations, and which path roots are local.
+    imports: Imports,
+    /// Generic parameters in scope and their bounds (impl, then fn).
+    generics: Vec<HashMap<String, Vec<Ty>>>,
+    /// The trait of the impl being visited.
+    impl_trait: Vec<Option<String>>,
+    /// Inside test code: the whole file, or items marked as tests.
+    test_depth: usize,
+    /// Visit test items at all (else they are skipped: nothing in them is
+    /// reported, and production code never calls them).
+    tests: bool,
+}
+
+impl<'ast, 'a> FileVisitor<'ast, 'a> {
+    /// Whether test items are visited.
+    pub fn with_tests(mut self, yes: bool) -> Self {
+        self.tests = yes;
+        self
+    }
+
+    /// Marks the whole file as test code (a file under `tests/`, say).
+    pub fn in_test_file(mut self, yes: bool) -> Self {
+        self.test_depth = usize::from(yes);
+        self
+    }
+
+    pub fn new(
+        specs: &'a [OrmSpec],
+        active: Vec<usize>,
+        text: &'a str,
+        macros: &'ast MacroBodies,
+        imports: Imports,
+    ) -> Self {
+        FileVisitor {
+            imports,
+            test_depth: 0,
+            tests: true,
+            generics: vec![HashMap::new()],
+            impl_trait: Vec::new(),
+            specs,
+            active: active.clone(),
+            text,
+            facts: FileFacts::default(),
+            loops: Vec::new(),
+            scopes: vec![FnScope::new(None)],
+            impl_ty: Vec::new(),
+            consts: HashSet::new(),
+            macros,
+            walked_var: None,
+            sequential: 0,
+            pending_sql_arg: None,
+            diverging: 0,
+            db_methods: active
+                .iter()
+                .flat_map(|&i| {
+                    let s = &specs[i];
+                    s.execute
+                        .iter()
+                        .flat_map(|e| e.methods.iter())
+                        .chain(s.sink.iter().flat_map(|x| x.methods.iter()))
+                        .map(String::as_str)
+                })
+                .collect(),
+            db_functions: active
+                .iter()
+                .flat_map(|&i| {
+                    let s = &specs[i];
+                    s.execute
+                        .iter()
+                        .flat_map(|e| e.functions.iter())
+                        .chain(s.sink.iter().flat_map(|x| x.functions.iter()))
+                        .map(|f| f.rsplit("::").next().unwrap_or(f))
+                })
+                .collect(),
+        }
+    }
+
+    fn src(&self, r: &Range<usize>) -> String {
+        let s = self.text.get(r.clone()).unwrap_or("");
+        let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        crate::util::shorten(&s, 60)
+    }
+
+    fn scope(&mut self) -> &mut FnScope<'ast> {
+        // The file scope is pushed in `new` and never popped.
+        let last = self.scopes.len() - 1;
+        &mut self.scopes[last]
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Vec<&'ast Expr>> {
+        self.scopes.last().and_then(|s| s.bindings.get(name))
+    }
+
+    fn is_numeric_name(&self, name: &str) -> bool {
+        self.scopes.last().is_some_and(|s| s.numeric.contains(name))
+    }
+
+    // ---- loops ------------------------------------------------------------
+
+    fn with_loop(
+        &mut self,
+        kind: LoopKind,
+        header: Range<usize>,
+        vars: Vec<String>,
+        batched: bool,
+        f: impl FnOnce(&mut Self),
+    ) {
+        self.loops.push(LoopRaw {
+            kind,
+            header,
+            vars,
+            batched,
+        });
+        f(self);
+        self.loops.pop();
+    }
+
+    fn enter_fn(&mut self, sig: &'ast syn::Signature, body: Option<&'ast syn::Block>) {
+        let name = sig.ident.to_string();
+        let span = range_of(&sig.ident);
+        let inputs = &sig.inputs;
+        let owner = self.impl_ty.last().cloned().flatten();
+        let key = match &owner {
+            Some(o) => format!("{o}::{name}"),
+            None => name.clone(),
+        };
+        let has_self = inputs.iter().any(|i| matches!(i, syn::FnArg::Receiver(_)));
+        let params = inputs.len() - usize::from(has_self);
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let generics = types::generic_bounds(&sig.generics, &self.imports, &outer);
+        let ret = types::return_ty(sig, &self.imports, &generics);
+        self.facts.fns.push(FnInfo {
+            key,
+            name,
+            owner,
+            span,
+            params,
+            has_self,
+            trait_name: self.impl_trait.last().cloned().flatten(),
+            ret,
+            has_body: body.is_some(),
+        });
+        let Some(body) = body else { return };
+        self.generics.push(generics);
+        let mut scope = FnScope::new(Some(self.facts.fns.len() - 1));
+        for input in inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                if let Pat::Ident(pi) = &*pt.pat {
+                    let n = pi.ident.to_string();
+                    if type_is_numeric(&pt.ty) {
+                        scope.numeric.insert(n.clone());
+                    }
+                    if let Some(t) = type_name(&pt.ty) {
+                        scope.types.insert(n.clone(), t);
+                    }
+                    if let Some(t) = self.ty(&pt.ty) {
+                        scope.tys.insert(n.clone(), TyExpr::Known(t));
+                    }
+                    scope.params.insert(n);
+                }
+            }
+        }
+        let saved_loops = std::mem::take(&mut self.loops);
+        self.scopes.push(scope);
+        self.visit_block(body);
+        self.scopes.pop();
+        self.generics.pop();
+        self.loops = saved_loops;
+    }
+}
+
+/// Does this block leave the enclosing loop or function on every path
+/// through its top level (`return`, `break`, or ending in one)?
+fn block_leaves(b: &syn::Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Expr(e, _) => expr_leaves(e),
+        _ => false,
+    })
+}
+
+fn expr_leaves(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) => true,
+        Expr::Block(b) => block_leaves(&b.block),
+        Expr::Macro(m) => matches!(
+            macro_name(&m.mac).as_str(),
+            "panic" | "bail" | "unreachable"
+        ),
+        _ => false,
+    }
+}
+
+/// Does a `loop` body stop at its first success (a retry or connect loop)?
+fn loop_exits_on_success(body: &syn::Block) -> bool {
+    struct Finder {
+        found: bool,
+        in_success_arm: usize,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            self.visit_expr(&m.expr);
+            for arm in &m.arms {
+                let success = pat_is_success(&arm.pat);
+                self.in_success_arm += usize::from(success);
+                self.visit_expr(&arm.body);
+                self.in_success_arm -= usize::from(success);
+            }
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            let success = matches!(&*i.cond, Expr::Let(l) if pat_is_success(&l.pat));
+            self.visit_expr(&i.cond);
+            self.in_success_arm += usize::from(success);
+            self.visit_block(&i.then_branch);
+            self.in_success_arm -= usize::from(success);
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            if self.in_success_arm > 0 || b.expr.is_some() {
+                self.found = true;
+            }
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            if self.in_success_arm > 0
+                || r.expr.as_deref().is_some_and(|e| matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some"))))
+            {
+                self.found = true;
+            }
+        }
+        // Nested loops and closures have their own exits.
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    // An unconditional exit at the top level: the body runs once.
+    for stmt in &body.stmts {
+        if let Stmt::Expr(Expr::Break(_) | Expr::Return(_), _) = stmt {
+            return true;
+        }
+    }
+    let mut f = Finder {
+        found: false,
+        in_success_arm: 0,
+    };
+    f.visit_block(body);
+    f.found
+}
+
+fn pat_is_success(p: &Pat) -> bool {
+    match p {
+        Pat::Guard(g) => pat_is_success(&g.pat),
+        Pat::TupleStruct(ts) => ts
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Ok" || s.ident == "Some"),
+        Pat::Or(o) => o.cases.iter().any(pat_is_success),
+        _ => false,
+    }
+}
+
+pub use text::{parse_operation, sql_is_batched, sql_operation, sql_tables};
+
+impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        self.consts.insert(i.ident.to_string());
+        visit::visit_item_const(self, i);
+    }
+
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        self.consts.insert(i.ident.to_string());
+        visit::visit_item_static(self, i);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let test = usize::from(is_test_item(&i.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
+        self.test_depth += test;
+        self.visit_impl_inner(i);
+        self.test_depth -= test;
+    }
+
+    fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+        self.visit_trait_inner(i);
+    }
+
+    fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+        self.visit_struct_inner(i);
+    }
+
+    fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
+        if let Some(t) = self.ty(&i.ty) {
+            self.facts.aliases.push((i.ident.to_string(), t));
+        }
+    }
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        // Nested fn items do not belong to an enclosing impl.
+        let test = usize::from(is_test_item(&f.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
+        self.test_depth += test;
+        self.impl_ty.push(None);
+        self.impl_trait.push(None);
+        self.enter_fn(&f.sig, Some(&f.block));
+        self.impl_trait.pop();
+        self.impl_ty.pop();
+        self.test_depth -= test;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let test = usize::from(is_test_item(&f.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
+        self.test_depth += test;
+        self.enter_fn(&f.sig, Some(&f.block));
+        self.test_depth -= test;
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let test = usize::from(is_test_item(&m.attrs));
+        if test == 1 && !self.tests {
+            return;
+        }
+        self.test_depth += test;
+        visit::visit_item_mod(self, m);
+        self.test_depth -= test;
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        // A declaration without a body still tells what the method returns.
+        self.enter_fn(&f.sig, f.default.as_ref());
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let init_ty = l.init.as_ref().and_then(|i| self.ty_expr(&i.expr, 0));
+        // `let Some(x) = e else { … }` binds what `e` holds.
+        self.bind_pattern(&l.pat, init_ty);
+        let (name, ty) = match &l.pat {
+            Pat::Ident(pi) => (Some(pi.ident.to_string()), None),
+            Pat::Type(pt) => match &*pt.pat {
+                Pat::Ident(pi) => (Some(pi.ident.to_string()), Some(&*pt.ty)),
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+        if let Some(name) = name {
+            let scope = self.scope();
+            scope.appends.remove(&name);
+            match &l.init {
+                Some(init) => {
+                    scope.bindings.insert(name.clone(), vec![&*init.expr]);
+                }
+                None => {
+                    scope.bindings.remove(&name);
+                }
+            }
+            match ty.and_then(type_name) {
+                Some(t) => {
+                    scope.types.insert(name.clone(), t);
+                }
+                None => {
+                    scope.types.remove(&name);
+                }
+            }
+            if ty.is_some_and(type_is_numeric) {
+                scope.numeric.insert(name);
+            } else {
+                let numeric_init = l.init.as_ref().is_some_and(|i| {
+                    matches!(
+                        &*i.expr,
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Int(_) | Lit::Float(_) | Lit::Bool(_),
+                            ..
+                        })
+                    )
+                });
+                if numeric_init {
+                    scope.numeric.insert(name);
+                } else {
+                    scope.numeric.remove(&name);
+                }
+            }
+        }
+    }
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::MethodCall(m) => {
+                self.visit_expr(&m.receiver);
+                self.record_method_call(m, e);
+                let method = m.method.to_string();
+                if matches!(method.as_str(), "push_values" | "push_tuples" | "separated") {
+                    if let Expr::Path(p) = unwrap_expr(&m.receiver) {
+                        if let Some(id) = p.path.get_ident() {
+                            let name = id.to_string();
+                            self.scope().batched_vars.insert(name);
+                        }
+                    }
+                }
+                // Text appended to a local SQL string.
+                if matches!(method.as_str(), "push_str" | "push") {
+                    if let (Expr::Path(p), Some(arg)) = (unwrap_expr(&m.receiver), m.args.first()) {
+                        if let Some(id) = p.path.get_ident() {
+                            let name = id.to_string();
+                            let how = if method == "push_str" {
+                                "push_str"
+                            } else {
+                                "push"
+                            };
+                            if self.scope().bindings.contains_key(&name) {
+                                self.scope()
+                                    .appends
+                                    .entry(name)
+                                    .or_default()
+                                    .push(Append::Value(arg, how));
+                            }
+                        }
+                    }
+                }
+                // `retain` runs its closure per element of the collection it
+                // is called on, which need not look like an iterator.
+                let adapter = ADAPTERS.contains(&method.as_str())
+                    && (self.is_iterish(&m.receiver, 0)
+                        || matches!(method.as_str(), "retain" | "retain_mut")
+                        || self.known_collection(&m.receiver));
+                let batched_source = adapter && self.chain(&m.receiver).has_str(BATCH_SOURCES);
+                for arg in &m.args {
+                    if adapter && matches!(arg, Expr::Closure(_) | Expr::Path(_)) {
+                        let header = range_of(&m.method);
+                        let mut vars = Vec::new();
+                        if let Expr::Closure(c) = arg {
+                            c.inputs.iter().for_each(|p| pat_names(p, &mut vars));
+                            // The closure's first parameter is the element
+                            // (`fold`'s is the accumulator: its second).
+                            let elem = self
+                                .ty_expr(&m.receiver, 0)
+                                .map(|t| TyExpr::Element(Box::new(t)));
+                            let at = usize::from(matches!(
+                                method.as_str(),
+                                "fold" | "try_fold" | "scan" | "reduce"
+                            ));
+                            if let Some(p) = c.inputs.iter().nth(at) {
+                                self.bind_pattern(p, elem);
+                            }
+                        }
+                        self.with_loop(
+                            LoopKind::Adapter(method.clone()),
+                            header,
+                            vars,
+                            batched_source,
+                            |v| v.visit_expr(arg),
+                        );
+                    } else {
+                        self.visit_expr(arg);
+                    }
+                }
+            }
+            Expr::Call(c) => {
+                self.record_call(c, e);
+                visit::visit_expr_call(self, c);
+            }
+            Expr::ForLoop(f) => {
+                self.visit_expr(&f.expr);
+                let header = range_of(&f.for_token).start..range_of(&f.expr).end;
+                if loop_exits_on_success(&f.body) {
+                    // `for attempt in 0..5 { match connect() { Ok(c) => return c, … } }`
+                    self.visit_block(&f.body);
+                } else {
+                    let mut vars = Vec::new();
+                    pat_names(&f.pat, &mut vars);
+                    let batched = self.chain(&f.expr).has_str(BATCH_SOURCES);
+                    let elem = self
+                        .ty_expr(&f.expr, 0)
+                        .map(|t| TyExpr::Element(Box::new(t)));
+                    self.bind_pattern(&f.pat, elem);
+                    self.with_loop(LoopKind::For, header, vars, batched, |v| {
+                        v.visit_block(&f.body)
+                    });
+                }
+            }
+            Expr::While(w) => {
+                let kind = if matches!(&*w.cond, Expr::Let(_)) {
+                    LoopKind::WhileLet
+                } else {
+                    LoopKind::While
+                };
+                self.visit_expr(&w.cond);
+                let header = range_of(&w.while_token).start..range_of(&w.cond).end;
+                let mut vars = Vec::new();
+                // `while let Some(id) = next { next = query(id) }` walks a
+                // chain one row at a time: each query needs the previous result.
+                let mut walked = None;
+                if let Expr::Let(l) = &*w.cond {
+                    pat_names(&l.pat, &mut vars);
+                    // `while let Some(row) = rows.next()?`
+                    let held = self.ty_expr(&l.expr, 0);
+                    self.bind_pattern(&l.pat, held);
+                    if let Expr::Path(p) = unwrap_expr(&l.expr) {
+                        walked = p.path.get_ident().map(|i| i.to_string());
+                    }
+                }
+                let saved = std::mem::replace(&mut self.walked_var, walked);
+                self.with_loop(kind, header, vars, false, |v| v.visit_block(&w.body));
+                self.walked_var = saved;
+            }
+            Expr::Loop(l) => {
+                if loop_exits_on_success(&l.body) {
+                    self.visit_block(&l.body);
+                } else {
+                    let header = range_of(&l.loop_token);
+                    self.with_loop(LoopKind::Loop, header, Vec::new(), false, |v| {
+                        v.visit_block(&l.body)
+                    });
+                }
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::AddAssign(_)) => {
+                if let Expr::Path(p) = unwrap_expr(&b.left) {
+                    if let Some(id) = p.path.get_ident() {
+                        let name = id.to_string();
+                        if self.scope().bindings.contains_key(&name) {
+                            self.scope()
+                                .appends
+                                .entry(name)
+                                .or_default()
+                                .push(Append::Value(&b.right, "+="));
+                        }
+                    }
+                }
+                visit::visit_expr(self, e);
+            }
+            Expr::Assign(a) => {
+                let mut target = None;
+                if let Expr::Path(p) = unwrap_expr(&a.left) {
+                    if let Some(id) = p.path.get_ident() {
+                        let name = id.to_string();
+                        if let Some(b) = self.scope().bindings.get_mut(&name) {
+                            b.push(&a.right);
+                        }
+                        target = Some(name);
+                    }
+                }
+                let sequential = target.is_some() && target == self.walked_var;
+                self.visit_expr(&a.left);
+                self.sequential += usize::from(sequential);
+                self.visit_expr(&a.right);
+                self.sequential -= usize::from(sequential);
+            }
+            Expr::Macro(m) => self.visit_macro(&m.mac),
+            // `if let Some(user) = find_user(..)?`: `user` holds what the value holds.
+            Expr::Let(l) => {
+                self.visit_expr(&l.expr);
+                let held = self.ty_expr(&l.expr, 0);
+                self.bind_pattern(&l.pat, held);
+            }
+            // Inside a loop, a branch that leaves the loop runs at most once.
+            Expr::If(i) if !self.loops.is_empty() => {
+                self.visit_expr(&i.cond);
+                let leaves = block_leaves(&i.then_branch);
+                self.diverging += usize::from(leaves);
+                self.visit_block(&i.then_branch);
+                self.diverging -= usize::from(leaves);
+                if let Some((_, els)) = &i.else_branch {
+                    let leaves = matches!(&**els, Expr::Block(b) if block_leaves(&b.block));
+                    self.diverging += usize::from(leaves);
+                    self.visit_expr(els);
+                    self.diverging -= usize::from(leaves);
+                }
+            }
+            Expr::Match(mt) if !self.loops.is_empty() => {
+                self.visit_expr(&mt.expr);
+                for arm in &mt.arms {
+                    let leaves = expr_leaves(&arm.body);
+                    self.diverging += usize::from(leaves);
+                    self.visit_expr(&arm.body);
+                    self.diverging -= usize::from(leaves);
+                }
+            }
+            _ => visit::visit_expr(self, e),
+        }
+    }
+
+    fn visit_stmt_macro(&mut self, s: &'ast syn::StmtMacro) {
+        self.visit_macro(&s.mac);
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        self.visit_macro(&m.mac);
+    }
+}
+
+impl<'ast> FileVisitor<'ast, '_> {
+    fn visit_impl_inner(&mut self, i: &'ast syn::ItemImpl) {
+        let ty = match &*i.self_ty {
+            Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let tr = i
+            .trait_
+            .as_ref()
+            .and_then(|(p, _)| p.segments.last().map(|s| s.ident.to_string()));
+        if let (Some(tr), Some(ty)) = (&tr, &ty) {
+            self.facts.impls.push((tr.clone(), ty.clone()));
+        }
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        if let Some(t) = &ty {
+            // `impl<S: Storage> Db<S>`: `self` is a `Db` of some `Storage`.
+            let full = types::ty_of(&i.self_ty, &self.imports, &g)
+                .filter(|f| f.name() == t)
+                .map(|f| Ty::with(t.clone(), f.args))
+                .unwrap_or_else(|| Ty::named(t.clone()));
+            g.insert("Self".into(), vec![full]);
+        }
+        self.generics.push(g);
+        self.impl_ty.push(ty);
+        self.impl_trait.push(tr);
+        visit::visit_item_impl(self, i);
+        self.impl_trait.pop();
+        self.impl_ty.pop();
+        self.generics.pop();
+    }
+
+    fn visit_trait_inner(&mut self, i: &'ast syn::ItemTrait) {
+        let name = i.ident.to_string();
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        g.insert(
+            "Self".into(),
+            vec![Ty::with("dyn", vec![Ty::named(name.clone())])],
+        );
+        self.generics.push(g);
+        self.impl_ty.push(Some(name.clone()));
+        self.impl_trait.push(Some(name));
+        visit::visit_item_trait(self, i);
+        self.impl_trait.pop();
+        self.impl_ty.pop();
+        self.generics.pop();
+    }
+
+    fn visit_struct_inner(&mut self, i: &'ast syn::ItemStruct) {
+        let outer = self.generics.last().cloned().unwrap_or_default();
+        let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
+        // The struct's own type parameters, by position: a field of type
+        // `S` takes the type the impl or the local gives `S`.
+        for (k, p) in i.generics.type_params().enumerate() {
+            g.insert(p.ident.to_string(), vec![Ty::named(format!("${k}"))]);
+        }
+        let fields = i
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| {
+                let name = f
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| k.to_string(), |n| n.to_string());
+                let ty = types::ty_of(&f.ty, &self.imports, &g)?;
+                Some((name, ty))
+            })
+            .collect();
+        self.facts.structs.push(StructInfo {
+            name: i.ident.to_string(),
+            fields,
+        });
+        visit::visit_item_struct(self, i);
+    }
+}
+
+impl<'ast> FileVisitor<'ast, '_> {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let name = macro_name(mac);
+        // `write!(sql, "…{}", x)` appends to a local SQL string.
+        if matches!(name.as_str(), "write" | "writeln") {
+            if let Some(args) = macro_args(mac) {
+                if let Some(Expr::Path(p)) = args.first().map(unwrap_expr) {
+                    if let Some(id) = p.path.get_ident() {
+                        let target = id.to_string();
+                        if self.scope().bindings.contains_key(&target) {
+                            let src = self.format_source(&args[1..], mac, 0);
+                            let mut src = src;
+                            if let TextSource::Dynamic { how, .. } = &mut src {
+                                *how = "write!".into();
+                            }
+                            self.scope()
+                                .appends
+                                .entry(target)
+                                .or_default()
+                                .push(Append::Resolved(src));
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        // Code inside other macro calls (`vec![…]`, `join!(…)`, a wrapper
+        // macro's block, items a `macro_rules!` expands to), parsed once
+        // before the visit.
+        let macros = self.macros;
+        for piece in macros.get(mac).unwrap_or_default() {
+            match piece {
+                Piece::Exprs(es) => es.iter().for_each(|e| self.visit_expr(e)),
+                Piece::Stmts(ss) => ss.iter().for_each(|st| self.visit_stmt(st)),
+                Piece::Items(is) => is.iter().for_each(|i| self.visit_item(i)),
+            }
+        }
+    }
+}
+
+/// Attributes that make an item test code: `#[test]`, `#[tokio::test]`,
+/// `#[sqlx::test]`, `#[rstest]`, `#[bench]`, `#[cfg(test)]`.
+pub fn is_test_item(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        let last = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if matches!(
+            last.as_str(),
+            "test" | "rstest" | "bench" | "test_case" | "quickcheck" | "proptest"
+        ) {
+            return true;
+        }
+        if path.is_ident("cfg") {
+            if let syn::Meta::List(l) = &a.meta {
+                // `cfg(test)`, `cfg(all(test, …))`; not `cfg(not(test))`.
+                let t = l.tokens.to_string();
+                return t
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == "test")
+                    && !t.contains("not");
+            }
+        }
+        false
+    })
+}
+
+/// Is a file test code by where it sits: under `tests/`, `benches/` or
+/// `examples/` of its crate, or named `tests.rs`, `test.rs`, `*_test.rs`,
+/// `*_tests.rs`, `test_*.rs` (modules a `#[cfg(test)] mod tests;` pulls in).
+pub fn is_test_path(rel: &std::path::Path) -> bool {
+    let dirs = rel
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components())
+        .any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("tests" | "benches" | "examples" | "test_utils" | "testing" | "test-utils")
+            )
+        });
+    let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    dirs || matches!(stem, "tests" | "test" | "test_utils" | "test_helpers")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.starts_with("test_")
+}
