@@ -1,0 +1,556 @@
+//! The call graph over resolved calls, across the workspace, and the
+//! query sites it yields: each database call, and each call in a loop to a
+//! function that reaches one, with the hops in between.
+
+use std::collections::{HashMap, HashSet};
+
+use super::facts::{self, CallRaw, CallTarget, Evidence, FileFacts, SiteRaw, TextSource};
+use super::orm::OrmSpec;
+use super::{resolve, visit, Loaded, Parsed};
+use crate::engine::{CallHop, FileId, LoopInfo, QuerySite, Span, SqlSource};
+
+/// A function of the workspace: (file, index into its facts' fns).
+type FnRef = (usize, usize);
+
+/// Where a function's query is: the chain of hops to the executing call.
+type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
+
+struct Graph<'a> {
+    parsed: &'a [Option<Parsed>],
+    loaded: &'a [Loaded],
+    index: &'a resolve::Index,
+    specs: &'a [OrmSpec],
+    /// (crate, fn key) → (file, fn index)
+    by_key: HashMap<(usize, String), Vec<(usize, usize)>>,
+    /// (crate, method name) → (file, fn index) for methods
+    methods_by_name: HashMap<(usize, String), Vec<(usize, usize)>>,
+    memo: HashMap<(usize, usize), Option<HopPath>>,
+}
+
+impl Graph<'_> {
+    fn facts(&self, file: usize) -> &FileFacts {
+        // Only parsed files are indexed.
+        self.parsed[file]
+            .as_ref()
+            .map(|p| &p.facts)
+            .unwrap_or_else(|| unreachable_facts())
+    }
+
+    /// Functions a call may reach: same crate, same name, same arity, and
+    /// the caller's own file first when it defines one.
+    fn resolve(
+        &self,
+        krate: usize,
+        from_file: usize,
+        target: &CallTarget,
+        args: usize,
+    ) -> Vec<(usize, usize)> {
+        let candidates = match target {
+            CallTarget::Free(name) => {
+                if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+                    return Vec::new();
+                }
+                self.by_key
+                    .get(&(krate, name.clone()))
+                    .cloned()
+                    .unwrap_or_default()
+            }
+            CallTarget::Method {
+                owner: Some(o),
+                name,
+            } => self
+                .by_key
+                .get(&(krate, format!("{o}::{name}")))
+                .cloned()
+                .unwrap_or_default(),
+            CallTarget::Method { owner: None, name } => {
+                let c = self
+                    .methods_by_name
+                    .get(&(krate, name.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                let keys: HashSet<&str> = c
+                    .iter()
+                    .map(|&(f, i)| self.facts(f).fns[i].key.as_str())
+                    .collect();
+                if keys.len() == 1 {
+                    c
+                } else {
+                    Vec::new()
+                }
+            }
+        };
+        let method_call = matches!(target, CallTarget::Method { owner: None, .. });
+        let arity_ok = |&(f, i): &(usize, usize)| {
+            let info = &self.facts(f).fns[i];
+            if method_call {
+                info.has_self && info.params == args
+            } else {
+                // `Type::method(recv, a)` passes the receiver as an argument.
+                info.params == args || (info.has_self && info.params + 1 == args)
+            }
+        };
+        let fitting: Vec<(usize, usize)> = candidates.into_iter().filter(arity_ok).collect();
+        let local: Vec<(usize, usize)> = fitting
+            .iter()
+            .copied()
+            .filter(|(f, _)| *f == from_file)
+            .collect();
+        if local.is_empty() {
+            fitting
+        } else {
+            local
+        }
+    }
+
+    /// Functions a call may reach: by the receiver's type when it is known
+    /// (`None` when it is not), else by name.
+    fn typed_targets(&self, unit: usize, call: &CallRaw) -> Option<Vec<(usize, usize)>> {
+        let recv = call.recv.as_ref()?;
+        let ty = self.index.eval(unit, recv, self.specs)?;
+        let name = call.target.name();
+        let bodies = |key: String| -> Vec<(usize, usize)> {
+            self.index
+                .fns
+                .get(&(unit, key))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&(f, i)| self.facts(f).fns[i].has_body)
+                .collect()
+        };
+        let impl_methods = |tr: &str| -> Vec<(usize, usize)> {
+            let mut v = Vec::new();
+            for t in self
+                .index
+                .impls
+                .get(&(unit, tr.to_string()))
+                .into_iter()
+                .flatten()
+            {
+                v.extend(bodies(format!("{t}::{name}")));
+            }
+            v.extend(bodies(format!("{tr}::{name}")));
+            v
+        };
+        if self.index.is_local(unit, &ty) {
+            let mut v = bodies(format!("{}::{name}", ty.path));
+            if v.is_empty() {
+                // A default method of a trait the type implements.
+                for (tr, types) in &self.index.impls {
+                    if tr.0 == unit && types.contains(&ty.path) {
+                        v.extend(bodies(format!("{}::{name}", tr.1)));
+                    }
+                }
+            }
+            return Some(v);
+        }
+        if ty.is_dyn() {
+            // Every implementation of the trait's method in the workspace.
+            let v: Vec<(usize, usize)> = ty
+                .args
+                .iter()
+                .filter(|b| b.root().is_none())
+                .flat_map(|b| impl_methods(&b.path))
+                .collect();
+            return (!v.is_empty() || ty.args.iter().all(|b| b.root().is_some())).then_some(v);
+        }
+        // An external type: the workspace's extension traits on it
+        // (`impl ConnExt for rusqlite::Connection`), else unknown.
+        if ty.root().is_some() {
+            let v = bodies(format!("{}::{name}", ty.name()));
+            return (!v.is_empty()).then_some(v);
+        }
+        self.index
+            .known_other(unit, &ty, name, self.specs)
+            .then(Vec::new)
+    }
+
+    /// Functions a call may reach, and whether the receiver's type chose them.
+    fn targets(&self, file: usize, call: &CallRaw) -> (Vec<(usize, usize)>, bool) {
+        let unit = self.loaded[file].unit;
+        if let Some(v) = self.typed_targets(unit, call) {
+            return (v, true);
+        }
+        let untyped_common = call.recv.is_some()
+            && matches!(&call.target, CallTarget::Method { owner: None, name } if visit::COMMON_METHODS.contains(&name.as_str()));
+        if untyped_common {
+            return (Vec::new(), false);
+        }
+        (self.resolve(unit, file, &call.target, call.args), false)
+    }
+
+    /// The hops from the start of fn `(file, idx)` to a query it runs.
+    fn query_path(
+        &mut self,
+        file: usize,
+        idx: usize,
+        depth: usize,
+        max: usize,
+        stack: &mut Vec<(usize, usize)>,
+    ) -> Option<HopPath> {
+        if let Some(m) = self.memo.get(&(file, idx)) {
+            return m.clone();
+        }
+        if stack.contains(&(file, idx)) || depth > max {
+            return None;
+        }
+        let facts = self.facts(file);
+        if let Some(site) = facts
+            .sites
+            .iter()
+            .find(|s| s.executes && s.func == Some(idx))
+        {
+            let path = vec![(file, site.span.clone(), facts.fns[idx].key.clone())];
+            self.memo.insert((file, idx), Some(path.clone()));
+            return Some(path);
+        }
+        stack.push((file, idx));
+        let calls: Vec<(Vec<FnRef>, std::ops::Range<usize>)> = facts
+            .calls
+            .iter()
+            .filter(|c| c.caller == Some(idx))
+            .map(|c| (self.targets(file, c).0, c.span.clone()))
+            .collect();
+        let mut found = None;
+        for (targets, span) in calls {
+            for (f2, i2) in targets {
+                if let Some(rest) = self.query_path(f2, i2, depth + 1, max, stack) {
+                    let mut path =
+                        vec![(file, span.clone(), self.facts(file).fns[idx].key.clone())];
+                    path.extend(rest);
+                    found = Some(path);
+                    break;
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        stack.pop();
+        if depth == 1 || found.is_some() {
+            self.memo.insert((file, idx), found.clone());
+        }
+        found
+    }
+}
+
+pub(super) fn unreachable_facts() -> &'static FileFacts {
+    static EMPTY: std::sync::OnceLock<FileFacts> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(FileFacts::default)
+}
+
+pub(super) fn to_sql_source(file: FileId, src: &TextSource) -> SqlSource {
+    match src {
+        TextSource::Constant => SqlSource::Constant,
+        TextSource::Unknown => SqlSource::Unknown,
+        TextSource::Dynamic {
+            what,
+            numeric,
+            at,
+            how,
+        } => SqlSource::Dynamic {
+            what: what.clone(),
+            numeric: *numeric,
+            at: Span::new(file, at.clone()),
+            how: how.clone(),
+        },
+    }
+}
+
+pub(super) fn build_sites(
+    parsed: &[Option<Parsed>],
+    loaded: &[Loaded],
+    id_of: &[Option<FileId>],
+    specs: &[OrmSpec],
+    index: &resolve::Index,
+    max_depth: usize,
+) -> Vec<QuerySite> {
+    let mut out = Vec::new();
+    let mut graph = Graph {
+        parsed,
+        loaded,
+        index,
+        specs,
+        by_key: HashMap::new(),
+        methods_by_name: HashMap::new(),
+        memo: HashMap::new(),
+    };
+    for (fi, p) in parsed.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let krate = loaded[fi].unit;
+        // Declarations without a body tell return types, never run a query.
+        for (i, f) in p.facts.fns.iter().enumerate().filter(|(_, f)| f.has_body) {
+            graph
+                .by_key
+                .entry((krate, f.key.clone()))
+                .or_default()
+                .push((fi, i));
+            if f.owner.is_some() {
+                graph
+                    .methods_by_name
+                    .entry((krate, f.name.clone()))
+                    .or_default()
+                    .push((fi, i));
+            }
+        }
+    }
+    let loops_of = |file: FileId, loops: &[facts::LoopRaw]| -> Vec<LoopInfo> {
+        loops
+            .iter()
+            .map(|l| LoopInfo {
+                kind: l.kind.clone(),
+                header: Span::new(file, l.header.clone()),
+                batched: l.batched,
+            })
+            .collect()
+    };
+    // Loops (`loop`/`while`) that fetch a page per turn.
+    let paging_loops: HashSet<(usize, std::ops::Range<usize>)> = parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(fi, p)| Some((fi, p.as_ref()?)))
+        .flat_map(|(fi, p)| {
+            p.facts.sites.iter().filter_map(move |s| {
+                let l = s.loops.last()?;
+                (s.executes
+                    && s.paging
+                    && !matches!(
+                        l.kind,
+                        crate::engine::LoopKind::For | crate::engine::LoopKind::Adapter(_)
+                    ))
+                .then(|| (fi, l.header.clone()))
+            })
+        })
+        .collect();
+    let in_paging = |fi: usize, loops: &[facts::LoopRaw]| {
+        loops
+            .last()
+            .is_some_and(|l| paging_loops.contains(&(fi, l.header.clone())))
+    };
+    for (fi, p) in parsed.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let Some(file) = id_of[fi] else { continue };
+        let function = |f: Option<usize>| f.map(|i| p.facts.fns[i].key.clone());
+        for s in &p.facts.sites {
+            let mut q = site_to_query(
+                s,
+                file,
+                specs,
+                loops_of(file, &s.loops),
+                Vec::new(),
+                function(s.func),
+                s.span.clone(),
+            );
+            q.in_paging_loop = in_paging(fi, &s.loops) && !s.paging;
+            q.in_test = s.in_test;
+            out.push(q);
+        }
+        // Calls in loops to functions that run a query.
+        for c in &p.facts.calls {
+            if c.loops.is_empty() || c.sequential || c.once {
+                continue;
+            }
+            let (targets, typed) = graph.targets(fi, c);
+            // Same name in several files: only when exactly one of them runs a query.
+            let with_query: Vec<(usize, usize)> = targets
+                .iter()
+                .copied()
+                .filter(|&(f2, i2)| {
+                    graph
+                        .query_path(f2, i2, 1, max_depth, &mut Vec::new())
+                        .is_some()
+                })
+                .collect();
+            let distinct_files: HashSet<usize> = with_query.iter().map(|(f, _)| *f).collect();
+            if distinct_files.len() > 1 && !typed {
+                continue;
+            }
+            // Through a trait: every other implementation that queries is named too.
+            let also_via: Vec<CallHop> = if typed && with_query.len() > 1 {
+                with_query
+                    .iter()
+                    .filter_map(|&(f2, i2)| {
+                        let path = graph.query_path(f2, i2, 1, max_depth, &mut Vec::new())?;
+                        let (lf, span, key) = path.last()?.clone();
+                        Some(CallHop {
+                            callee: key,
+                            span: Span::new(id_of[lf]?, span),
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for (f2, i2) in with_query {
+                if c.caller == Some(i2) && f2 == fi {
+                    continue;
+                }
+                let mut stack = Vec::new();
+                let Some(path) = graph.query_path(f2, i2, 1, max_depth, &mut stack) else {
+                    continue;
+                };
+                let Some(&(last_file, ref last_span, _)) = path.last() else {
+                    continue;
+                };
+                let Some(site) = parsed[last_file].as_ref().and_then(|lp| {
+                    lp.facts
+                        .sites
+                        .iter()
+                        .find(|s| s.executes && s.span == *last_span)
+                }) else {
+                    continue;
+                };
+                // The callee runs SQL its caller passes in, and this call
+                // passes something that changes per element: a script, not N+1.
+                if site.sql_param && c.args_vary {
+                    break;
+                }
+                let via: Vec<CallHop> = path
+                    .iter()
+                    .filter_map(|(pf, span, key)| {
+                        Some(CallHop {
+                            callee: key.clone(),
+                            span: Span::new(id_of[*pf]?, span.clone()),
+                        })
+                    })
+                    .collect();
+                let mut q = site_to_query(
+                    site,
+                    file,
+                    specs,
+                    loops_of(file, &c.loops),
+                    via,
+                    function(c.caller),
+                    c.span.clone(),
+                );
+                q.raw_sql = None;
+                q.in_paging_loop = in_paging(fi, &c.loops);
+                q.in_test = c.in_test;
+                q.also_via = also_via
+                    .iter()
+                    .filter(|h| Some(&h.callee) != q.via.last().map(|l| &l.callee))
+                    .cloned()
+                    .collect();
+                out.push(q);
+                break;
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn site_to_query(
+    s: &SiteRaw,
+    file: FileId,
+    specs: &[OrmSpec],
+    loops: Vec<LoopInfo>,
+    via: Vec<CallHop>,
+    function: Option<String>,
+    span: std::ops::Range<usize>,
+) -> QuerySite {
+    QuerySite {
+        span: Span::new(file, span),
+        orm: specs[s.orm].name.clone(),
+        orm_display: specs[s.orm].display().to_string(),
+        batched_form: or_default(&specs[s.orm].batched, "fetch the rows for all elements with one query (`WHERE key IN (…)` or `= ANY($1)`), then match them up in memory"),
+        batched_write: or_default(&specs[s.orm].batched_write, "write all rows with one multi-row statement or a batch API"),
+        bind_form: or_default(&specs[s.orm].bind, "pass values as bind parameters, never inside the SQL text"),
+        operation: s.operation,
+        method: s.method.clone(),
+        tables: s.tables.clone(),
+        sql: s.sql.clone(),
+        raw_sql: s
+            .raw_sql
+            .as_ref()
+            .map(|(r, src)| (Span::new(file, r.clone()), to_sql_source(file, src))),
+        loops,
+        via,
+        also_via: Vec::new(),
+        function,
+        batched: s.batched,
+        executes: s.executes,
+        paging: s.paging,
+        sql_varies: s.sql_varies,
+        in_paging_loop: false,
+        in_test: false,
+        sequential: s.sequential || s.once,
+        sql_identifier: s.sql_identifier,
+        derived_sql: s.derived_sql.clone(),
+        unindexed: None,
+    }
+}
+
+pub(super) fn or_default(text: &str, default: &str) -> String {
+    if text.is_empty() {
+        default.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Which of a file's sites stand once receivers' types are known. Sites of
+/// one call (same span) were recognized by shape, by name or by nothing but
+/// the method name, possibly for several ORMs: a shape match stands; else
+/// the receiver's type picks the ORM, rules the call out when it is known
+/// to be something else (`reqwest::Client`, a workspace type with that
+/// method), or, when unknown, the name match stands.
+pub(super) fn site_keeps(
+    index: &resolve::Index,
+    unit: usize,
+    sites: &[SiteRaw],
+    specs: &[OrmSpec],
+) -> Vec<bool> {
+    let mut keep = vec![true; sites.len()];
+    let mut i = 0;
+    while i < sites.len() {
+        let mut j = i + 1;
+        while j < sites.len() && sites[j].span == sites[i].span {
+            j += 1;
+        }
+        let group = i..j;
+        if group.clone().any(|k| sites[k].evidence == Evidence::Shape) {
+            for k in group {
+                keep[k] = sites[k].evidence == Evidence::Shape;
+            }
+            i = j;
+            continue;
+        }
+        let ty = sites[i]
+            .recv
+            .as_ref()
+            .and_then(|r| index.eval(unit, r, specs));
+        let first_named = group.clone().find(|&k| sites[k].evidence == Evidence::Name);
+        // Recognized by its argument's name (`model.insert(db)`): the
+        // receiver is a model, not a handle; only a workspace method of
+        // the receiver's type takes the call away.
+        if sites[i].evidence == Evidence::ArgName {
+            let ours = ty.as_ref().is_some_and(|t| {
+                index.is_local(unit, t) && index.has_method(unit, &t.path, &sites[i].method)
+            });
+            for k in group {
+                keep[k] = k == i && !ours;
+            }
+            i = j;
+            continue;
+        }
+        let choice = match &ty {
+            Some(t) => match index.orms_of(unit, t, specs) {
+                orms if !orms.is_empty() => group.clone().find(|&k| {
+                    orms.contains(&sites[k].orm)
+                        && (sites[k].evidence == Evidence::Name
+                            || sites[k].handle_types.iter().any(|h| h == t.name())
+                            || t.is_dyn())
+                }),
+                _ if index.known_other(unit, t, &sites[i].method, specs) => None,
+                _ => first_named,
+            },
+            None => first_named,
+        };
+        for k in group {
+            keep[k] = Some(k) == choice;
+        }
+        i = j;
+    }
+    keep
+}
