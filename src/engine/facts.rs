@@ -65,6 +65,9 @@ pub struct LoopInfo {
     pub header: Span,
     /// The loop runs over batches (`for chunk in ids.chunks(500)`).
     pub batched: bool,
+    /// The loop walks data (a collection, a cursor, a worklist), not a list
+    /// written in the code nor a service, retry or event loop.
+    pub over_data: bool,
 }
 
 /// One step from a call inside a loop to the query it ends up running.

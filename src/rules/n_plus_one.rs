@@ -84,7 +84,10 @@ pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
 /// batches (`chunks(500)`), when the SQL itself changes per element (a list
 /// of statements), or when each query needs the previous result.
 pub(crate) fn per_element(site: &QuerySite) -> bool {
-    !(site.sql_varies || site.sequential || site.loops.last().is_some_and(|l| l.batched))
+    // A loop that walks data: not a service, retry or event loop, nor a
+    // list written in the code.
+    site.loops.iter().any(|l| l.over_data)
+        && !(site.sql_varies || site.sequential || site.loops.last().is_some_and(|l| l.batched))
 }
 
 /// A `loop`/`while` around a query that fetches one page is a paging loop.

@@ -13,6 +13,9 @@ pub struct LoopRaw {
     pub vars: Vec<String>,
     /// The loop runs over batches (`for chunk in ids.chunks(500)`).
     pub batched: bool,
+    /// The loop walks data: a collection, a cursor, a worklist — not a
+    /// list written in the code, nor a service, retry or event loop.
+    pub over_data: bool,
 }
 
 /// Where the text given to a raw-SQL sink comes from (byte ranges in the file).

@@ -302,6 +302,7 @@ pub(super) fn build_sites(
                 kind: l.kind.clone(),
                 header: Span::new(file, l.header.clone()),
                 batched: l.batched,
+                over_data: l.over_data,
             })
             .collect()
     };

@@ -860,7 +860,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         kind: LoopKind,
         header: Range<usize>,
         vars: Vec<String>,
-        batched: bool,
+        (batched, over_data): (bool, bool),
         f: impl FnOnce(&mut Self),
     ) {
         self.loops.push(LoopRaw {
@@ -868,6 +868,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             header,
             vars,
             batched,
+            over_data,
         });
         f(self);
         self.loops.pop();
@@ -1194,6 +1195,21 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         || matches!(method.as_str(), "retain" | "retain_mut")
                         || self.known_collection(&m.receiver));
                 let batched_source = adapter && self.chain(&m.receiver).has_str(BATCH_SOURCES);
+                // A spawned task per element, or a lookup only on a cache miss.
+                let spawn = SPAWN_METHODS.contains(&method.as_str());
+                let memo = MEMO_METHODS.contains(&method.as_str());
+                if spawn || memo {
+                    let saved = if spawn {
+                        std::mem::take(&mut self.loops)
+                    } else {
+                        self.loops.clone()
+                    };
+                    self.diverging += usize::from(memo);
+                    m.args.iter().for_each(|a| self.visit_expr(a));
+                    self.diverging -= usize::from(memo);
+                    self.loops = saved;
+                    return;
+                }
                 for arg in &m.args {
                     if adapter && matches!(arg, Expr::Closure(_) | Expr::Path(_)) {
                         let header = range_of(&m.method);
@@ -1213,11 +1229,12 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                                 self.bind_pattern(p, elem);
                             }
                         }
+                        let over_data = !fixed_list(&m.receiver);
                         self.with_loop(
                             LoopKind::Adapter(method.clone()),
                             header,
                             vars,
-                            batched_source,
+                            (batched_source, over_data),
                             |v| v.visit_expr(arg),
                         );
                     } else {
@@ -1227,7 +1244,16 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             }
             Expr::Call(c) => {
                 self.record_call(c, e);
-                visit::visit_expr_call(self, c);
+                if is_spawn_path(&c.func) {
+                    // One task per element runs concurrently on its own:
+                    // not the request-time N+1.
+                    self.visit_expr(&c.func);
+                    let saved = std::mem::take(&mut self.loops);
+                    c.args.iter().for_each(|a| self.visit_expr(a));
+                    self.loops = saved;
+                } else {
+                    visit::visit_expr_call(self, c);
+                }
             }
             Expr::ForLoop(f) => {
                 self.visit_expr(&f.expr);
@@ -1243,7 +1269,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         .ty_expr(&f.expr, 0)
                         .map(|t| TyExpr::Element(Box::new(t)));
                     self.bind_pattern(&f.pat, elem);
-                    self.with_loop(LoopKind::For, header, vars, batched, |v| {
+                    let over_data = !fixed_list(&f.expr);
+                    self.with_loop(LoopKind::For, header, vars, (batched, over_data), |v| {
                         v.visit_block(&f.body)
                     });
                 }
@@ -1270,7 +1297,10 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     }
                 }
                 let saved = std::mem::replace(&mut self.walked_var, walked);
-                self.with_loop(kind, header, vars, false, |v| v.visit_block(&w.body));
+                let over_data = while_over_data(&w.cond, &w.body);
+                self.with_loop(kind, header, vars, (false, over_data), |v| {
+                    v.visit_block(&w.body)
+                });
                 self.walked_var = saved;
             }
             Expr::Loop(l) => {
@@ -1278,9 +1308,14 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     self.visit_block(&l.body);
                 } else {
                     let header = range_of(&l.loop_token);
-                    self.with_loop(LoopKind::Loop, header, Vec::new(), false, |v| {
-                        v.visit_block(&l.body)
-                    });
+                    let over_data = pulls_elements(&l.body);
+                    self.with_loop(
+                        LoopKind::Loop,
+                        header,
+                        Vec::new(),
+                        (false, over_data),
+                        |v| v.visit_block(&l.body),
+                    );
                 }
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::AddAssign(_)) => {
@@ -1325,12 +1360,16 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             // Inside a loop, a branch that leaves the loop runs at most once.
             Expr::If(i) if !self.loops.is_empty() => {
                 self.visit_expr(&i.cond);
-                let leaves = block_leaves(&i.then_branch);
+                // A cache miss: `if !seen.contains_key(&k) { … }`, or the
+                // `else` of `if let Some(v) = cache.get(&k)`.
+                let (then_miss, else_miss) = cache_miss_branches(&i.cond);
+                let leaves = block_leaves(&i.then_branch) || then_miss;
                 self.diverging += usize::from(leaves);
                 self.visit_block(&i.then_branch);
                 self.diverging -= usize::from(leaves);
                 if let Some((_, els)) = &i.else_branch {
-                    let leaves = matches!(&**els, Expr::Block(b) if block_leaves(&b.block));
+                    let leaves =
+                        matches!(&**els, Expr::Block(b) if block_leaves(&b.block)) || else_miss;
                     self.diverging += usize::from(leaves);
                     self.visit_expr(els);
                     self.diverging -= usize::from(leaves);
@@ -1338,8 +1377,14 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             }
             Expr::Match(mt) if !self.loops.is_empty() => {
                 self.visit_expr(&mt.expr);
+                // `match cache.get(&k) { Some(v) => …, None => lookup(..) }`
+                let memo = has_cache_lookup(&mt.expr);
                 for arm in &mt.arms {
-                    let leaves = expr_leaves(&arm.body);
+                    let miss = memo
+                        && (matches!(&arm.pat, Pat::Ident(p) if p.ident == "None")
+                            || matches!(&arm.pat, Pat::Path(p) if p.path.is_ident("None"))
+                            || matches!(&arm.pat, Pat::Wild(_)));
+                    let leaves = expr_leaves(&arm.body) || miss;
                     self.diverging += usize::from(leaves);
                     self.visit_expr(&arm.body);
                     self.diverging -= usize::from(leaves);
@@ -1525,4 +1570,248 @@ pub fn is_test_path(rel: &std::path::Path) -> bool {
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
         || stem.starts_with("test_")
+}
+
+/// Methods that run their closure as a task of its own.
+const SPAWN_METHODS: &[&str] = &[
+    "spawn",
+    "spawn_blocking",
+    "spawn_local",
+    "spawn_on",
+    "spawn_scoped",
+];
+
+/// Methods that run their closure only when a key is missing.
+const MEMO_METHODS: &[&str] = &[
+    "or_insert_with",
+    "or_insert_with_key",
+    "get_or_insert_with",
+    "or_try_insert_with",
+    "get_or_init",
+    "get_or_try_init",
+    "get_or_try_insert_with",
+];
+
+/// `tokio::spawn(..)`, `thread::spawn(..)`, `task::spawn_blocking(..)`.
+fn is_spawn_path(func: &Expr) -> bool {
+    matches!(func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+        SPAWN_METHODS.contains(&s.ident.to_string().as_str())
+    }))
+}
+
+/// A list whose length is written in the code: an array or `vec![…]` of
+/// items, a constant, a range between constants, or an iterator over one.
+fn fixed_list(e: &Expr) -> bool {
+    match unwrap_expr(e) {
+        Expr::Array(_) => true,
+        Expr::Macro(m) if macro_name(&m.mac) == "vec" => !m
+            .mac
+            .tokens
+            .clone()
+            .into_iter()
+            .any(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';')),
+        Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| is_screaming(&s.ident.to_string())),
+        Expr::Range(r) => {
+            r.start.as_deref().is_none_or(constant_bound)
+                && r.end.as_deref().is_some_and(constant_bound)
+        }
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "iter" | "into_iter" | "copied" | "cloned" | "enumerate" | "rev" | "zip"
+            ) =>
+        {
+            fixed_list(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
+fn constant_bound(e: &Expr) -> bool {
+    match unwrap_expr(e) {
+        Expr::Lit(_) => true,
+        Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| is_screaming(&s.ident.to_string())),
+        _ => false,
+    }
+}
+
+/// Receivers that deliver events, not data: channels, sockets, signals,
+/// subscriptions, timers.
+fn event_source_name(e: &Expr) -> bool {
+    let name = match unwrap_expr(e) {
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            _ => None,
+        },
+        Expr::MethodCall(m) => return event_source_name(&m.receiver),
+        _ => None,
+    };
+    let Some(name) = name else { return false };
+    let lower = name.to_ascii_lowercase();
+    lower == "rx"
+        || lower.ends_with("_rx")
+        || lower.starts_with("rx_")
+        || [
+            "receiver",
+            "inbox",
+            "events",
+            "signal",
+            "incoming",
+            "messages",
+            "subscriber",
+            "subscription",
+            "watcher",
+            "socket",
+            "listener",
+            "ticker",
+            "interval",
+            "notif",
+            "shutdown",
+            "commands",
+            "mailbox",
+            "consumer",
+            "channel",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+/// Methods that wait for the next event rather than take the next element.
+const EVENT_METHODS: &[&str] = &[
+    "recv",
+    "recv_async",
+    "recv_timeout",
+    "try_recv",
+    "recv_many",
+    "accept",
+    "tick",
+    "changed",
+    "notified",
+    "wait",
+    "wait_for",
+    "next_event",
+    "read_message",
+    "poll_recv",
+    "listen",
+];
+
+/// Methods that take the next element of data: a worklist or a cursor.
+const PULL_METHODS: &[&str] = &[
+    "pop",
+    "pop_front",
+    "pop_back",
+    "pop_first",
+    "pop_last",
+    "next",
+    "try_next",
+    "next_back",
+    "dequeue",
+    "shift",
+];
+
+/// Is this expression (under `?`, `.await`) a pull of the next element of
+/// data — `queue.pop()`, `rows.next()?` — rather than of an event?
+fn is_data_pull(e: &Expr) -> bool {
+    match unwrap_expr(e) {
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if EVENT_METHODS.contains(&name.as_str()) {
+                return false;
+            }
+            if PULL_METHODS.contains(&name.as_str()) {
+                return !event_source_name(&m.receiver);
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Does a `loop` body take elements of data (`let Some(x) = queue.pop() else { break }`)?
+fn pulls_elements(body: &syn::Block) -> bool {
+    struct Find(bool);
+    impl<'x> Visit<'x> for Find {
+        fn visit_expr_method_call(&mut self, m: &'x syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            if PULL_METHODS.contains(&name.as_str()) && !event_source_name(&m.receiver) {
+                self.0 = true;
+            }
+            visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'x syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'x syn::Item) {}
+    }
+    let mut f = Find(false);
+    f.visit_block(body);
+    f.0
+}
+
+/// Does a `while` loop walk data? `while let Some(x) = <pull>` does unless
+/// it waits for events (`rx.recv()`, `ws.next()`); `while <cond>` does when
+/// it counts through a collection or its body pulls elements.
+fn while_over_data(cond: &Expr, body: &syn::Block) -> bool {
+    if let Expr::Let(l) = cond {
+        return match unwrap_expr(&l.expr) {
+            Expr::MethodCall(_) => is_data_pull(&l.expr) || pulls_elements(body),
+            // `while let Some(id) = next { … }`: a walk along a chain.
+            _ => true,
+        };
+    }
+    struct Counts(bool);
+    impl<'x> Visit<'x> for Counts {
+        fn visit_expr_method_call(&mut self, m: &'x syn::ExprMethodCall) {
+            if matches!(m.method.to_string().as_str(), "len" | "is_empty") {
+                self.0 = true;
+            }
+            visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut c = Counts(false);
+    c.visit_expr(cond);
+    c.0 || pulls_elements(body)
+}
+
+/// Does the expression look something up in a map or cache
+/// (`cache.get(&k)`, `seen.contains_key(&k)`)?
+fn has_cache_lookup(e: &Expr) -> bool {
+    match unwrap_expr(e) {
+        // A map filled as the loop goes, not a constant list (`IGNORED.contains(..)`).
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "get" | "get_mut" | "contains_key" | "peek" | "get_key_value"
+            ) && m.args.len() == 1
+                && !constant_bound(&m.receiver)
+                || has_cache_lookup(&m.receiver)
+        }
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => has_cache_lookup(&u.expr),
+        _ => false,
+    }
+}
+
+/// For an `if` condition: (the then-branch runs on a cache miss, the
+/// else-branch does).
+fn cache_miss_branches(cond: &Expr) -> (bool, bool) {
+    match cond {
+        // `if let Some(v) = cache.get(&k) { hit } else { miss }`
+        Expr::Let(l) if has_cache_lookup(&l.expr) => (false, true),
+        // `if !seen.contains_key(&k) { miss }`
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) && has_cache_lookup(&u.expr) => {
+            (true, false)
+        }
+        // `if cache.get(&k).is_none() { miss }`
+        Expr::MethodCall(m) if m.method == "is_none" && has_cache_lookup(&m.receiver) => {
+            (true, false)
+        }
+        _ => (false, false),
+    }
 }

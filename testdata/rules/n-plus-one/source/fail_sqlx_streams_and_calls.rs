@@ -24,8 +24,8 @@ pub async fn concurrently(pool: &PgPool, pets: &[Pet]) -> sqlx::Result<Vec<Owner
     try_join_all(pets.iter().map(|p| load_owner(pool, p.owner_id))).await // ~ n-plus-one
 }
 
-pub async fn with_while_let(pool: &PgPool, mut rx: Receiver<i64>) -> sqlx::Result<()> {
-    while let Some(id) = rx.recv().await {
+pub async fn with_while_let(pool: &PgPool, mut pending: Vec<i64>) -> sqlx::Result<()> {
+    while let Some(id) = pending.pop() {
         sqlx::query!("SELECT name FROM owners WHERE id = $1", id)
             .fetch_optional(pool) // ~ n-plus-one
             .await?;

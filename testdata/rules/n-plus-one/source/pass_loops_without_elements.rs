@@ -1,0 +1,102 @@
+// Loops that do not walk data: a query in them is not one per element.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::mpsc::Receiver;
+
+const PERIODS: [&str; 3] = ["day", "week", "month"];
+const MAX_ATTEMPTS: u32 = 5;
+
+async fn count_for(pool: &PgPool, period: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM visits WHERE period = $1")
+        .bind(period)
+        .fetch_one(pool)
+        .await
+}
+
+async fn user_name(pool: &PgPool, id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+}
+
+// A service loop: poll, then sleep.
+pub async fn poller(pool: PgPool) {
+    loop {
+        if let Err(e) = count_for(&pool, "day").await {
+            eprintln!("{e}");
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }
+}
+
+// A ticker loop.
+pub async fn ticker(pool: PgPool) -> sqlx::Result<()> {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < now()")
+            .execute(&pool)
+            .await?;
+    }
+}
+
+// An event loop: one query per message received.
+pub async fn handle_messages(pool: PgPool, mut rx: Receiver<i64>) -> sqlx::Result<()> {
+    while let Some(id) = rx.recv().await {
+        let _ = user_name(&pool, id).await?;
+    }
+    Ok(())
+}
+
+// A list written in the code.
+pub async fn report(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for p in PERIODS {
+        out.push(count_for(pool, p).await?);
+    }
+    for p in ["hour", "minute"] {
+        out.push(count_for(pool, p).await?);
+    }
+    for attempt in 0..MAX_ATTEMPTS {
+        out.push(count_for(pool, &attempt.to_string()).await?);
+    }
+    Ok(out)
+}
+
+// One task per element, each on its own: concurrent fan-out, not the
+// request-time N+1.
+pub fn refresh_all(pool: PgPool, ids: Vec<i64>) {
+    for id in ids {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let _ = user_name(&pool, id).await;
+        });
+    }
+}
+
+// A lookup only on a cache miss.
+pub async fn names_memoized(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<String>> {
+    let mut cache: HashMap<i64, String> = HashMap::new();
+    let mut out = Vec::new();
+    for id in ids {
+        let name = match cache.get(id) {
+            Some(n) => n.clone(),
+            None => {
+                let n = user_name(pool, *id).await?;
+                cache.insert(*id, n.clone());
+                n
+            }
+        };
+        out.push(name);
+    }
+    for id in ids {
+        if !cache.contains_key(id) {
+            let n = user_name(pool, *id).await?;
+            cache.insert(*id, n);
+        }
+    }
+    Ok(out)
+}
