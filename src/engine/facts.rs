@@ -148,6 +148,8 @@ pub struct QuerySite {
     /// or `#[cfg(test)]` item, or a file under `tests/`, `benches/`,
     /// `examples/`.
     pub in_test: bool,
+    /// DDL (`CREATE`, `DROP`, `ALTER`, `TRUNCATE`): schema work.
+    pub ddl: bool,
     /// Each run needs the previous one's result (`next = query(next)`).
     pub sequential: bool,
     /// The dynamic value in the SQL text names a table or column (which a

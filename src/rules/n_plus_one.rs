@@ -85,8 +85,9 @@ pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
 /// of statements), or when each query needs the previous result.
 pub(crate) fn per_element(site: &QuerySite) -> bool {
     // A loop that walks data: not a service, retry or event loop, nor a
-    // list written in the code.
+    // list written in the code; and not schema work (DDL).
     site.loops.iter().any(|l| l.over_data)
+        && !site.ddl
         && !(site.sql_varies || site.sequential || site.loops.last().is_some_and(|l| l.batched))
 }
 

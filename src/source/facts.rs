@@ -74,6 +74,11 @@ pub struct SiteRaw {
     /// In test code: a `#[test]` or `#[cfg(test)]` item, or a test, bench
     /// or example file.
     pub in_test: bool,
+    /// The statement is DDL (`CREATE`, `DROP`, `ALTER`, `TRUNCATE`):
+    /// schema work, not a query per element.
+    pub ddl: bool,
+    /// Runs only on a cache miss.
+    pub memo: bool,
 }
 
 /// How a call was recognized as a database call.
@@ -153,6 +158,9 @@ pub struct CallRaw {
     pub recv: Option<TyExpr>,
     /// In test code.
     pub in_test: bool,
+    /// Runs only on a cache miss: calling the enclosing function does not
+    /// always run it.
+    pub memo: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

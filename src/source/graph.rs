@@ -199,7 +199,7 @@ impl Graph<'_> {
         if let Some(site) = facts
             .sites
             .iter()
-            .find(|s| s.executes && s.func == Some(idx))
+            .find(|s| s.executes && !s.memo && s.func == Some(idx))
         {
             let path = vec![(file, site.span.clone(), facts.fns[idx].key.clone())];
             self.memo.insert((file, idx), Some(path.clone()));
@@ -209,7 +209,7 @@ impl Graph<'_> {
         let calls: Vec<(Vec<FnRef>, std::ops::Range<usize>)> = facts
             .calls
             .iter()
-            .filter(|c| c.caller == Some(idx))
+            .filter(|c| c.caller == Some(idx) && !c.memo)
             .map(|c| (self.targets(file, c).0, c.span.clone()))
             .collect();
         let mut found = None;
@@ -349,7 +349,7 @@ pub(super) fn build_sites(
         }
         // Calls in loops to functions that run a query.
         for c in &p.facts.calls {
-            if c.loops.is_empty() || c.sequential || c.once {
+            if c.loops.is_empty() || c.sequential || c.once || c.memo {
                 continue;
             }
             let (targets, typed) = graph.targets(fi, c);
@@ -475,7 +475,8 @@ pub(super) fn site_to_query(
         sql_varies: s.sql_varies,
         in_paging_loop: false,
         in_test: false,
-        sequential: s.sequential || s.once,
+        ddl: s.ddl,
+        sequential: s.sequential || s.once || s.memo,
         sql_identifier: s.sql_identifier,
         derived_sql: s.derived_sql.clone(),
         unindexed: None,

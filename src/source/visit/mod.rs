@@ -756,6 +756,9 @@ pub struct FileVisitor<'ast, 'a> {
     /// Inside a branch of a loop body that leaves the loop (`return`,
     /// `break`): it runs at most once, not per element.
     diverging: usize,
+    /// Inside code that runs only on a cache miss (`or_insert_with`, the
+    /// `None` arm of `cache.get(..)`, after a cache-hit guard).
+    memo: usize,
     /// The file's `use` declarations, and which path roots are local.
     imports: Imports,
     /// Generic parameters in scope and their bounds (impl, then fn).
@@ -808,6 +811,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             sequential: 0,
             pending_sql_arg: None,
             diverging: 0,
+            memo: 0,
             db_methods: active
                 .iter()
                 .flat_map(|&i| {
@@ -1204,9 +1208,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     } else {
                         self.loops.clone()
                     };
-                    self.diverging += usize::from(memo);
+                    self.memo += usize::from(memo);
                     m.args.iter().for_each(|a| self.visit_expr(a));
-                    self.diverging -= usize::from(memo);
+                    self.memo -= usize::from(memo);
                     self.loops = saved;
                     return;
                 }
@@ -1358,40 +1362,62 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 self.bind_pattern(&l.pat, held);
             }
             // Inside a loop, a branch that leaves the loop runs at most once.
-            Expr::If(i) if !self.loops.is_empty() => {
+            Expr::If(i)
+                if !self.loops.is_empty() || cache_miss_branches(&i.cond) != (false, false) =>
+            {
                 self.visit_expr(&i.cond);
                 // A cache miss: `if !seen.contains_key(&k) { … }`, or the
                 // `else` of `if let Some(v) = cache.get(&k)`.
                 let (then_miss, else_miss) = cache_miss_branches(&i.cond);
-                let leaves = block_leaves(&i.then_branch) || then_miss;
+                let in_loop = !self.loops.is_empty();
+                let leaves = in_loop && block_leaves(&i.then_branch);
                 self.diverging += usize::from(leaves);
+                self.memo += usize::from(then_miss);
                 self.visit_block(&i.then_branch);
+                self.memo -= usize::from(then_miss);
                 self.diverging -= usize::from(leaves);
                 if let Some((_, els)) = &i.else_branch {
                     let leaves =
-                        matches!(&**els, Expr::Block(b) if block_leaves(&b.block)) || else_miss;
+                        in_loop && matches!(&**els, Expr::Block(b) if block_leaves(&b.block));
                     self.diverging += usize::from(leaves);
+                    self.memo += usize::from(else_miss);
                     self.visit_expr(els);
+                    self.memo -= usize::from(else_miss);
                     self.diverging -= usize::from(leaves);
                 }
             }
-            Expr::Match(mt) if !self.loops.is_empty() => {
+            Expr::Match(mt) if !self.loops.is_empty() || has_cache_lookup(&mt.expr) => {
                 self.visit_expr(&mt.expr);
                 // `match cache.get(&k) { Some(v) => …, None => lookup(..) }`
                 let memo = has_cache_lookup(&mt.expr);
+                let in_loop = !self.loops.is_empty();
                 for arm in &mt.arms {
-                    let miss = memo
-                        && (matches!(&arm.pat, Pat::Ident(p) if p.ident == "None")
-                            || matches!(&arm.pat, Pat::Path(p) if p.path.is_ident("None"))
-                            || matches!(&arm.pat, Pat::Wild(_)));
-                    let leaves = expr_leaves(&arm.body) || miss;
+                    let miss = memo && is_miss_pattern(&arm.pat);
+                    let leaves = in_loop && expr_leaves(&arm.body);
                     self.diverging += usize::from(leaves);
+                    self.memo += usize::from(miss);
                     self.visit_expr(&arm.body);
+                    self.memo -= usize::from(miss);
                     self.diverging -= usize::from(leaves);
                 }
             }
             _ => visit::visit_expr(self, e),
         }
+    }
+
+    /// After a cache-hit guard (`if let Some(v) = cache.get(&k) { return v; }`,
+    /// `if seen.contains_key(&k) { continue; }`), the rest of the block
+    /// runs only on a miss: a query there is memoized, not per element.
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let mut memo = 0;
+        for stmt in &b.stmts {
+            self.visit_stmt(stmt);
+            if memo == 0 && is_cache_hit_guard(stmt) {
+                memo = 1;
+                self.memo += 1;
+            }
+        }
+        self.memo -= memo;
     }
 
     fn visit_stmt_macro(&mut self, s: &'ast syn::StmtMacro) {
@@ -1559,11 +1585,18 @@ pub fn is_test_path(rel: &std::path::Path) -> bool {
         .parent()
         .into_iter()
         .flat_map(|p| p.components())
+        // `tests/`, `benches/`, `examples/`, and helper folders named for
+        // tests (`test_utils/`, `testing/`, `tests_cfg/`, `testkit/`).
         .any(|c| {
-            matches!(
-                c.as_os_str().to_str(),
-                Some("tests" | "benches" | "examples" | "test_utils" | "testing" | "test-utils")
-            )
+            c.as_os_str().to_str().is_some_and(|d| {
+                matches!(
+                    d,
+                    "tests" | "benches" | "examples" | "testing" | "testkit" | "testutils"
+                ) || d.starts_with("test_")
+                    || d.starts_with("tests_")
+                    || d.starts_with("test-")
+                    || d.ends_with("_tests")
+            })
         });
     let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     dirs || matches!(stem, "tests" | "test" | "test_utils" | "test_helpers")
@@ -1788,12 +1821,28 @@ fn has_cache_lookup(e: &Expr) -> bool {
         Expr::MethodCall(m) => {
             matches!(
                 m.method.to_string().as_str(),
-                "get" | "get_mut" | "contains_key" | "peek" | "get_key_value"
+                "get" | "get_mut" | "contains_key" | "peek" | "get_key_value" | "entry"
             ) && m.args.len() == 1
                 && !constant_bound(&m.receiver)
                 || has_cache_lookup(&m.receiver)
         }
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => has_cache_lookup(&u.expr),
+        _ => false,
+    }
+}
+
+/// A `match` arm taken when the key is missing: `None`, `Entry::Vacant(v)`, `_`.
+fn is_miss_pattern(p: &Pat) -> bool {
+    let last = |path: &syn::Path| {
+        path.segments
+            .last()
+            .is_some_and(|s| s.ident == "None" || s.ident == "Vacant")
+    };
+    match p {
+        Pat::Ident(i) => i.ident == "None",
+        Pat::Path(pp) => last(&pp.path),
+        Pat::TupleStruct(ts) => last(&ts.path),
+        Pat::Wild(_) => true,
         _ => false,
     }
 }
@@ -1813,5 +1862,54 @@ fn cache_miss_branches(cond: &Expr) -> (bool, bool) {
             (true, false)
         }
         _ => (false, false),
+    }
+}
+
+/// `if let Some(v) = cache.get(&k) { return … }` or
+/// `if seen.contains_key(&k) { continue }`: the statements after it run
+/// only on a cache miss.
+fn is_cache_hit_guard(stmt: &Stmt) -> bool {
+    let Stmt::Expr(Expr::If(i), _) = stmt else {
+        return false;
+    };
+    let hit = match &*i.cond {
+        Expr::Let(l) => has_cache_lookup(&l.expr),
+        Expr::MethodCall(m) if m.method == "is_some" => has_cache_lookup(&m.receiver),
+        Expr::MethodCall(m) if m.method == "contains_key" => has_cache_lookup(&i.cond),
+        _ => false,
+    };
+    let leaves = i.then_branch.stmts.iter().any(|s| match s {
+        Stmt::Expr(e, _) => expr_leaves(e) || matches!(e, Expr::Continue(_)),
+        _ => false,
+    });
+    hit && leaves && i.else_branch.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_test_path;
+    use std::path::Path;
+
+    #[test]
+    fn test_paths_by_place_not_by_prefix() {
+        for p in [
+            "tests/seed.rs",
+            "benches/load.rs",
+            "examples/demo.rs",
+            "src/tests_cfg/queue.rs",
+            "src/test_utils/mod.rs",
+            "src/db/tests.rs",
+            "src/db/store_test.rs",
+        ] {
+            assert!(is_test_path(Path::new(p)), "{p}");
+        }
+        for p in [
+            "src/db/mod.rs",
+            "testdata/app/src/lib.rs",
+            "src/attestation/mod.rs",
+            "src/contest.rs",
+        ] {
+            assert!(!is_test_path(Path::new(p)), "{p}");
+        }
     }
 }

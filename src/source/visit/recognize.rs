@@ -578,6 +578,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             } else {
                 None
             };
+            let ddl = template.as_deref().is_some_and(is_ddl);
             let site = self.site(orm, span, method.clone(), operation, true);
             self.pending_sql_arg = sql_arg;
             self.push_site(SiteRaw {
@@ -590,6 +591,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 sql_param,
                 derived_sql,
                 evidence,
+                ddl,
                 recv: recv.clone(),
                 handle_types: if evidence == Evidence::Shape {
                     Vec::new()
@@ -767,6 +769,8 @@ impl<'ast> FileVisitor<'ast, '_> {
             recv: None,
             handle_types: Vec::new(),
             in_test: false,
+            ddl: false,
+            memo: false,
         }
     }
 
@@ -902,6 +906,7 @@ impl<'ast> FileVisitor<'ast, '_> {
 
     pub(super) fn push_site(&mut self, mut site: SiteRaw) {
         site.once = self.diverging > 0;
+        site.memo = self.memo > 0;
         if let Some((_, TextSource::Dynamic { what, .. })) = &site.raw_sql {
             site.sql_identifier = self
                 .pending_sql_arg
@@ -930,8 +935,23 @@ impl<'ast> FileVisitor<'ast, '_> {
             args_vary,
             sequential: self.sequential > 0,
             once: self.diverging > 0,
+            memo: self.memo > 0,
             recv: None,
             in_test: self.test_depth > 0,
         });
     }
+}
+
+/// Does SQL text (or a `format!` template of it) start with DDL?
+pub(super) fn is_ddl(sql: &str) -> bool {
+    let first = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "CREATE" | "DROP" | "ALTER" | "TRUNCATE" | "VACUUM" | "REINDEX"
+    )
 }

@@ -100,3 +100,51 @@ pub async fn names_memoized(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<Stri
     }
     Ok(out)
 }
+
+// A helper that queries only on a cache miss, called per element.
+async fn cached_name(pool: &PgPool, cache: &mut HashMap<i64, String>, id: i64) -> sqlx::Result<String> {
+    if let Some(n) = cache.get(&id) {
+        return Ok(n.clone());
+    }
+    let n = user_name(pool, id).await?;
+    cache.insert(id, n.clone());
+    Ok(n)
+}
+
+pub async fn names_through_cache(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<String>> {
+    let mut cache = HashMap::new();
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(cached_name(pool, &mut cache, *id).await?);
+    }
+    Ok(out)
+}
+
+// Schema work per table: different DDL each time, not a query per element.
+pub async fn drop_all(pool: &PgPool, tables: &[String]) -> sqlx::Result<()> {
+    for t in tables {
+        sqlx::query(&format!("DROP TABLE IF EXISTS {t}")).execute(pool).await?;
+    }
+    Ok(())
+}
+
+// The entry API: the lookup runs only for a vacant entry.
+async fn entry_name<'c>(
+    pool: &PgPool,
+    cache: &'c mut HashMap<i64, String>,
+    id: i64,
+) -> sqlx::Result<&'c mut String> {
+    match cache.entry(id) {
+        std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+        std::collections::hash_map::Entry::Vacant(v) => Ok(v.insert(user_name(pool, id).await?)),
+    }
+}
+
+pub async fn names_through_entries(pool: &PgPool, ids: &[i64]) -> sqlx::Result<usize> {
+    let mut cache = HashMap::new();
+    let mut n = 0;
+    for id in ids {
+        n += entry_name(pool, &mut cache, *id).await?.len();
+    }
+    Ok(n)
+}
