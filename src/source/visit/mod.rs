@@ -859,6 +859,31 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     // ---- loops ------------------------------------------------------------
 
+    /// [`fixed_list`], also through a local bound to one
+    /// (`let checks = [("a", "b"), …]; for (t, c) in checks`).
+    fn fixed_list_local(&self, e: &Expr) -> bool {
+        if fixed_list(e) {
+            return true;
+        }
+        let mut inner = unwrap_expr(e);
+        while let Expr::MethodCall(m) = inner {
+            if !matches!(
+                m.method.to_string().as_str(),
+                "iter" | "into_iter" | "copied" | "cloned" | "enumerate" | "rev"
+            ) {
+                return false;
+            }
+            inner = unwrap_expr(&m.receiver);
+        }
+        match inner {
+            Expr::Path(p) => p.path.get_ident().is_some_and(|id| {
+                self.lookup(&id.to_string())
+                    .is_some_and(|b| b.len() == 1 && fixed_list(b[0]))
+            }),
+            _ => false,
+        }
+    }
+
     fn with_loop(
         &mut self,
         kind: LoopKind,
@@ -1233,7 +1258,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                                 self.bind_pattern(p, elem);
                             }
                         }
-                        let over_data = !fixed_list(&m.receiver);
+                        let over_data = !self.fixed_list_local(&m.receiver);
                         self.with_loop(
                             LoopKind::Adapter(method.clone()),
                             header,
@@ -1273,7 +1298,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         .ty_expr(&f.expr, 0)
                         .map(|t| TyExpr::Element(Box::new(t)));
                     self.bind_pattern(&f.pat, elem);
-                    let over_data = !fixed_list(&f.expr);
+                    let over_data = !self.fixed_list_local(&f.expr);
                     self.with_loop(LoopKind::For, header, vars, (batched, over_data), |v| {
                         v.visit_block(&f.body)
                     });
