@@ -859,6 +859,34 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
 
     // ---- loops ------------------------------------------------------------
 
+    /// [`is_cache_hit_guard`], also when the lookup was bound to a local
+    /// first (`let hit = cache.get(&k); if let Some(v) = hit { return v }`).
+    fn cache_hit_guard(&self, stmt: &Stmt) -> bool {
+        if is_cache_hit_guard(stmt) {
+            return true;
+        }
+        let Stmt::Expr(Expr::If(i), _) = stmt else {
+            return false;
+        };
+        let looked_up = |e: &Expr| match unwrap_expr(e) {
+            Expr::Path(p) => p.path.get_ident().is_some_and(|id| {
+                self.lookup(&id.to_string())
+                    .is_some_and(|b| b.iter().any(|x| has_cache_lookup(x)))
+            }),
+            _ => false,
+        };
+        let hit = match &*i.cond {
+            Expr::Let(l) => looked_up(&l.expr),
+            Expr::MethodCall(m) if m.method == "is_some" => looked_up(&m.receiver),
+            _ => false,
+        };
+        hit && i.else_branch.is_none()
+            && i.then_branch.stmts.iter().any(|s| match s {
+                Stmt::Expr(e, _) => expr_leaves(e) || matches!(e, Expr::Continue(_)),
+                _ => false,
+            })
+    }
+
     /// [`fixed_list`], also through a local bound to one
     /// (`let checks = [("a", "b"), …]; for (t, c) in checks`).
     fn fixed_list_local(&self, e: &Expr) -> bool {
@@ -1437,7 +1465,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
         let mut memo = 0;
         for stmt in &b.stmts {
             self.visit_stmt(stmt);
-            if memo == 0 && is_cache_hit_guard(stmt) {
+            if memo == 0 && self.cache_hit_guard(stmt) {
                 memo = 1;
                 self.memo += 1;
             }

@@ -158,3 +158,20 @@ pub async fn checks(pool: &PgPool) -> sqlx::Result<i64> {
     }
     Ok(total)
 }
+
+// The lookup bound to a local first, then the guard.
+async fn cached_count(pool: &PgPool, cache: &HashMap<String, i64>, period: &str) -> sqlx::Result<i64> {
+    let hit = cache.get(period);
+    if let Some(n) = hit {
+        return Ok(*n);
+    }
+    count_for(pool, period).await
+}
+
+pub async fn counts(pool: &PgPool, cache: &HashMap<String, i64>, periods: &[String]) -> sqlx::Result<i64> {
+    let mut total = 0;
+    for p in periods {
+        total += cached_count(pool, cache, p).await?;
+    }
+    Ok(total)
+}
