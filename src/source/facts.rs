@@ -114,6 +114,8 @@ pub struct FnInfo {
     pub ret: Option<Ty>,
     /// False for a trait method declared without a default body.
     pub has_body: bool,
+    /// The parameters' types (not `self`), where written.
+    pub param_tys: Vec<Option<Ty>>,
 }
 
 /// A struct's named fields and their types (workspace types by name).

@@ -93,6 +93,7 @@ pub struct Index {
     /// Type and trait names the workspace declares or implements.
     types: HashSet<(usize, String)>,
     rets: HashMap<(usize, usize), Option<Ty>>,
+    params: HashMap<(usize, usize), Vec<Option<Ty>>>,
 }
 
 impl Index {
@@ -107,6 +108,7 @@ impl Index {
                     .or_default()
                     .push((fi, i));
                 ix.rets.insert((fi, i), info.ret.clone());
+                ix.params.insert((fi, i), info.param_tys.clone());
                 if let Some(o) = &info.owner {
                     ix.types.insert((u, o.clone()));
                 }
@@ -150,6 +152,81 @@ impl Index {
             match &found {
                 Some(t) if *t != r => return None,
                 _ => found = Some(r),
+            }
+        }
+        found
+    }
+
+    /// The type a method of the workspace gives the `param`th parameter of
+    /// the closure passed as its `arg`th argument (`F: FnOnce(&Tx) -> R`).
+    fn closure_param(
+        &self,
+        unit: usize,
+        recv: Option<&Ty>,
+        name: &str,
+        arg: usize,
+        param: usize,
+    ) -> Option<Ty> {
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        match recv {
+            Some(r) if r.is_dyn() => {
+                for b in &r.args {
+                    candidates.extend(
+                        self.fns
+                            .get(&(unit, format!("{}::{name}", b.path)))
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
+            }
+            Some(r) => {
+                let owner = if r.root().is_some() {
+                    r.name()
+                } else {
+                    r.path.as_str()
+                };
+                candidates.extend(
+                    self.fns
+                        .get(&(unit, format!("{owner}::{name}")))
+                        .into_iter()
+                        .flatten(),
+                );
+            }
+            None => {}
+        }
+        if candidates.is_empty() {
+            // The receiver's type is unknown: the workspace's methods of that
+            // name, when they agree on the closure's parameter.
+            let suffix = format!("::{name}");
+            for ((u, key), v) in &self.fns {
+                if *u == unit && key.ends_with(&suffix) {
+                    candidates.extend(v.iter().copied());
+                }
+            }
+            candidates.sort();
+        }
+        let mut found: Option<Ty> = None;
+        {
+            for &(f, i) in &candidates {
+                let Some(Some(t)) = self.params.get(&(f, i)).and_then(|p| p.get(arg)) else {
+                    continue;
+                };
+                let closure = if t.is_dyn() {
+                    t.args
+                        .iter()
+                        .find(|b| matches!(b.name(), "FnOnce" | "FnMut" | "Fn"))
+                } else {
+                    None
+                };
+                if let Some(p) = closure.and_then(|c| c.args.get(param)) {
+                    if p.path == "_" {
+                        continue;
+                    }
+                    match &found {
+                        Some(t) if t != p => return None,
+                        _ => found = Some(p.clone()),
+                    }
+                }
             }
         }
         found
@@ -203,6 +280,10 @@ impl Index {
             TyExpr::Method(b, name) => {
                 let recv = self.expand(unit, ev(b)?, 0);
                 self.method_ret(unit, &recv, name, specs)?
+            }
+            TyExpr::ClosureArg(b, name, arg, param) => {
+                let recv = ev(b).map(|r| self.expand(unit, r, 0));
+                self.closure_param(unit, recv.as_ref(), name, *arg, *param)?
             }
         };
         Some(self.expand(unit, t, 0))

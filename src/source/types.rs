@@ -105,6 +105,10 @@ pub enum TyExpr {
     Element(Box<TyExpr>),
     /// One component of a tuple (`for (i, x) in xs.iter().enumerate()`).
     TupleField(Box<TyExpr>, usize),
+    /// A parameter of a closure passed to a method: (receiver, method,
+    /// argument index, parameter index) — `conn.with_transaction(|txn| …)`
+    /// gives `txn` what the method's `F: FnOnce(&Transaction)` says.
+    ClosureArg(Box<TyExpr>, String, usize, usize),
     /// `?`, `.await` on a `Result`, `unwrap()`.
     Peel(Box<TyExpr>),
 }
@@ -116,6 +120,7 @@ impl TyExpr {
         match self {
             TyExpr::Known(_) | TyExpr::Call(_) => 1,
             TyExpr::Method(b, _)
+            | TyExpr::ClosureArg(b, ..)
             | TyExpr::Field(b, _)
             | TyExpr::Element(b)
             | TyExpr::TupleField(b, _)
@@ -447,6 +452,15 @@ fn bounds(
                     .collect();
                 let mut args = Vec::new();
                 if let Some(last) = t.path.segments.last() {
+                    // `FnOnce(&Transaction) -> R`: the closure's parameters.
+                    if let syn::PathArguments::Parenthesized(p) = &last.arguments {
+                        for input in &p.inputs {
+                            args.push(
+                                ty_of_depth(&input.ty, imports, generics, depth + 1)
+                                    .unwrap_or_else(|| Ty::named("_")),
+                            );
+                        }
+                    }
                     if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
                         for arg in &a.args {
                             let ty = match arg {

@@ -955,6 +955,13 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             trait_name: self.impl_trait.last().cloned().flatten(),
             ret,
             has_body: body.is_some(),
+            param_tys: inputs
+                .iter()
+                .filter_map(|i| match i {
+                    syn::FnArg::Typed(pt) => Some(types::ty_of(&pt.ty, &self.imports, &generics)),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect(),
         });
         let Some(body) = body else { return };
         self.generics.push(generics);
@@ -1267,7 +1274,18 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     self.loops = saved;
                     return;
                 }
-                for arg in &m.args {
+                for (ai, arg) in m.args.iter().enumerate() {
+                    // A closure handed to a method: its parameters are what
+                    // the method's signature gives them.
+                    if let (false, Expr::Closure(c)) = (adapter, arg) {
+                        if let Some(r) = self.ty_expr(&m.receiver, 0) {
+                            for (pi, p) in c.inputs.iter().enumerate() {
+                                let t =
+                                    TyExpr::ClosureArg(Box::new(r.clone()), method.clone(), ai, pi);
+                                self.bind_pattern(p, Some(t));
+                            }
+                        }
+                    }
                     if adapter && matches!(arg, Expr::Closure(_) | Expr::Path(_)) {
                         let header = range_of(&m.method);
                         let mut vars = Vec::new();
@@ -1501,7 +1519,16 @@ impl<'ast> FileVisitor<'ast, '_> {
             // `impl<S: Storage> Db<S>`: `self` is a `Db` of some `Storage`.
             let full = types::ty_of(&i.self_ty, &self.imports, &g)
                 .filter(|f| f.name() == t)
-                .map(|f| Ty::with(t.clone(), f.args))
+                // An impl for an external type (`impl Ext for rusqlite::Connection`)
+                // keeps the crate path: `self` is rusqlite's connection.
+                .map(|f| {
+                    let path = if f.root().is_some() {
+                        f.path.clone()
+                    } else {
+                        t.clone()
+                    };
+                    Ty::with(path, f.args)
+                })
                 .unwrap_or_else(|| Ty::named(t.clone()));
             g.insert("Self".into(), vec![full]);
         }

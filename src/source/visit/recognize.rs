@@ -579,6 +579,19 @@ impl<'ast> FileVisitor<'ast, '_> {
                 None
             };
             let ddl = template.as_deref().is_some_and(is_ddl);
+            // `conn.prepare(SQL)?.execute(..)`: one statement, reported at its
+            // execution; the `prepare` in the same chain is not a second query.
+            let recv_span = range_of(&m.receiver);
+            if chain.nodes.iter().any(|n| {
+                matches!(n, Expr::MethodCall(pm) if PREPARE_METHODS.contains(&pm.method.to_string().as_str()))
+                    && recv_span.contains(&range_of(*n).start)
+            }) {
+                self.facts.sites.retain(|s| {
+                    !(PREPARE_METHODS.contains(&s.method.as_str())
+                        && recv_span.start <= s.span.start
+                        && s.span.end <= recv_span.end)
+                });
+            }
             let site = self.site(orm, span, method.clone(), operation, true);
             self.pending_sql_arg = sql_arg;
             self.push_site(SiteRaw {
@@ -955,3 +968,6 @@ pub(super) fn is_ddl(sql: &str) -> bool {
         "CREATE" | "DROP" | "ALTER" | "TRUNCATE" | "VACUUM" | "REINDEX"
     )
 }
+
+/// Methods that prepare a statement for later execution.
+const PREPARE_METHODS: &[&str] = &["prepare", "prepare_cached", "prepare_typed", "prep"];

@@ -36,3 +36,41 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     let mut stmt = conn.prepare("SELECT count(*) FROM players")?;
     stmt.query_row([], |r| r.get(0))
 }
+
+// Prepared and executed in one chain: one statement, reported once, where
+// it runs.
+pub fn touch(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
+    for id in ids {
+        conn.prepare_cached("UPDATE players SET seen = 1 WHERE id = ?1")?
+            .execute([id])?; // ~ write-in-loop
+    }
+    Ok(())
+}
+
+// A closure handed to the crate's own transaction helper: its parameter is
+// the transaction the helper's signature names.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    pub fn with_tx<T, F>(&mut self, f: F) -> rusqlite::Result<T>
+    where
+        F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn rename_all(&mut self, names: Vec<(i64, String)>) -> rusqlite::Result<()> {
+        self.with_tx(move |t| {
+            for (id, name) in &names {
+                t.prepare_cached("UPDATE players SET name = ?2 WHERE id = ?1")?
+                    .execute((id, name))?; // ~ write-in-loop
+            }
+            Ok(())
+        })
+    }
+}
