@@ -516,6 +516,7 @@ mod tests {
             trait_name: None,
             ret,
             has_body: true,
+            param_tys: Vec::new(),
         }
     }
 
