@@ -79,6 +79,9 @@ pub struct SiteRaw {
     pub ddl: bool,
     /// Runs only on a cache miss.
     pub memo: bool,
+    /// The type of the dynamic value in the SQL text, for the resolution
+    /// pass (a `&'static str` is a constant after all).
+    pub raw_ty: Option<TyExpr>,
 }
 
 /// How a call was recognized as a database call.
@@ -116,6 +119,10 @@ pub struct FnInfo {
     pub has_body: bool,
     /// The parameters' types (not `self`), where written.
     pub param_tys: Vec<Option<Ty>>,
+    /// For a body that is one expression (`self.db_name`), its type's
+    /// recipe: it can say more than the signature (`&'static str` behind
+    /// `-> &str`).
+    pub ret_recipe: Option<TyExpr>,
 }
 
 /// A struct's named fields and their types (workspace types by name).

@@ -345,6 +345,22 @@ pub(super) fn build_sites(
             );
             q.in_paging_loop = in_paging(fi, &s.loops) && !s.paging;
             q.in_test = s.in_test;
+            // The dynamic value's type, now known: `&'static str` text is a
+            // constant; a number cannot carry quotes.
+            if let (Some(t), Some((_, SqlSource::Dynamic { numeric, .. }))) = (
+                s.raw_ty
+                    .as_ref()
+                    .and_then(|r| index.eval(loaded[fi].unit, r, specs)),
+                q.raw_sql.as_mut(),
+            ) {
+                if t.path == super::types::STATIC_STR {
+                    if let Some((_, src)) = q.raw_sql.as_mut() {
+                        *src = SqlSource::Constant;
+                    }
+                } else if NUMBERS.contains(&t.path.as_str()) {
+                    *numeric = true;
+                }
+            }
             out.push(q);
         }
         // Calls in loops to functions that run a query.
@@ -556,3 +572,9 @@ pub(super) fn site_keeps(
     }
     keep
 }
+
+/// Types whose values are numbers or booleans.
+const NUMBERS: &[&str] = &[
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32",
+    "f64", "bool",
+];

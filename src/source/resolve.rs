@@ -93,6 +93,7 @@ pub struct Index {
     /// Type and trait names the workspace declares or implements.
     types: HashSet<(usize, String)>,
     rets: HashMap<(usize, usize), Option<Ty>>,
+    recipes: HashMap<(usize, usize), TyExpr>,
     params: HashMap<(usize, usize), Vec<Option<Ty>>>,
 }
 
@@ -108,6 +109,9 @@ impl Index {
                     .or_default()
                     .push((fi, i));
                 ix.rets.insert((fi, i), info.ret.clone());
+                if let Some(r) = &info.ret_recipe {
+                    ix.recipes.insert((fi, i), r.clone());
+                }
                 ix.params.insert((fi, i), info.param_tys.clone());
                 if let Some(o) = &info.owner {
                     ix.types.insert((u, o.clone()));
@@ -141,6 +145,28 @@ impl Index {
     /// Is this a type the workspace declares (no external crate path)?
     pub fn is_local(&self, unit: usize, ty: &Ty) -> bool {
         ty.root().is_none() && self.types.contains(&(unit, ty.path.clone()))
+    }
+
+    /// A method's return type, sharpened by its one-expression body where
+    /// the signature loses what the body knows (`-> &str` returning a
+    /// `&'static str` field).
+    fn ret_sharp(&self, unit: usize, key: &str, specs: &[OrmSpec], depth: usize) -> Option<Ty> {
+        let declared = self.ret_of(unit, key)?;
+        if declared.path != "str" || depth > 8 {
+            return Some(declared);
+        }
+        let v = self.fns.get(&(unit, key.to_string()))?;
+        let all_static = v.iter().all(|fi| {
+            self.recipes
+                .get(fi)
+                .and_then(|r| self.eval_depth(unit, r, specs, depth + 4))
+                .is_some_and(|t| t.path == super::types::STATIC_STR)
+        });
+        Some(if all_static {
+            Ty::named(super::types::STATIC_STR)
+        } else {
+            declared
+        })
     }
 
     fn ret_of(&self, unit: usize, key: &str) -> Option<Ty> {
@@ -379,7 +405,7 @@ impl Index {
             }
         }
         if self.is_local(unit, recv) {
-            return self.ret_of(unit, &format!("{}::{name}", recv.path));
+            return self.ret_sharp(unit, &format!("{}::{name}", recv.path), specs, 0);
         }
         if recv.is_dyn() {
             // A trait of the workspace declares it; an ORM trait is a handle.
@@ -517,6 +543,7 @@ mod tests {
             ret,
             has_body: true,
             param_tys: Vec::new(),
+            ret_recipe: None,
         }
     }
 

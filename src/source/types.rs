@@ -129,6 +129,9 @@ impl TyExpr {
     }
 }
 
+/// The type of text that is a compile-time constant: `&'static str`.
+pub const STATIC_STR: &str = "&'static str";
+
 /// Smart pointers and wrappers that call through to what they hold.
 const TRANSPARENT: &[&str] = &[
     "Box",
@@ -347,6 +350,13 @@ fn ty_of_depth(
     }
     let rec = |t: &syn::Type| ty_of_depth(t, imports, generics, depth + 1);
     match ty {
+        // `&'static str`: text fixed when the program was built.
+        syn::Type::Reference(r)
+            if r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+                && matches!(&*r.elem, syn::Type::Path(p) if p.path.is_ident("str")) =>
+        {
+            Some(Ty::named(STATIC_STR))
+        }
         syn::Type::Reference(r) => rec(&r.elem),
         syn::Type::Infer(_) => Some(Ty::named("_")),
         syn::Type::Paren(p) => rec(&p.elem),

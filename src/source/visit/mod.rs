@@ -753,6 +753,8 @@ pub struct FileVisitor<'ast, 'a> {
     sequential: usize,
     /// The SQL argument of the site being recorded, for `push_site`.
     pending_sql_arg: Option<&'ast Expr>,
+    /// Types of values found dynamic in SQL text, by their byte range.
+    dyn_values: std::cell::RefCell<Vec<(Range<usize>, TyExpr)>>,
     /// Inside a branch of a loop body that leaves the loop (`return`,
     /// `break`): it runs at most once, not per element.
     diverging: usize,
@@ -810,6 +812,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             walked_var: None,
             sequential: 0,
             pending_sql_arg: None,
+            dyn_values: Default::default(),
             diverging: 0,
             memo: 0,
             db_methods: active
@@ -962,6 +965,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                     syn::FnArg::Receiver(_) => None,
                 })
                 .collect(),
+            ret_recipe: None,
         });
         let Some(body) = body else { return };
         self.generics.push(generics);
@@ -985,6 +989,12 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         }
         let saved_loops = std::mem::take(&mut self.loops);
         self.scopes.push(scope);
+        if let [Stmt::Expr(tail, None)] = body.stmts.as_slice() {
+            let recipe = self.ty_expr(tail, 0);
+            if let Some(f) = self.facts.fns.last_mut() {
+                f.ret_recipe = recipe;
+            }
+        }
         self.visit_block(body);
         self.scopes.pop();
         self.generics.pop();

@@ -784,6 +784,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             in_test: false,
             ddl: false,
             memo: false,
+            raw_ty: None,
         }
     }
 
@@ -920,10 +921,17 @@ impl<'ast> FileVisitor<'ast, '_> {
     pub(super) fn push_site(&mut self, mut site: SiteRaw) {
         site.once = self.diverging > 0;
         site.memo = self.memo > 0;
-        if let Some((_, TextSource::Dynamic { what, .. })) = &site.raw_sql {
+        if let Some((_, TextSource::Dynamic { what, at, .. })) = &site.raw_sql {
             site.sql_identifier = self
                 .pending_sql_arg
                 .is_some_and(|a| self.identifier_position(a, what, 0));
+            site.raw_ty = self
+                .dyn_values
+                .borrow()
+                .iter()
+                .rev()
+                .find(|(r, _)| r == at)
+                .map(|(_, t)| t.clone());
         }
         site.loops = self.loops.clone();
         site.in_test = self.test_depth > 0;

@@ -78,6 +78,12 @@ impl<'ast> FileVisitor<'ast, '_> {
         depth: usize,
         as_value: bool,
     ) -> TextSource {
+        // A `&'static str` parameter or local is text fixed at build time.
+        if let Some(TyExpr::Known(t)) = self.scopes.last().and_then(|s| s.tys.get(name)) {
+            if t.path == crate::source::types::STATIC_STR {
+                return TextSource::Constant;
+            }
+        }
         if self.consts.contains(name) || is_screaming(name) {
             return TextSource::Constant;
         }
@@ -183,6 +189,9 @@ impl<'ast> FileVisitor<'ast, '_> {
                 d @ TextSource::Dynamic { .. } => d,
                 TextSource::Unknown => {
                     let r = range_of(inner);
+                    if let Some(t) = self.ty_expr(inner, 0) {
+                        self.dyn_values.borrow_mut().push((r.clone(), t));
+                    }
                     let numeric = match inner {
                         Expr::MethodCall(m) => {
                             matches!(m.method.to_string().as_str(), "len" | "count")
@@ -321,12 +330,17 @@ impl<'ast> FileVisitor<'ast, '_> {
                     other => other,
                 }
             }
-            _ => TextSource::Dynamic {
-                what: self.src(&range_of(inner)),
-                numeric: false,
-                at: range_of(inner),
-                how: "format!".into(),
-            },
+            _ => {
+                if let Some(t) = self.ty_expr(inner, 0) {
+                    self.dyn_values.borrow_mut().push((range_of(inner), t));
+                }
+                TextSource::Dynamic {
+                    what: self.src(&range_of(inner)),
+                    numeric: false,
+                    at: range_of(inner),
+                    how: "format!".into(),
+                }
+            }
         }
     }
 }
