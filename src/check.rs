@@ -102,6 +102,7 @@ pub fn run_with_schema(
     // A call reached twice (through two loops' views of one site) reports once.
     diagnostics
         .dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    one_per_loop(&mut diagnostics);
     CheckRun {
         files: analysis.files,
         diagnostics,
@@ -158,4 +159,58 @@ pub fn static_analysis_with(
             tests,
         },
     )
+}
+
+/// Findings of one rule in one loop become one finding at the loop's first
+/// query, with the count in the message and every other query as a related
+/// location. Suppressed findings stay apart (their comment keeps silencing
+/// them); the first query keeps its location, so baselines and SARIF
+/// fingerprints written for it still match.
+fn one_per_loop(diagnostics: &mut Vec<Diagnostic>) {
+    use std::collections::HashMap;
+    type Key = (&'static str, usize, usize, usize);
+    let key = |rule: &'static str, s: &Span| -> Key { (rule, s.file, s.range.start, s.range.end) };
+    let mut first: HashMap<Key, usize> = HashMap::new();
+    let mut merged: Vec<Option<Diagnostic>> = diagnostics.drain(..).map(Some).collect();
+    let mut extra: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
+    for i in 0..merged.len() {
+        let Some(d) = &merged[i] else { continue };
+        let (Some(lp), None) = (d.per_loop.clone(), &d.suppressed) else {
+            continue;
+        };
+        match first.get(&key(d.rule, &lp)) {
+            Some(&head) => {
+                if let Some(d) = merged[i].take() {
+                    extra.entry(head).or_default().push(d);
+                }
+            }
+            None => {
+                first.insert(key(d.rule, &lp), i);
+            }
+        }
+    }
+    for (head, others) in extra {
+        let Some(d) = merged[head].as_mut() else {
+            continue;
+        };
+        let n = others.len();
+        d.message = format!(
+            "{} ({} more {} in the same loop)",
+            d.message,
+            n,
+            match (d.rule == "write-in-loop", n == 1) {
+                (true, true) => "statement",
+                (true, false) => "statements",
+                (false, true) => "query",
+                (false, false) => "queries",
+            }
+        );
+        for o in others {
+            d.related.push(crate::engine::diagnostic::Label {
+                span: o.primary.clone(),
+                message: format!("also once per element: {}", o.message),
+            });
+        }
+    }
+    diagnostics.extend(merged.into_iter().flatten());
 }

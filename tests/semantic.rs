@@ -184,3 +184,43 @@ fn test_code_is_reported_when_the_option_asks() {
     .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn one_finding_per_loop_with_every_query_related() {
+    let doc = check("testdata/semantic/per_loop");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["rule"], "n-plus-one");
+    assert_eq!(d["location"]["line"], 8);
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(2 more queries in the same loop)"),
+        "{}",
+        d["message"]
+    );
+    let also: Vec<u64> = d["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("also once per element")
+        })
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(also, [9, 10]);
+    let w = &doc["diagnostics"][1];
+    assert_eq!(w["rule"], "write-in-loop");
+    assert!(w["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(1 more statement in the same loop)"));
+    // The suppressed query is neither reported nor folded into its loop.
+    let last = &doc["diagnostics"][2];
+    assert_eq!(last["location"]["line"], 24);
+    assert!(!last["message"].as_str().unwrap().contains("more"));
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 3);
+}

@@ -91,6 +91,9 @@ pub struct Diagnostic {
     pub suppressed: Option<String>,
     /// With `--baseline`: `"new"` or `"unchanged"` (SARIF `baselineState`).
     pub baseline: Option<&'static str>,
+    /// The loop a per-element finding belongs to (its innermost loop's
+    /// header): findings of one rule in one loop are reported as one.
+    pub per_loop: Option<Span>,
 }
 
 impl Diagnostic {
@@ -107,6 +110,7 @@ impl Diagnostic {
             query: None,
             suppressed: None,
             baseline: None,
+            per_loop: None,
         }
     }
 

@@ -48,6 +48,7 @@ pub(crate) fn also_phrase(site: &QuerySite) -> String {
 /// Labels every loop, innermost last, and the hops into called functions.
 pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
     let n = site.loops.len();
+    d.per_loop = site.loops.last().map(|l| l.header.clone());
     for (i, l) in site.loops.iter().enumerate() {
         let text = match (&l.kind, n) {
             (LoopKind::Adapter(name), _) => format!("`{name}` runs its closure once per element"),
