@@ -171,21 +171,26 @@ fn one_per_loop(diagnostics: &mut Vec<Diagnostic>) {
     type Key = (&'static str, usize, usize, usize);
     let key = |rule: &'static str, s: &Span| -> Key { (rule, s.file, s.range.start, s.range.end) };
     let mut first: HashMap<Key, usize> = HashMap::new();
+    // The loop each unsuppressed per-element finding belongs to.
+    let keys: Vec<Option<Key>> = diagnostics
+        .iter()
+        .map(|d| match (&d.per_loop, &d.suppressed) {
+            (Some(lp), None) => Some(key(d.rule, lp)),
+            _ => None,
+        })
+        .collect();
     let mut merged: Vec<Option<Diagnostic>> = diagnostics.drain(..).map(Some).collect();
     let mut extra: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
-    for i in 0..merged.len() {
-        let Some(d) = &merged[i] else { continue };
-        let (Some(lp), None) = (d.per_loop.clone(), &d.suppressed) else {
-            continue;
-        };
-        match first.get(&key(d.rule, &lp)) {
+    for (i, k) in keys.into_iter().enumerate() {
+        let Some(k) = k else { continue };
+        match first.get(&k) {
             Some(&head) => {
                 if let Some(d) = merged[i].take() {
                     extra.entry(head).or_default().push(d);
                 }
             }
             None => {
-                first.insert(key(d.rule, &lp), i);
+                first.insert(k, i);
             }
         }
     }
