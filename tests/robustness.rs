@@ -190,3 +190,51 @@ fn a_multi_megabyte_statement_is_read_and_judged() {
     assert_eq!(run.profile.len(), 1);
     assert_eq!(run.profile[0].text, "insert into t(id, name) values (?, ?)");
 }
+
+/// Valid Rust that once crashed or stalled the semantic layer: a
+/// `macro_rules!` that invokes itself (singly and twenty times per body), a
+/// trait impl forwarding to the inherent method of the same name, nested
+/// closures, a type alias cycle. Each must finish with findings or none.
+#[test]
+fn self_referential_code_finishes() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "recursive_macro",
+            "macro_rules! m { (s $x:tt) => { m!$x }; (z) => { 0 } }\npub fn f() -> i32 { m!(s (s (s (z)))) }\n",
+        ),
+        (
+            "macro_calling_itself_twenty_times",
+            &format!(
+                "macro_rules! m {{ ($x:expr) => {{{{ {} }}}}; (@ $x:expr) => {{ $x }} }}\npub fn f() {{ m!(1) }}\n",
+                "let _ = m!(@ $x); ".repeat(20)
+            ),
+        ),
+        (
+            "forwarding_impl",
+            "use rusqlite::Connection;\npub struct Foo { label: &'static str }\npub trait Named { fn name(&self) -> &str; }\nimpl Named for Foo { fn name(&self) -> &str { self.name() } }\nimpl Foo { pub fn name(&self) -> &str { self.label } }\npub fn run(c: &Connection, f: &Foo) { c.execute(&format!(\"SELECT * FROM {}\", f.name()), []).unwrap(); }\n",
+        ),
+        (
+            "alias_cycle",
+            "use rusqlite::Connection;\ntype A = B;\ntype B = A;\npub fn f(c: &A, ids: &[i64]) { for i in ids { let _ = c.execute(\"DELETE FROM t WHERE id = ?1\", [i]); } }\n",
+        ),
+    ];
+    for (name, src) in cases {
+        let dir = common::temp_dir(&format!("self-ref-{name}"));
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nrusqlite = \"0.31\"\n",
+        )
+        .unwrap();
+        fs::write(dir.join("src/lib.rs"), src).unwrap();
+        let out = common::ormlint(&dir, &["check", "--format", "json", "."]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name}: {:?}\n{}",
+            out.status,
+            common::stderr(&out)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(doc["diagnostics"].is_array(), "{name}");
+    }
+}

@@ -136,11 +136,18 @@ impl Graph<'_> {
         if self.index.is_local(unit, &ty) {
             let mut v = bodies(format!("{}::{name}", ty.path));
             if v.is_empty() {
-                // A default method of a trait the type implements.
-                for (tr, types) in &self.index.impls {
-                    if tr.0 == unit && types.contains(&ty.path) {
-                        v.extend(bodies(format!("{}::{name}", tr.1)));
-                    }
+                // A default method of a trait the type implements, traits in
+                // name order (the index is a hash map).
+                let mut traits: Vec<&String> = self
+                    .index
+                    .impls
+                    .iter()
+                    .filter(|(tr, types)| tr.0 == unit && types.contains(&ty.path))
+                    .map(|(tr, _)| &tr.1)
+                    .collect();
+                traits.sort();
+                for tr in traits {
+                    v.extend(bodies(format!("{tr}::{name}")));
                 }
             }
             return Some(v);

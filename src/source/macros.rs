@@ -27,7 +27,10 @@ pub enum Piece {
 
 #[derive(Default)]
 pub struct MacroBodies {
-    index: HashMap<(usize, usize), usize>,
+    /// By the address of the `syn::Macro` node: every invocation, in the
+    /// file or inside an expansion, is its own node (spans are not unique
+    /// once a `macro_rules!` body is pasted in twice).
+    index: HashMap<usize, usize>,
     bodies: Vec<Vec<Piece>>,
     /// Invocations whose tokens parsed as nothing.
     pub opaque: usize,
@@ -70,6 +73,10 @@ const SKIP_MACROS: &[&str] = &[
 /// How deep groups inside groups are searched, and macros expanded.
 const MAX_DEPTH: usize = 4;
 
+/// How many `macro_rules!` expansions one file may make (a rule calling
+/// itself several times would otherwise grow without bound).
+const EXPANSION_BUDGET: usize = 2_000;
+
 fn macro_name(mac: &syn::Macro) -> String {
     mac.path
         .segments
@@ -89,14 +96,15 @@ impl MacroBodies {
             rules: &rules,
             depth: 0,
             tests,
+            expanding: Vec::new(),
+            budget: EXPANSION_BUDGET,
         };
         c.visit_file(file);
         out
     }
 
-    fn key(mac: &syn::Macro) -> (usize, usize) {
-        let r = mac.path.span().byte_range();
-        (r.start, r.end)
+    fn key(mac: &syn::Macro) -> usize {
+        mac as *const syn::Macro as usize
     }
 
     pub fn get(&self, mac: &syn::Macro) -> Option<&[Piece]> {
@@ -318,8 +326,14 @@ fn same_token(a: &TokenTree, b: &TokenTree) -> bool {
     }
 }
 
-/// The body with each `$name` replaced by what it bound.
-fn substitute(body: TokenStream, binds: &HashMap<String, Vec<TokenTree>>) -> TokenStream {
+/// The body with each `$name` replaced by what it bound. The body's own
+/// tokens take the invocation's span, so what is found in an expansion is
+/// located at the call, not in the definition.
+fn substitute(
+    body: TokenStream,
+    binds: &HashMap<String, Vec<TokenTree>>,
+    call: proc_macro2::Span,
+) -> TokenStream {
     let tts: Vec<TokenTree> = body.into_iter().collect();
     let mut out: Vec<TokenTree> = Vec::with_capacity(tts.len());
     let mut k = 0;
@@ -332,13 +346,16 @@ fn substitute(body: TokenStream, binds: &HashMap<String, Vec<TokenTree>>) -> Tok
                 k += 2;
             }
             (TokenTree::Group(g), _) => {
-                let mut ng = proc_macro2::Group::new(g.delimiter(), substitute(g.stream(), binds));
-                ng.set_span(g.span());
+                let mut ng =
+                    proc_macro2::Group::new(g.delimiter(), substitute(g.stream(), binds, call));
+                ng.set_span(call);
                 out.push(TokenTree::Group(ng));
                 k += 1;
             }
             (t, _) => {
-                out.push(t.clone());
+                let mut t = t.clone();
+                t.set_span(call);
+                out.push(t);
                 k += 1;
             }
         }
@@ -351,6 +368,9 @@ struct Collector<'m> {
     rules: &'m HashMap<String, Vec<Rule>>,
     depth: usize,
     tests: bool,
+    /// The rules being expanded: one is not expanded inside itself.
+    expanding: Vec<String>,
+    budget: usize,
 }
 
 impl Collector<'_> {
@@ -360,14 +380,21 @@ impl Collector<'_> {
             return;
         }
         let mut pieces = Vec::new();
-        // A macro of the file's own: expand it where the arms are plain substitution.
+        // A macro of the file's own: expand it where the arms are plain
+        // substitution, never inside its own expansion, within a budget.
+        let mut expanded = false;
         if let Some(rules) = self.rules.get(&name) {
-            let input: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
-            if let Some((rule, binds)) = rules
-                .iter()
-                .find_map(|r| Some((r, match_rule(&r.pattern, &input)?)))
-            {
-                parse_pieces(substitute(rule.body.clone(), &binds), 0, &mut pieces);
+            if self.budget > 0 && !self.expanding.contains(&name) {
+                self.budget -= 1;
+                let input: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
+                if let Some((rule, binds)) = rules
+                    .iter()
+                    .find_map(|r| Some((r, match_rule(&r.pattern, &input)?)))
+                {
+                    let call = mac.path.span();
+                    parse_pieces(substitute(rule.body.clone(), &binds, call), 0, &mut pieces);
+                    expanded = !pieces.is_empty();
+                }
             }
         }
         if pieces.is_empty() {
@@ -378,12 +405,18 @@ impl Collector<'_> {
             return;
         }
         self.depth += 1;
+        if expanded {
+            self.expanding.push(name.clone());
+        }
         for p in &pieces {
             match p {
                 Piece::Exprs(es) => es.iter().for_each(|e| self.visit_expr(e)),
                 Piece::Stmts(ss) => ss.iter().for_each(|s| self.visit_stmt(s)),
                 Piece::Items(is) => is.iter().for_each(|i| self.visit_item(i)),
             }
+        }
+        if expanded {
+            self.expanding.pop();
         }
         self.depth -= 1;
         let i = self.out.bodies.len();

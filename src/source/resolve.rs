@@ -288,10 +288,16 @@ impl Index {
             TyExpr::Element(b) => self.expand(unit, ev(b)?, 0).element()?,
             TyExpr::TupleField(b, i) => {
                 let t = self.expand(unit, ev(b)?, 0);
-                if t.path != "()" {
+                if t.path == "()" {
+                    t.args.get(*i)?.clone()
+                } else if t.root().is_none() {
+                    // A tuple struct's field `.0`.
+                    let fields = self.structs.get(&(unit, t.path.clone()))?;
+                    let field = &fields.iter().find(|(n, _)| *n == i.to_string())?.1;
+                    substitute(field, &t.args)?
+                } else {
                     return None;
                 }
-                t.args.get(*i)?.clone()
             }
             TyExpr::Field(b, name) => {
                 let t = self.expand(unit, ev(b)?, 0);
@@ -305,7 +311,7 @@ impl Index {
             TyExpr::Call(path) => self.call_ret(unit, path, specs)?,
             TyExpr::Method(b, name) => {
                 let recv = self.expand(unit, ev(b)?, 0);
-                self.method_ret(unit, &recv, name, specs)?
+                self.method_ret(unit, &recv, name, specs, depth)?
             }
             TyExpr::ClosureArg(b, name, arg, param) => {
                 let recv = ev(b).map(|r| self.expand(unit, r, 0));
@@ -359,7 +365,14 @@ impl Index {
         None
     }
 
-    fn method_ret(&self, unit: usize, recv: &Ty, name: &str, specs: &[OrmSpec]) -> Option<Ty> {
+    fn method_ret(
+        &self,
+        unit: usize,
+        recv: &Ty,
+        name: &str,
+        specs: &[OrmSpec],
+        depth: usize,
+    ) -> Option<Ty> {
         // Locks and cells hand out what they hold.
         if recv.path == "Mutex" {
             if matches!(
@@ -405,7 +418,9 @@ impl Index {
             }
         }
         if self.is_local(unit, recv) {
-            return self.ret_sharp(unit, &format!("{}::{name}", recv.path), specs, 0);
+            // The depth goes on: a body's recipe may call back into this
+            // method (a trait impl forwarding to the inherent one).
+            return self.ret_sharp(unit, &format!("{}::{name}", recv.path), specs, depth);
         }
         if recv.is_dyn() {
             // A trait of the workspace declares it; an ORM trait is a handle.

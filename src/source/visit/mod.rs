@@ -753,6 +753,8 @@ pub struct FileVisitor<'ast, 'a> {
     sequential: usize,
     /// The SQL argument of the site being recorded, for `push_site`.
     pending_sql_arg: Option<&'ast Expr>,
+    /// Macro bodies being visited, one inside another.
+    macro_depth: usize,
     /// Types of values found dynamic in SQL text, by their byte range.
     dyn_values: std::cell::RefCell<Vec<(Range<usize>, TyExpr)>>,
     /// Inside a branch of a loop body that leaves the loop (`return`,
@@ -813,6 +815,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             sequential: 0,
             pending_sql_arg: None,
             dyn_values: Default::default(),
+            macro_depth: 0,
             diverging: 0,
             memo: 0,
             db_methods: active
@@ -1627,6 +1630,10 @@ impl<'ast> FileVisitor<'ast, '_> {
         // macro's block, items a `macro_rules!` expands to), parsed once
         // before the visit.
         let macros = self.macros;
+        if self.macro_depth >= 32 {
+            return;
+        }
+        self.macro_depth += 1;
         for piece in macros.get(mac).unwrap_or_default() {
             match piece {
                 Piece::Exprs(es) => es.iter().for_each(|e| self.visit_expr(e)),
@@ -1634,6 +1641,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 Piece::Items(is) => is.iter().for_each(|i| self.visit_item(i)),
             }
         }
+        self.macro_depth -= 1;
     }
 }
 
