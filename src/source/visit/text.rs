@@ -268,9 +268,24 @@ impl<'ast> FileVisitor<'ast, '_> {
                 continue;
             }
             let at = range_of(&mac.tokens);
-            if let TextSource::Dynamic { what, numeric, .. } =
-                self.name_source(&cap, at.clone(), depth, true)
+            if let TextSource::Dynamic {
+                what,
+                numeric,
+                at: found,
+                ..
+            } = self.name_source(&cap, at.clone(), depth, true)
             {
+                // The value's type travels with it to its new location.
+                let ty = self
+                    .dyn_values
+                    .borrow()
+                    .iter()
+                    .rev()
+                    .find(|(r, _)| *r == found)
+                    .map(|(_, t)| t.clone());
+                if let Some(t) = ty {
+                    self.dyn_values.borrow_mut().push((range_of(fmt), t));
+                }
                 return TextSource::Dynamic {
                     what,
                     numeric,

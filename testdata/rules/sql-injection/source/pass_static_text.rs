@@ -26,3 +26,12 @@ impl Store {
 pub fn truncate(conn: &Connection, table: &'static str) -> rusqlite::Result<usize> {
     conn.execute(&format!("DELETE FROM {table}"), [])
 }
+
+pub struct Named {
+    name: &'static str,
+}
+
+pub fn drop_named(conn: &Connection, n: &Named) -> rusqlite::Result<usize> {
+    let table = n.name;
+    conn.execute(&format!("DELETE FROM {table}"), [])
+}
