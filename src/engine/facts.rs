@@ -68,6 +68,8 @@ pub struct LoopInfo {
     /// The loop walks data (a collection, a cursor, a worklist), not a list
     /// written in the code nor a service, retry or event loop.
     pub over_data: bool,
+    /// A constant caps how many elements it walks (`.take(3)`).
+    pub bounded: bool,
 }
 
 /// One step from a call inside a loop to the query it ends up running.

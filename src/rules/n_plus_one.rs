@@ -36,6 +36,12 @@ pub(crate) fn loop_phrase(site: &QuerySite) -> String {
     }
 }
 
+/// Every loop over data around the site is capped by a constant.
+pub(crate) fn bounded_by_constant(site: &QuerySite) -> bool {
+    let data: Vec<_> = site.loops.iter().filter(|l| l.over_data).collect();
+    !data.is_empty() && data.iter().all(|l| l.bounded)
+}
+
 /// For a call through a trait: " (and 1 other implementation)".
 pub(crate) fn also_phrase(site: &QuerySite) -> String {
     match site.also_via.len() {
@@ -215,7 +221,12 @@ impl Rule for NPlusOne {
                 loop_phrase(site)
             ),
         };
-        let d = cx.report(site.span.clone(), message);
+        // A loop over data that a constant caps (`.take(3)`) is a note.
+        let d = if bounded_by_constant(site) {
+            cx.report_weaker(site.span.clone(), message)
+        } else {
+            cx.report(site.span.clone(), message)
+        };
         d.with_primary_label(if site.via.is_empty() {
             "one query per element"
         } else {

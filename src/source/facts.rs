@@ -16,6 +16,8 @@ pub struct LoopRaw {
     /// The loop walks data: a collection, a cursor, a worklist — not a
     /// list written in the code, nor a service, retry or event loop.
     pub over_data: bool,
+    /// A constant caps how many elements it walks (`.take(3)`).
+    pub bounded: bool,
 }
 
 /// Where the text given to a raw-SQL sink comes from (byte ranges in the file).

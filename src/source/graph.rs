@@ -310,6 +310,7 @@ pub(super) fn build_sites(
                 header: Span::new(file, l.header.clone()),
                 batched: l.batched,
                 over_data: l.over_data,
+                bounded: l.bounded,
             })
             .collect()
     };

@@ -755,6 +755,8 @@ pub struct FileVisitor<'ast, 'a> {
     pending_sql_arg: Option<&'ast Expr>,
     /// Macro bodies being visited, one inside another.
     macro_depth: usize,
+    /// For the next loop: a constant caps its elements (`.take(3)`).
+    pending_bounded: Option<bool>,
     /// Types of values found dynamic in SQL text, by their byte range.
     dyn_values: std::cell::RefCell<Vec<(Range<usize>, TyExpr)>>,
     /// Inside a branch of a loop body that leaves the loop (`return`,
@@ -816,6 +818,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             pending_sql_arg: None,
             dyn_values: Default::default(),
             macro_depth: 0,
+            pending_bounded: None,
             diverging: 0,
             memo: 0,
             db_methods: active
@@ -926,12 +929,14 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         (batched, over_data): (bool, bool),
         f: impl FnOnce(&mut Self),
     ) {
+        let bounded = self.pending_bounded.take().unwrap_or(false);
         self.loops.push(LoopRaw {
             kind,
             header,
             vars,
             batched,
             over_data,
+            bounded,
         });
         f(self);
         self.loops.pop();
@@ -1318,6 +1323,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                             }
                         }
                         let over_data = !self.fixed_list_local(&m.receiver);
+                        self.pending_bounded = Some(capped_by_constant(&m.receiver));
                         self.with_loop(
                             LoopKind::Adapter(method.clone()),
                             header,
@@ -1358,6 +1364,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         .map(|t| TyExpr::Element(Box::new(t)));
                     self.bind_pattern(&f.pat, elem);
                     let over_data = !self.fixed_list_local(&f.expr);
+                    self.pending_bounded = Some(capped_by_constant(&f.expr));
                     self.with_loop(LoopKind::For, header, vars, (batched, over_data), |v| {
                         v.visit_block(&f.body)
                     });
@@ -1981,6 +1988,19 @@ fn is_cache_hit_guard(stmt: &Stmt) -> bool {
         _ => false,
     });
     hit && leaves && i.else_branch.is_none()
+}
+
+/// Does an iterator chain cap its elements with a constant (`.take(3)`,
+/// `.take(MAX_ROWS)`)?
+fn capped_by_constant(e: &Expr) -> bool {
+    let mut cur = unwrap_expr(e);
+    while let Expr::MethodCall(m) = cur {
+        if m.method == "take" && m.args.len() == 1 && constant_bound(&m.args[0]) {
+            return true;
+        }
+        cur = unwrap_expr(&m.receiver);
+    }
+    false
 }
 
 #[cfg(test)]
