@@ -365,7 +365,7 @@ pub(super) fn build_sites(
                     if let Some((_, src)) = q.raw_sql.as_mut() {
                         *src = SqlSource::Constant;
                     }
-                } else if NUMBERS.contains(&t.path.as_str()) {
+                } else if visit::NUMERIC_TYPES.contains(&t.path.as_str()) {
                     *numeric = true;
                 }
             }
@@ -580,9 +580,3 @@ pub(super) fn site_keeps(
     }
     keep
 }
-
-/// Types whose values are numbers or booleans.
-const NUMBERS: &[&str] = &[
-    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32",
-    "f64", "bool",
-];

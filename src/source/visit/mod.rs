@@ -426,7 +426,7 @@ const STD_ONLY: &[&str] = &[
 ];
 
 /// Types whose values are numbers or booleans: text made from them cannot carry quotes.
-const NUMERIC_TYPES: &[&str] = &[
+pub(crate) const NUMERIC_TYPES: &[&str] = &[
     "i8",
     "i16",
     "i32",
