@@ -233,7 +233,25 @@ impl Rule for NPlusOne {
             "one call, so one query, per element"
         });
         label_context(site, d);
-        d.help(site.batched_form.clone()).query(QueryInfo {
+        // An aggregate per element is one grouped query; else the ORM's batched form.
+        let sql = site
+            .sql
+            .as_deref()
+            .or(site.derived_sql.as_deref())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let help = if ["count(", "sum(", "avg(", "max(", "min("]
+            .iter()
+            .any(|a| sql.contains(a))
+        {
+            "compute the aggregate for all elements in one query with `GROUP BY` the key, \
+             filtered on the whole set (`WHERE key IN (…)` or `= ANY($1)`), and look each \
+             element's value up in a map"
+                .to_string()
+        } else {
+            site.batched_form.clone()
+        };
+        d.help(help).query(QueryInfo {
             fingerprint: site.sql.as_deref().map(|s| crate::sql::fingerprint(s).text),
             orm: Some(site.orm.clone()),
             ..Default::default()
