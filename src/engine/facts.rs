@@ -4,7 +4,9 @@
 use super::diagnostic::Span;
 
 /// What a database call does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Operation {
     Select,
     Insert,
@@ -36,7 +38,7 @@ impl Operation {
 }
 
 /// How a call comes to run once per element.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LoopKind {
     For,
     While,

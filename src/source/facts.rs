@@ -5,7 +5,7 @@ use std::ops::Range;
 use super::types::{Ty, TyExpr};
 use crate::engine::{LoopKind, Operation};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LoopRaw {
     pub kind: LoopKind,
     pub header: Range<usize>,
@@ -21,7 +21,7 @@ pub struct LoopRaw {
 }
 
 /// Where the text given to a raw-SQL sink comes from (byte ranges in the file).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TextSource {
     Constant,
     Dynamic {
@@ -34,7 +34,7 @@ pub enum TextSource {
 }
 
 /// A recognized database call or raw-SQL sink in one file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SiteRaw {
     pub span: Range<usize>,
     /// Index into the ORM specs.
@@ -87,7 +87,7 @@ pub struct SiteRaw {
 }
 
 /// How a call was recognized as a database call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Evidence {
     /// The builder chain, an SQL literal argument or a function path: the
     /// receiver's type cannot overrule it.
@@ -103,7 +103,7 @@ pub enum Evidence {
     TypeOnly,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FnInfo {
     /// `name` for free fns, `Type::name` for methods.
     pub key: String,
@@ -128,13 +128,15 @@ pub struct FnInfo {
 }
 
 /// A struct's named fields and their types (workspace types by name).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StructInfo {
     pub name: String,
     pub fields: Vec<(String, Ty)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum CallTarget {
     /// `foo(..)` or `module::foo(..)`.
     Free(String),
@@ -152,7 +154,7 @@ impl CallTarget {
 }
 
 /// A call to some other function of the crate, with the loops around it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallRaw {
     pub caller: Option<usize>,
     pub target: CallTarget,
@@ -174,7 +176,7 @@ pub struct CallRaw {
     pub memo: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub sites: Vec<SiteRaw>,
     pub fns: Vec<FnInfo>,

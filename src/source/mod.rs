@@ -2,6 +2,7 @@
 //! visit it once, join the files of each crate into a call graph, and hand
 //! the recognized database calls to the rules as [`QuerySite`]s.
 
+pub mod cache;
 pub mod derive;
 pub mod facts;
 mod graph;
@@ -56,6 +57,10 @@ struct Loaded {
 struct Parsed {
     loaded: usize,
     facts: FileFacts,
+    /// The cache key of the file's text and context.
+    key: u64,
+    /// The facts came from the cache.
+    cached: bool,
 }
 
 /// Options of one static run.
@@ -220,6 +225,27 @@ pub fn analyze(
     let parsed_count = std::sync::atomic::AtomicU64::new(0);
     // Time per stage over all threads (parse, macro bodies, visit), for ORMLINT_TIMINGS.
     let stage_ns: [std::sync::atomic::AtomicU64; 3] = Default::default();
+    // The facts cache, one per workspace, and what each file's facts depend on
+    // besides its text.
+    let caches: Vec<cache::FactsCache> = unit_roots
+        .iter()
+        .map(|r| {
+            if cache::disabled() {
+                cache::FactsCache::default()
+            } else {
+                cache::FactsCache::open(r.as_deref())
+            }
+        })
+        .collect();
+    let specs_digest = cache::key(&format!("{specs:?}"), &opts.tests);
+    let deps_sorted: Vec<Vec<&String>> = crate_deps
+        .iter()
+        .map(|d| {
+            let mut v: Vec<&String> = d.iter().flatten().collect();
+            v.sort();
+            v
+        })
+        .collect();
     let parse = |i: usize| -> ParseResult {
         let n = parsed_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if n % 32 == 0 {
@@ -237,6 +263,28 @@ pub fn analyze(
             return Ok(Parsed {
                 loaded: i,
                 facts: FileFacts::default(),
+                key: 0,
+                cached: true,
+            });
+        }
+        let active = active_for(l, text);
+        let key = cache::key(
+            text,
+            &(
+                specs_digest,
+                &unit_names[l.unit],
+                &deps_sorted[l.krate],
+                crate_deps[l.krate].is_some(),
+                &active,
+                test_file,
+            ),
+        );
+        if let Some(facts) = caches[l.unit].get(&l.path.to_string_lossy(), key) {
+            return Ok(Parsed {
+                loaded: i,
+                facts,
+                key,
+                cached: true,
             });
         }
         let t0 = std::time::Instant::now();
@@ -251,10 +299,9 @@ pub fn analyze(
                     &unit_names[l.unit],
                     crate_deps[l.krate].clone(),
                 );
-                let mut v =
-                    visit::FileVisitor::new(specs, active_for(l, text), text, &macros, imports)
-                        .in_test_file(test_file)
-                        .with_tests(opts.tests);
+                let mut v = visit::FileVisitor::new(specs, active, text, &macros, imports)
+                    .in_test_file(test_file)
+                    .with_tests(opts.tests);
                 syn::visit::Visit::visit_file(&mut v, &file);
                 if timing {
                     let t3 = std::time::Instant::now();
@@ -271,6 +318,8 @@ pub fn analyze(
                         opaque_macros: macros.opaque,
                         ..v.facts
                     },
+                    key,
+                    cached: false,
                 })
             }
             Err(e) => {
@@ -315,6 +364,30 @@ pub fn analyze(
     }
 
     lap("phase 2", parsed.iter().filter(|p| p.is_some()).count());
+    // Store what was parsed afresh, per workspace.
+    for (u, c) in caches.iter().enumerate() {
+        let fresh = parsed
+            .iter()
+            .flatten()
+            .any(|p| loaded[p.loaded].unit == u && !p.cached);
+        if fresh {
+            c.write(
+                parsed
+                    .iter()
+                    .flatten()
+                    .filter(|p| loaded[p.loaded].unit == u && p.key != 0)
+                    .map(|p| {
+                        (
+                            loaded[p.loaded].path.to_string_lossy().into_owned(),
+                            p.key,
+                            &p.facts,
+                        )
+                    })
+                    .collect(),
+            );
+        }
+    }
+    lap("cache", caches.len());
     if timing {
         let ms = |i: usize| stage_ns[i].load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6;
         eprintln!(

@@ -16,7 +16,9 @@ use std::collections::{HashMap, HashSet};
 /// arguments. Special paths: `dyn` (`dyn A + B`, `impl A`, a generic `T: A`;
 /// the bounds are the arguments), `()` (a tuple), `[]` (a slice or array)
 /// and `iter` (something iterated, its element the argument).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Ty {
     pub path: String,
     pub args: Vec<Ty>,
@@ -89,7 +91,7 @@ impl Ty {
 }
 
 /// How to find the type of an expression, once the workspace is known.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TyExpr {
     /// A type written in the source (a parameter, an annotated `let`, `self`).
     Known(Ty),
