@@ -530,6 +530,67 @@ fn pre_commit_hook_entry_runs_on_staged_file_names() {
 }
 
 #[test]
+fn pre_commit_workspace_hook_checks_changed_lines_of_the_workspace() {
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let entry = hooks
+        .split("- id: ormlint-workspace")
+        .nth(1)
+        .and_then(|h| h.lines().find_map(|l| l.trim().strip_prefix("entry: ")))
+        .expect("the workspace hook's entry");
+    assert_eq!(entry, "ormlint check --diff-base HEAD .");
+    assert!(hooks.contains("pass_filenames: false"));
+    // A git repository with the blog project; one handler changed after HEAD.
+    let dir = temp_dir("workspace-hook");
+    let blog = root().join(BLOG);
+    for f in [
+        "Cargo.toml",
+        "src/handlers.rs",
+        "src/repo.rs",
+        "src/search.rs",
+        "src/lib.rs",
+    ] {
+        let to = dir.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if let Ok(t) = std::fs::read_to_string(blog.join(f)) {
+            std::fs::write(&to, t).unwrap();
+        }
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(&dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "init"]);
+    let handlers = std::fs::read_to_string(dir.join("src/handlers.rs")).unwrap();
+    std::fs::write(
+        dir.join("src/handlers.rs"),
+        handlers.replace("let author =", "let author  ="),
+    )
+    .unwrap();
+    let words: Vec<&str> = entry.split_whitespace().skip(1).collect();
+    for _ in 0..2 {
+        // Cold, then with the facts cache: the same answer.
+        let out = ormlint(&dir, &words);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+        assert!(text.contains("warning[n-plus-one]"), "{text}");
+        assert!(
+            !text.contains("sql-injection"),
+            "unchanged lines are not reported: {text}"
+        );
+    }
+    assert!(dir.join("target/ormlint/facts-v1.json").is_file());
+}
+
+#[test]
 fn replay_with_schema_proves_indexes_and_counts_unplannable_shapes() {
     let dir = "testdata/rules/missing-index/replay";
     let log = format!("{dir}/fail_unindexed_filters_joins_and_sorts.jsonl");
