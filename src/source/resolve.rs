@@ -8,9 +8,11 @@ use std::collections::{HashMap, HashSet};
 use super::facts::FileFacts;
 use super::orm::OrmSpec;
 use super::types::{Ty, TyExpr};
+use super::visit::{path_ends_with, NUMERIC_TYPES};
 
 /// Types of the standard library and of common crates that are never a
-/// database handle (a receiver of one of these is not an ORM call).
+/// database handle (a receiver of one of these is not an ORM call), beside
+/// the numbers of [`NUMERIC_TYPES`].
 const STD_TYPES: &[&str] = &[
     "String",
     "str",
@@ -27,21 +29,6 @@ const STD_TYPES: &[&str] = &[
     "File",
     "Path",
     "PathBuf",
-    "i8",
-    "i16",
-    "i32",
-    "i64",
-    "i128",
-    "isize",
-    "u8",
-    "u16",
-    "u32",
-    "u64",
-    "u128",
-    "usize",
-    "f32",
-    "f64",
-    "bool",
     "char",
     "Duration",
     "Instant",
@@ -484,7 +471,8 @@ impl Index {
         if self.orm_of(unit, ty, specs).is_some() {
             return false;
         }
-        if STD_TYPES.contains(&ty.name()) && (ty.root().is_none() || ty.root() == Some("std")) {
+        let std_type = STD_TYPES.contains(&ty.name()) || NUMERIC_TYPES.contains(&ty.name());
+        if std_type && (ty.root().is_none() || ty.root() == Some("std")) {
             return true;
         }
         if let Some(root) = ty.root() {
@@ -528,13 +516,6 @@ fn is_external_root(s: &str) -> bool {
 
 fn crate_root(s: &OrmSpec) -> &str {
     s.crates.first().map_or(s.name.as_str(), String::as_str)
-}
-
-/// `a::b::c` ends with `b::c` on whole segments.
-fn path_ends_with(path: &str, suffix: &str) -> bool {
-    path.len() >= suffix.len()
-        && path.ends_with(suffix)
-        && (path.len() == suffix.len() || path[..path.len() - suffix.len()].ends_with("::"))
 }
 
 #[cfg(test)]

@@ -335,6 +335,11 @@ fn is_local_root(root: &str, local: &[String]) -> bool {
     matches!(root, "crate" | "self" | "super" | "Self") || local.iter().any(|l| l == root)
 }
 
+/// A path's segments as written (`crate::db::Account` → `crate`, `db`, `Account`).
+pub fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// Converts a written type, with the file's imports and the generic
 /// parameters in scope (name → bounds).
 pub fn ty_of(ty: &syn::Type, imports: &Imports, generics: &HashMap<String, Vec<Ty>>) -> Option<Ty> {
@@ -382,12 +387,7 @@ fn ty_of_depth(
             if p.qself.is_some() {
                 return None;
             }
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = segments(&p.path);
             if segs.len() == 1 {
                 if segs[0] != "Self" {
                     if let Some(b) = generics.get(&segs[0]) {
@@ -456,12 +456,7 @@ fn bounds(
     b.iter()
         .filter_map(|b| match b {
             syn::TypeParamBound::Trait(t) => {
-                let segs: Vec<String> = t
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = segments(&t.path);
                 let mut args = Vec::new();
                 if let Some(last) = t.path.segments.last() {
                     // `FnOnce(&Transaction) -> R`: the closure's parameters.

@@ -477,7 +477,7 @@ fn path_string(path: &syn::Path) -> String {
 }
 
 /// `a::b::c` ends with `b::c` on whole segments.
-fn path_ends_with(path: &str, suffix: &str) -> bool {
+pub(crate) fn path_ends_with(path: &str, suffix: &str) -> bool {
     path.len() >= suffix.len()
         && path.ends_with(suffix)
         && (path.len() == suffix.len() || path[..path.len() - suffix.len()].ends_with("::"))
@@ -1116,13 +1116,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let test = usize::from(is_test_item(&i.attrs));
-        if test == 1 && !self.tests {
-            return;
-        }
-        self.test_depth += test;
-        self.visit_impl_inner(i);
-        self.test_depth -= test;
+        self.within_item(&i.attrs, |v| v.visit_impl_inner(i));
     }
 
     fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
@@ -1140,37 +1134,21 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     }
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // Nested fn items do not belong to an enclosing impl.
-        let test = usize::from(is_test_item(&f.attrs));
-        if test == 1 && !self.tests {
-            return;
-        }
-        self.test_depth += test;
-        self.impl_ty.push(None);
-        self.impl_trait.push(None);
-        self.enter_fn(&f.sig, Some(&f.block));
-        self.impl_trait.pop();
-        self.impl_ty.pop();
-        self.test_depth -= test;
+        self.within_item(&f.attrs, |v| {
+            v.impl_ty.push(None);
+            v.impl_trait.push(None);
+            v.enter_fn(&f.sig, Some(&f.block));
+            v.impl_trait.pop();
+            v.impl_ty.pop();
+        });
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        let test = usize::from(is_test_item(&f.attrs));
-        if test == 1 && !self.tests {
-            return;
-        }
-        self.test_depth += test;
-        self.enter_fn(&f.sig, Some(&f.block));
-        self.test_depth -= test;
+        self.within_item(&f.attrs, |v| v.enter_fn(&f.sig, Some(&f.block)));
     }
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        let test = usize::from(is_test_item(&m.attrs));
-        if test == 1 && !self.tests {
-            return;
-        }
-        self.test_depth += test;
-        visit::visit_item_mod(self, m);
-        self.test_depth -= test;
+        self.within_item(&m.attrs, |v| visit::visit_item_mod(v, m));
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
@@ -1521,6 +1499,19 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
 }
 
 impl<'ast> FileVisitor<'ast, '_> {
+    /// Visits an item's contents, marking test items (`#[test]`,
+    /// `#[cfg(test)]`) as test code, or skipping them when test code is not
+    /// analysed.
+    fn within_item(&mut self, attrs: &[syn::Attribute], f: impl FnOnce(&mut Self)) {
+        let test = is_test_item(attrs);
+        if test && !self.tests {
+            return;
+        }
+        self.test_depth += usize::from(test);
+        f(self);
+        self.test_depth -= usize::from(test);
+    }
+
     fn visit_impl_inner(&mut self, i: &'ast syn::ItemImpl) {
         let ty = match &*i.self_ty {
             Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),

@@ -876,12 +876,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 return;
             }
         }
-        let written: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let written: Vec<String> = types::segments(&p.path);
         // Through the imports: `use crate::repo::fetch as lookup` makes
         // `lookup(..)` a call of `fetch`, `Store::open` one of `Repo::open`.
         let segs: Vec<String> = if written.first().is_some_and(|f| f == "Self") {

@@ -67,12 +67,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             }
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = types::segments(&p.path);
                 // `Some(x)`, `Ok(x)`, `Box::new(x)`, `Arc::new(x)` hold `x`.
                 let last = segs.last()?.as_str();
                 if matches!(last, "Some" | "Ok")
@@ -94,12 +89,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 Some(TyExpr::Call(path))
             }
             Expr::Struct(st) => {
-                let segs: Vec<String> = st
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = types::segments(&st.path);
                 if segs.len() == 1 && segs[0] == "Self" {
                     let owner = self.impl_ty.last().cloned().flatten()?;
                     return Some(TyExpr::Known(Ty::named(owner)));
