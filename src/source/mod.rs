@@ -464,6 +464,10 @@ pub fn analyze(
         }
     }
     lap("resolve", parsed.iter().filter(|p| p.is_some()).count());
+    if timing {
+        let opaque: usize = parsed.iter().flatten().map(|p| p.facts.opaque_macros).sum();
+        eprintln!("[timing] macro invocations whose tokens parse as no code: {opaque}");
+    }
     let sites = build_sites(&parsed, &loaded, &id_of, specs, &index, opts.max_call_depth);
     lap("call graph", sites.len());
     Analysis {
