@@ -25,6 +25,9 @@ struct Graph<'a> {
     /// (crate, method name) → (file, fn index) for methods
     methods_by_name: HashMap<(usize, String), Vec<(usize, usize)>>,
     memo: HashMap<(usize, usize), Option<HopPath>>,
+    max_depth: usize,
+    /// Functions that page through a table in a loop (memo).
+    paging_fns: HashMap<(usize, usize), bool>,
 }
 
 impl Graph<'_> {
@@ -242,6 +245,104 @@ impl Graph<'_> {
     }
 }
 
+impl Graph<'_> {
+    /// Does fn `(file, idx)` page through a table: a `loop`/`while` around
+    /// a query (its own or a callee's) that fetches one page? Called once
+    /// per element, such a function is a job per element (a sync, a
+    /// replay), whose queries are already batched by the page.
+    fn pages_in_loop(&mut self, file: usize, idx: usize, depth: usize) -> bool {
+        if let Some(&b) = self.paging_fns.get(&(file, idx)) {
+            return b;
+        }
+        self.paging_fns.insert((file, idx), false);
+        let while_like = |loops: &[facts::LoopRaw]| {
+            loops.last().is_some_and(|l| {
+                matches!(
+                    l.kind,
+                    crate::engine::LoopKind::Loop
+                        | crate::engine::LoopKind::While
+                        | crate::engine::LoopKind::WhileLet
+                )
+            })
+        };
+        // A loop over batches (`while let Some(page) = pages.next()`,
+        // `for chunk in ids.chunks(500)`) that queries works by the batch too.
+        let by_batch = |loops: &[facts::LoopRaw]| loops.last().is_some_and(|l| l.batched);
+        let facts = self.facts(file);
+        let mut found = facts.sites.iter().any(|s| {
+            s.func == Some(idx)
+                && s.executes
+                && ((s.paging && while_like(&s.loops)) || by_batch(&s.loops))
+        });
+        let batch_calls: Vec<CallRaw> = facts
+            .calls
+            .iter()
+            .filter(|c| c.caller == Some(idx) && by_batch(&c.loops))
+            .cloned()
+            .collect();
+        for c in batch_calls {
+            if found {
+                break;
+            }
+            let max = self.max_depth;
+            found = self
+                .targets(file, &c)
+                .0
+                .into_iter()
+                .any(|(f2, i2)| self.query_path(f2, i2, 1, max, &mut Vec::new()).is_some());
+        }
+        let facts = self.facts(file);
+        let calls: Vec<CallRaw> = facts
+            .calls
+            .iter()
+            .filter(|c| c.caller == Some(idx) && while_like(&c.loops))
+            .cloned()
+            .collect();
+        for c in calls {
+            if found {
+                break;
+            }
+            for (f2, i2) in self.targets(file, &c).0 {
+                let max = self.max_depth;
+                let Some(path) = self.query_path(f2, i2, 1, max, &mut Vec::new()) else {
+                    continue;
+                };
+                let Some((lf, span, _)) = path.last() else {
+                    continue;
+                };
+                if self.facts(*lf)
+                    .sites
+                    .iter()
+                    .any(|s| s.executes && s.paging && s.span == *span)
+                {
+                    found = true;
+                    break;
+                }
+            }
+        }
+        // Or a function it calls does (a sync that downloads by the page).
+        if !found && depth < 3 {
+            let facts = self.facts(file);
+            let calls: Vec<CallRaw> = facts
+                .calls
+                .iter()
+                .filter(|c| c.caller == Some(idx) && !c.memo)
+                .cloned()
+                .collect();
+            'calls: for c in calls {
+                for (f2, i2) in self.targets(file, &c).0 {
+                    if (f2, i2) != (file, idx) && self.pages_in_loop(f2, i2, depth + 1) {
+                        found = true;
+                        break 'calls;
+                    }
+                }
+            }
+        }
+        self.paging_fns.insert((file, idx), found);
+        found
+    }
+}
+
 pub(super) fn unreachable_facts() -> &'static FileFacts {
     static EMPTY: std::sync::OnceLock<FileFacts> = std::sync::OnceLock::new();
     EMPTY.get_or_init(FileFacts::default)
@@ -282,6 +383,8 @@ pub(super) fn build_sites(
         by_key: HashMap::new(),
         methods_by_name: HashMap::new(),
         memo: HashMap::new(),
+        max_depth,
+        paging_fns: HashMap::new(),
     };
     for (fi, p) in parsed.iter().enumerate() {
         let Some(p) = p else { continue };
@@ -376,6 +479,16 @@ pub(super) fn build_sites(
             if c.loops.is_empty() || c.sequential || c.once || c.memo {
                 continue;
             }
+            // `for plugin in plugins { plugin.run(..) }` over trait objects:
+            // each element runs its own code, a list of handlers, not data.
+            if matches!(c.recv, Some(super::types::TyExpr::Element(_)))
+                && c.recv
+                    .as_ref()
+                    .and_then(|r| index.eval(loaded[fi].unit, r, specs))
+                    .is_some_and(|t| t.is_dyn())
+            {
+                continue;
+            }
             let (targets, typed) = graph.targets(fi, c);
             // Same name in several files: only when exactly one of them runs a query.
             let with_query: Vec<(usize, usize)> = targets
@@ -385,6 +498,7 @@ pub(super) fn build_sites(
                     graph
                         .query_path(f2, i2, 1, max_depth, &mut Vec::new())
                         .is_some()
+                        && !graph.pages_in_loop(f2, i2, 1)
                 })
                 .collect();
             let distinct_files: HashSet<usize> = with_query.iter().map(|(f, _)| *f).collect();

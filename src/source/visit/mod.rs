@@ -38,8 +38,6 @@ const ADAPTERS: &[&str] = &[
     "fold",
     "try_fold",
     "try_for_each",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
     "filter",
     "any",
     "all",
@@ -765,6 +763,9 @@ pub struct FileVisitor<'ast, 'a> {
     /// Inside code that runs only on a cache miss (`or_insert_with`, the
     /// `None` arm of `cache.get(..)`, after a cache-hit guard).
     memo: usize,
+    /// Inside the receiver of `.buffered(n)`: its adapters run per element
+    /// as concurrent tasks, a fan-out rather than a request-time N+1.
+    fan_out: usize,
     /// The file's `use` declarations, and which path roots are local.
     imports: Imports,
     /// Generic parameters in scope and their bounds (impl, then fn).
@@ -821,6 +822,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             pending_bounded: None,
             diverging: 0,
             memo: 0,
+            fan_out: 0,
             db_methods: active
                 .iter()
                 .flat_map(|&i| {
@@ -899,11 +901,16 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     /// [`fixed_list`], also through a local bound to one
     /// (`let checks = [("a", "b"), …]; for (t, c) in checks`).
     fn fixed_list_local(&self, e: &Expr) -> bool {
-        if fixed_list(e) {
+        if fixed_list(e) || names_configuration(e) {
             return true;
         }
         let mut inner = unwrap_expr(e);
         while let Expr::MethodCall(m) = inner {
+            // A walk up one path's parents (`path.ancestors()`): as long
+            // as the path is deep, not as the data is large.
+            if matches!(m.method.to_string().as_str(), "ancestors" | "components") {
+                return true;
+            }
             if !matches!(
                 m.method.to_string().as_str(),
                 "iter" | "into_iter" | "copied" | "cloned" | "enumerate" | "rev"
@@ -1217,9 +1224,12 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     fn visit_expr(&mut self, e: &'ast Expr) {
         match e {
             Expr::MethodCall(m) => {
-                self.visit_expr(&m.receiver);
-                self.record_method_call(m, e);
                 let method = m.method.to_string();
+                let concurrent = CONCURRENT_METHODS.contains(&method.as_str());
+                self.fan_out += usize::from(concurrent);
+                self.visit_expr(&m.receiver);
+                self.fan_out -= usize::from(concurrent);
+                self.record_method_call(m, e);
                 if matches!(method.as_str(), "push_values" | "push_tuples" | "separated") {
                     if let Expr::Path(p) = unwrap_expr(&m.receiver) {
                         if let Some(id) = p.path.get_ident() {
@@ -1256,7 +1266,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         || self.known_collection(&m.receiver));
                 let batched_source = adapter && self.chain(&m.receiver).has_str(BATCH_SOURCES);
                 // A spawned task per element, or a lookup only on a cache miss.
-                let spawn = SPAWN_METHODS.contains(&method.as_str());
+                let spawn = SPAWN_METHODS.contains(&method.as_str())
+                    || (adapter && self.fan_out > 0 && !m.args.iter().any(closure_takes_key));
                 let memo = MEMO_METHODS.contains(&method.as_str());
                 if spawn || memo {
                     let saved = if spawn {
@@ -1264,16 +1275,32 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     } else {
                         self.loops.clone()
                     };
+                    let fan_out = std::mem::take(&mut self.fan_out);
                     self.memo += usize::from(memo);
                     m.args.iter().for_each(|a| self.visit_expr(a));
                     self.memo -= usize::from(memo);
                     self.loops = saved;
+                    self.fan_out = fan_out;
                     return;
                 }
                 for (ai, arg) in m.args.iter().enumerate() {
                     // A closure handed to a method: its parameters are what
                     // the method's signature gives them.
                     if let (false, Expr::Closure(c)) = (adapter, arg) {
+                        // `conn.prepare(sql).and_then(|stmt| stmt.execute(..))`:
+                        // the parameter is the statement prepared on the receiver.
+                        if let (Some(Pat::Ident(pi)), Expr::MethodCall(pm)) =
+                            (c.inputs.first(), unwrap_expr(&m.receiver))
+                        {
+                            if matches!(method.as_str(), "and_then" | "map")
+                                && recognize::PREPARE_METHODS
+                                    .contains(&pm.method.to_string().as_str())
+                            {
+                                self.scope()
+                                    .bindings
+                                    .insert(pi.ident.to_string(), vec![&*m.receiver]);
+                            }
+                        }
                         if let Some(r) = self.ty_expr(&m.receiver, 0) {
                             for (pi, p) in c.inputs.iter().enumerate() {
                                 let t =
@@ -1336,7 +1363,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 } else {
                     let mut vars = Vec::new();
                     pat_names(&f.pat, &mut vars);
-                    let batched = self.chain(&f.expr).has_str(BATCH_SOURCES);
+                    let batched = self.chain(&f.expr).has_str(BATCH_SOURCES) || names_batch(&vars, false);
                     let elem = self
                         .ty_expr(&f.expr, 0)
                         .map(|t| TyExpr::Element(Box::new(t)));
@@ -1371,7 +1398,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 }
                 let saved = std::mem::replace(&mut self.walked_var, walked);
                 let over_data = while_over_data(&w.cond, &w.body);
-                self.with_loop(kind, header, vars, (false, over_data), |v| {
+                let batched = names_batch(&vars, kind == LoopKind::WhileLet);
+                self.with_loop(kind, header, vars, (batched, over_data), |v| {
                     v.visit_block(&w.body)
                 });
                 self.walked_var = saved;
@@ -1708,6 +1736,32 @@ const SPAWN_METHODS: &[&str] = &[
     "spawn_local",
     "spawn_on",
     "spawn_scoped",
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+];
+
+/// A closure whose element is a key (`|id| lookup(id)`): a fan-out of
+/// lookups by key is still one query per element, which `IN (…)` replaces;
+/// a fan-out of work items (`|manifest| upload(manifest)`) is concurrency
+/// by design.
+fn closure_takes_key(arg: &Expr) -> bool {
+    let Expr::Closure(c) = arg else { return false };
+    let mut names = Vec::new();
+    c.inputs.iter().for_each(|p| pat_names(p, &mut names));
+    names.iter().any(|n| {
+        let n = n.to_ascii_lowercase();
+        n == "id" || n == "key" || n.ends_with("_id") || n.ends_with("_key") || n.ends_with("uuid")
+            || n == "ids" || n.ends_with("_ids")
+    })
+}
+
+/// Stream methods that run the futures before them a few at a time:
+/// `stream::iter(xs).map(|x| work(x)).buffered(8)` is a bounded fan-out.
+const CONCURRENT_METHODS: &[&str] = &[
+    "buffered",
+    "buffer_unordered",
+    "try_buffered",
+    "try_buffer_unordered",
 ];
 
 /// Methods that run their closure only when a key is missing.
@@ -1758,6 +1812,46 @@ fn fixed_list(e: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// A collection the operator writes in a configuration file
+/// (`config.databases`, `root_config.all_configs.values()`): as long as
+/// the configuration, not the data.
+fn names_configuration(e: &Expr) -> bool {
+    let word = |name: &str| {
+        name.to_ascii_lowercase()
+            .split('_')
+            .any(|w| matches!(w, "config" | "configs" | "cfg" | "cfgs"))
+    };
+    let mut cur = unwrap_expr(e);
+    loop {
+        cur = match cur {
+            Expr::MethodCall(m) => &m.receiver,
+            Expr::Field(f) => {
+                if let syn::Member::Named(n) = &f.member {
+                    if word(&n.to_string()) {
+                        return true;
+                    }
+                }
+                &f.base
+            }
+            Expr::Path(p) => return p.path.get_ident().is_some_and(|i| word(&i.to_string())),
+            _ => return false,
+        };
+        cur = unwrap_expr(cur);
+    }
+}
+
+/// A loop variable that holds a batch (`for chunk in …`,
+/// `while let Some(page) = pages.next()`): one query per batch is the fix.
+/// A `page` in a `for` loop may be a web page of a CMS, so only a pulled
+/// one counts.
+fn names_batch(vars: &[String], pulled: bool) -> bool {
+    vars.iter().any(|v| match v.trim_start_matches('_') {
+        "batch" | "chunk" | "batches" | "chunks" => true,
+        "page" | "pages" => pulled,
+        _ => false,
+    })
 }
 
 fn constant_bound(e: &Expr) -> bool {
@@ -1891,7 +1985,17 @@ fn while_over_data(cond: &Expr, body: &syn::Block) -> bool {
     if let Expr::Let(l) = cond {
         return match unwrap_expr(&l.expr) {
             Expr::MethodCall(_) => is_data_pull(&l.expr) || pulls_elements(body),
-            // `while let Some(id) = next { … }`: a walk along a chain.
+            // `while let Some(p) = parent { …; parent = p.parent() }`: a walk
+            // up a hierarchy, each step taken from the element in hand, as
+            // long as the hierarchy is deep (a walk that needs a query's
+            // result for its next step is sequential, judged at the query).
+            Expr::Path(p) => {
+                let mut vars = Vec::new();
+                pat_names(&l.pat, &mut vars);
+                !p.path
+                    .get_ident()
+                    .is_some_and(|v| steps_from_element(body, &v.to_string(), &vars))
+            }
             _ => true,
         };
     }
@@ -1907,6 +2011,52 @@ fn while_over_data(cond: &Expr, body: &syn::Block) -> bool {
     let mut c = Counts(false);
     c.visit_expr(cond);
     c.0 || pulls_elements(body)
+}
+
+/// Does the loop body set `var` from the element in hand, with no call
+/// that could run a query (`parent = p.parent()`, `cur = node.next`)?
+fn steps_from_element(body: &syn::Block, var: &str, elems: &[String]) -> bool {
+    struct Find<'a> {
+        var: &'a str,
+        elems: &'a [String],
+        found: bool,
+    }
+    impl<'x> Visit<'x> for Find<'_> {
+        fn visit_expr_assign(&mut self, a: &'x syn::ExprAssign) {
+            let target = matches!(unwrap_expr(&a.left), Expr::Path(p) if p.path.is_ident(self.var));
+            let mut e = unwrap_expr(&a.right);
+            let mut plain = true;
+            loop {
+                e = match e {
+                    Expr::Field(f) => &f.base,
+                    Expr::MethodCall(m) if m.args.is_empty() => {
+                        plain &= matches!(
+                            m.method.to_string().as_str(),
+                            "parent" | "next" | "prev" | "up" | "clone" | "cloned" | "as_deref"
+                                | "as_ref" | "copied"
+                        );
+                        &m.receiver
+                    }
+                    _ => break,
+                };
+                e = unwrap_expr(e);
+            }
+            let from_elem = matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.elems.iter().any(|v| i == v)));
+            if target && plain && from_elem {
+                self.found = true;
+            }
+            visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'x syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'x syn::Item) {}
+    }
+    let mut f = Find {
+        var,
+        elems,
+        found: false,
+    };
+    f.visit_block(body);
+    f.found
 }
 
 /// Does the expression look something up in a map or cache

@@ -450,13 +450,46 @@ impl<'ast> FileVisitor<'ast, '_> {
     /// or a `query!`-style macro's first argument.
     pub(super) fn sql_expr_in_chain(&self, chain: &Chain<'ast>, orm: usize) -> Option<&'ast Expr> {
         for node in &chain.nodes {
-            if let Expr::Call(call) = node {
-                if let Some(i) = self.sink_arg_index(&call.func, orm) {
-                    return call.args.iter().nth(i);
+            match node {
+                Expr::Call(call) => {
+                    if let Some(i) = self.sink_arg_index(&call.func, orm) {
+                        return call.args.iter().nth(i);
+                    }
                 }
+                // A prepared statement runs the text it was prepared with.
+                Expr::MethodCall(m) if PREPARE_METHODS.contains(&m.method.to_string().as_str()) => {
+                    return m.args.first();
+                }
+                _ => {}
             }
         }
         None
+    }
+
+    /// SQL text the caller decides: a parameter of the enclosing fn, or a
+    /// value read from one (`let sql = migration.up_sql.as_ref()?`).
+    pub(super) fn text_from_param(&self, e: &'ast Expr, depth: usize) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match unwrap_expr(e) {
+            Expr::Field(f) => self.text_from_param(&f.base, depth + 1),
+            Expr::MethodCall(m) => {
+                TEXT_PASSTHROUGH.contains(&m.method.to_string().as_str())
+                    && self.text_from_param(&m.receiver, depth + 1)
+            }
+            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                let n = i.to_string();
+                match self.lookup(&n) {
+                    Some(bound) => {
+                        !bound.is_empty()
+                            && bound.iter().all(|b| self.text_from_param(b, depth + 1))
+                    }
+                    None => self.scopes.last().is_some_and(|s| s.params.contains(&n)),
+                }
+            }),
+            _ => false,
+        }
     }
 
     pub(super) fn record_method_call(&mut self, m: &'ast syn::ExprMethodCall, whole: &'ast Expr) {
@@ -557,14 +590,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             let span = range_of(&m.method).start..range_of(whole).end;
             let sql_varies =
                 sql.is_none() && sql_expr.is_some_and(|e| self.mentions_loop_var(e, 0));
-            let sql_param = sql_expr.is_some_and(|e| match unwrap_expr(e) {
-                Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-                    let n = i.to_string();
-                    self.scopes.last().is_some_and(|s| s.params.contains(&n))
-                        && self.lookup(&n).is_none()
-                }),
-                _ => false,
-            });
+            let sql_param = sql.is_none() && sql_expr.is_some_and(|e| self.text_from_param(e, 0));
             let derived_sql = if sql.is_none() && matches!(spec.name.as_str(), "diesel" | "sea-orm")
             {
                 let calls: Vec<&Expr> = chain
@@ -972,5 +998,11 @@ pub(super) fn is_ddl(sql: &str) -> bool {
     )
 }
 
+/// Methods that hand a value's text on unchanged (`opt.as_ref().ok_or(e)?`).
+const TEXT_PASSTHROUGH: &[&str] = &[
+    "as_ref", "as_str", "as_deref", "ok_or", "ok_or_else", "unwrap", "expect", "unwrap_or",
+    "unwrap_or_default", "clone", "to_string", "to_owned", "borrow", "as_slice",
+];
+
 /// Methods that prepare a statement for later execution.
-const PREPARE_METHODS: &[&str] = &["prepare", "prepare_cached", "prepare_typed", "prep"];
+pub(super) const PREPARE_METHODS: &[&str] = &["prepare", "prepare_cached", "prepare_typed", "prep"];
