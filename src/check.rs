@@ -52,7 +52,7 @@ pub fn run_with_schema(
     }
     let mut diagnostics = Vec::new();
     for site in &analysis.sites {
-        rules.check_site(site, &mut diagnostics);
+        rules.check_site(site, config.tests, &mut diagnostics);
     }
     let mut summary = Summary {
         files: analysis.files_seen,
@@ -118,7 +118,8 @@ pub fn static_analysis(
     cwd: &Path,
 ) -> crate::source::Analysis {
     // Test code is analysed only when a rule reports it.
-    let tests = ["n-plus-one", "write-in-loop", "sql-injection"]
+    let tests = config.tests
+        || ["n-plus-one", "write-in-loop", "sql-injection"]
         .iter()
         .any(|id| {
             rules.get(id).is_some_and(|r| {

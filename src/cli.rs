@@ -105,6 +105,10 @@ pub enum Command {
         /// Report only findings on lines added or changed since this git revision.
         #[arg(long, value_name = "REV")]
         diff_base: Option<String>,
+        /// Also report test code (`#[test]`, `#[cfg(test)]`, `tests/`,
+        /// `benches/`, `examples/`); same as `[source] tests = true`.
+        #[arg(long)]
+        include_tests: bool,
     },
     /// Runtime analysis of captured query logs.
     Replay {
@@ -214,6 +218,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             paths,
             schema,
             diff_base,
+            include_tests,
         } => {
             let cwd = std::env::current_dir()?;
             let changed = match diff_base {
@@ -224,6 +229,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             let rules = rule_set(&config, g)?;
             let mut config = config;
             config.progress = !g.quiet;
+            config.tests |= *include_tests;
             let schema = match schema.clone().or_else(|| config.schema_path()) {
                 Some(p) => {
                     let mut s = crate::schema::Schema::load(&p, &cwd)?;

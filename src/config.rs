@@ -10,6 +10,7 @@
 //! [source]
 //! include = ["src/**"]
 //! exclude = ["src/generated/**", "**/tests/**"]
+//! tests = false          # true: report test code too (`--include-tests`)
 //!
 //! # A house wrapper that runs a query, in the form of rules/orms/*.toml.
 //! [orms.repo]
@@ -50,6 +51,8 @@ pub struct Config {
     /// Globs relative to the config file's folder; empty means everything.
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// `[source] tests = true` (or `--include-tests`): report test code too.
+    pub tests: bool,
     /// ORM knowledge the team adds: house wrappers that run queries.
     pub orms: Vec<crate::source::orm::OrmSpec>,
     /// `[schema] path`, relative to the config file.
@@ -406,11 +409,24 @@ impl Parser<'_> {
             let list = match name {
                 "include" => &mut config.include,
                 "exclude" => &mut config.exclude,
+                "tests" => {
+                    let Some(b) = v.get_ref().as_bool() else {
+                        return Err(self.error(
+                            v.span(),
+                            format!(
+                                "`source.tests` must be true or false, found {}",
+                                v.get_ref().type_str()
+                            ),
+                        ));
+                    };
+                    config.tests = b;
+                    continue;
+                }
                 other => {
                     return Err(self.error(
                         key.span(),
                         format!(
-                            "unknown key `{other}` in [source]; expected `include` or `exclude`"
+                            "unknown key `{other}` in [source]; expected `include`, `exclude` or `tests`"
                         ),
                     ))
                 }
@@ -494,6 +510,13 @@ mod tests {
         assert!(e
             .message
             .starts_with("unknown option `treshold` for rule `n-plus-one`"));
+
+        let e = parse("[source]\ntests = \"yes\"\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ormlint.toml:2:9: `source.tests` must be true or false, found string"
+        );
+        assert!(parse("[source]\ntests = true\n").unwrap().tests);
 
         let e = parse("\n\n[sourc]\n").unwrap_err();
         assert_eq!(

@@ -155,24 +155,6 @@ fn workspace_calls_cross_crates_and_types_pick_the_handle() {
 
 #[test]
 fn test_code_is_reported_when_the_option_asks() {
-    let dir = common::temp_dir("semantic-tests-option");
-    let src = root().join("testdata/semantic/pass_tests");
-    for f in ["Cargo.toml", "src/lib.rs", "tests/seed.rs"] {
-        let to = dir.join(f);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(src.join(f), &to).unwrap();
-    }
-    std::fs::write(
-        dir.join("ormlint.toml"),
-        "[rules.n-plus-one]\ntests = true\n[rules.write-in-loop]\ntests = true\n[rules.sql-injection]\ntests = true\n",
-    )
-    .unwrap();
-    let out = ormlint(&dir, &["check", "--format", "json", "."]);
-    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let got: BTreeSet<(String, u64, String)> = found(&doc)
-        .into_iter()
-        .map(|(p, l, r)| (p.trim_start_matches("./").to_string(), l, r))
-        .collect();
     let want: BTreeSet<(String, u64, String)> = [
         ("src/lib.rs", 17, "write-in-loop"),
         ("src/lib.rs", 18, "n-plus-one"),
@@ -182,7 +164,36 @@ fn test_code_is_reported_when_the_option_asks() {
     .into_iter()
     .map(|(p, l, r)| (p.to_string(), l, r.to_string()))
     .collect();
-    assert_eq!(got, want);
+    // Per rule, for all rules in the config file, and on the command line.
+    let per_rule = "[rules.n-plus-one]\ntests = true\n[rules.write-in-loop]\ntests = true\n[rules.sql-injection]\ntests = true\n";
+    for (name, config, flag) in [
+        ("per-rule", per_rule, None),
+        ("source", "[source]\ntests = true\n", None),
+        ("flag", "", Some("--include-tests")),
+        ("off", "", None),
+    ] {
+        let dir = common::temp_dir(&format!("semantic-tests-option-{name}"));
+        let src = root().join("testdata/semantic/pass_tests");
+        for f in ["Cargo.toml", "src/lib.rs", "tests/seed.rs"] {
+            let to = dir.join(f);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(src.join(f), &to).unwrap();
+        }
+        std::fs::write(dir.join("ormlint.toml"), config).unwrap();
+        let mut args = vec!["check", "--format", "json", "."];
+        args.extend(flag);
+        let out = ormlint(&dir, &args);
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let got: BTreeSet<(String, u64, String)> = found(&doc)
+            .into_iter()
+            .map(|(p, l, r)| (p.trim_start_matches("./").to_string(), l, r))
+            .collect();
+        if name == "off" {
+            assert!(got.is_empty(), "{name}: {got:?}");
+        } else {
+            assert_eq!(got, want, "{name}");
+        }
+    }
 }
 
 #[test]

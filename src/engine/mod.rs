@@ -94,8 +94,17 @@ impl RuleSet {
         }
     }
 
-    pub fn check_site(&self, site: &QuerySite, out: &mut Vec<Diagnostic>) {
-        self.each(Evidence::Source, out, None, |r, cx| r.check_site(site, cx));
+    /// Judges one site with every source rule. A site in test code goes
+    /// only to rules that report test code: all of them with `tests`
+    /// (`--include-tests`, `[source] tests = true`), else those whose own
+    /// `tests` option is on.
+    pub fn check_site(&self, site: &QuerySite, tests: bool, out: &mut Vec<Diagnostic>) {
+        self.each(Evidence::Source, out, None, |r, cx| {
+            if site.in_test && !tests && !cx.option_bool("tests") {
+                return;
+            }
+            r.check_site(site, cx)
+        });
     }
 
     pub fn check_query(

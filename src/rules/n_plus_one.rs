@@ -192,9 +192,6 @@ impl Rule for NPlusOne {
         if !site.executes || site.loops.is_empty() || site.operation.is_write() {
             return;
         }
-        if site.in_test && !cx.option_bool("tests") {
-            return;
-        }
         if !per_element(site) {
             return;
         }

@@ -87,7 +87,6 @@ impl Rule for WriteInLoop {
             || site.batched
             || site.in_paging_loop
             || !super::n_plus_one::per_element(site)
-            || (site.in_test && !cx.option_bool("tests"))
         {
             return;
         }
