@@ -44,7 +44,7 @@ fn json_follows_the_v1_contract() {
         "testdata/projects/blog/src/repo.rs"
     );
     assert_eq!(d["query"]["orm"], "diesel");
-    assert!(d["help"].as_str().unwrap().contains("belonging_to"));
+    assert!(d["help"].as_str().unwrap().contains("eq_any"));
     assert_eq!(doc["summary"]["files"], 4);
     assert_eq!(doc["summary"]["diagnostics"], 2);
     assert_eq!(doc["summary"]["skipped"], serde_json::json!([]));

@@ -164,6 +164,12 @@ pub struct QuerySite {
     pub derived_sql: Option<String>,
     /// A filter or sort no index of the crate's schema covers.
     pub unindexed: Option<Unindexed>,
+    /// The database the crate talks to, when one is known: `postgres`,
+    /// `sqlite`, `mysql`.
+    pub database: Option<&'static str>,
+    /// Nothing the query is run with changes per element: the same query
+    /// every iteration, which can be run once before the loop.
+    pub invariant: bool,
 }
 
 /// Static missing-index evidence: the table, its size, the columns to index.

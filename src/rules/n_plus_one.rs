@@ -237,14 +237,24 @@ impl Rule for NPlusOne {
             .or(site.derived_sql.as_deref())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let help = if ["count(", "sum(", "avg(", "max(", "min("]
+        let help = if site.invariant {
+            "nothing this query is run with changes from one element to the next: run it \
+             once before the loop and reuse the result"
+                .to_string()
+        } else if ["count(", "sum(", "avg(", "max(", "min("]
             .iter()
             .any(|a| sql.contains(a))
         {
-            "compute the aggregate for all elements in one query with `GROUP BY` the key, \
-             filtered on the whole set (`WHERE key IN (…)` or `= ANY($1)`), and look each \
-             element's value up in a map"
-                .to_string()
+            let set = match site.database {
+                Some("postgres") => "`WHERE key = ANY($1)` with the keys as one array",
+                Some("sqlite") => "`WHERE key IN (SELECT value FROM json_each(?1))` or `IN (…)`",
+                Some(_) => "`WHERE key IN (…)`",
+                None => "`WHERE key IN (…)` or `= ANY($1)`",
+            };
+            format!(
+                "compute the aggregate for all elements in one query with `GROUP BY` the key, \
+                 filtered on the whole set ({set}), and look each element's value up in a map"
+            )
         } else {
             site.batched_form.clone()
         };

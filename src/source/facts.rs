@@ -84,6 +84,9 @@ pub struct SiteRaw {
     /// The type of the dynamic value in the SQL text, for the resolution
     /// pass (a `&'static str` is a constant after all).
     pub raw_ty: Option<TyExpr>,
+    /// In a loop, and nothing the call is made with names a loop variable.
+    #[serde(default)]
+    pub invariant: bool,
 }
 
 /// How a call was recognized as a database call.
@@ -174,6 +177,9 @@ pub struct CallRaw {
     /// Runs only on a cache miss: calling the enclosing function does not
     /// always run it.
     pub memo: bool,
+    /// The receiver names a loop variable (`post.author(conn)`).
+    #[serde(default)]
+    pub recv_varies: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -564,6 +564,7 @@ pub(super) fn build_sites(
                     c.span.clone(),
                 );
                 q.raw_sql = None;
+                q.invariant = !c.loops.is_empty() && !c.args_vary && !c.recv_varies;
                 q.in_paging_loop = in_paging(fi, &c.loops);
                 q.in_test = c.in_test;
                 q.also_via = also_via
@@ -588,6 +589,7 @@ pub(super) fn site_to_query(
     function: Option<String>,
     span: std::ops::Range<usize>,
 ) -> QuerySite {
+    let loops_empty = loops.is_empty();
     QuerySite {
         span: Span::new(file, span),
         orm: specs[s.orm].name.clone(),
@@ -618,6 +620,30 @@ pub(super) fn site_to_query(
         sql_identifier: s.sql_identifier,
         derived_sql: s.derived_sql.clone(),
         unindexed: None,
+        database: None,
+        invariant: s.invariant && !loops_empty,
+    }
+}
+
+/// Help in the terms of the site's database, and relation loading only
+/// when the code base declares relations.
+pub(super) fn fit_help(
+    site: &mut QuerySite,
+    spec: &OrmSpec,
+    db: Option<&'static str>,
+    relations: bool,
+) {
+    site.database = db;
+    if relations && !spec.batched_related.is_empty() {
+        site.batched_form = spec.batched_related.clone();
+    }
+    if let Some(h) = db.and_then(|d| spec.help.get(d)) {
+        if !h.batched.is_empty() {
+            site.batched_form = h.batched.clone();
+        }
+        if !h.batched_write.is_empty() {
+            site.batched_write = h.batched_write.clone();
+        }
     }
 }
 

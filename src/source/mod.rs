@@ -154,6 +154,24 @@ pub fn analyze(
             Some(deps)
         })
         .collect();
+    // The databases each crate talks to, from its manifest (and the
+    // workspace's, for `workspace = true` dependencies).
+    let crate_dbs: Vec<Vec<&'static str>> = crates
+        .iter()
+        .map(|(m, _)| {
+            let Some(m) = m.as_deref() else {
+                return Vec::new();
+            };
+            let own = std::fs::read_to_string(m).unwrap_or_default();
+            let root = workspace_root(m).join("Cargo.toml");
+            let ws = if root != m {
+                std::fs::read_to_string(&root).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            manifest_databases(&own, &ws)
+        })
+        .collect();
     loaded
         .par_iter_mut()
         .for_each(|l| l.text = read_source(&l.path));
@@ -405,10 +423,14 @@ pub fn analyze(
     let mut id_of: Vec<Option<FileId>> = vec![None; loaded.len()];
     let mut problem_list = Vec::new();
     let failed: HashSet<usize> = problems.iter().map(|p| p.0).collect();
+    let mut unit_relations: HashSet<usize> = HashSet::new();
     for (i, l) in loaded.iter_mut().enumerate() {
         let has_problem = failed.contains(&i);
         match std::mem::replace(&mut l.text, Err((String::new(), None, 0))) {
             Ok(text) if parsed[i].is_some() || has_problem => {
+                if declares_relations(&text) {
+                    unit_relations.insert(l.unit);
+                }
                 id_of[i] = Some(files.add(l.display.clone(), text));
             }
             Ok(_) => {}
@@ -468,7 +490,23 @@ pub fn analyze(
         let opaque: usize = parsed.iter().flatten().map(|p| p.facts.opaque_macros).sum();
         eprintln!("[timing] macro invocations whose tokens parse as no code: {opaque}");
     }
-    let sites = build_sites(&parsed, &loaded, &id_of, specs, &index, opts.max_call_depth);
+    let mut sites = build_sites(&parsed, &loaded, &id_of, specs, &index, opts.max_call_depth);
+    // Help in the terms of the crate's database and relations.
+    let loaded_of: HashMap<FileId, usize> = id_of
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| Some(((*id)?, i)))
+        .collect();
+    for s in &mut sites {
+        let Some(&li) = loaded_of.get(&s.span.file) else {
+            continue;
+        };
+        let Some(spec) = specs.iter().find(|sp| sp.name == s.orm) else {
+            continue;
+        };
+        let db = site_database(s, &crate_dbs[loaded[li].krate]);
+        graph::fit_help(s, spec, db, unit_relations.contains(&loaded[li].unit));
+    }
     lap("call graph", sites.len());
     Analysis {
         files,
@@ -565,6 +603,112 @@ fn manifest_deps(manifest: &str) -> Option<HashSet<String>> {
         }
     }
     Some(deps)
+}
+
+/// The databases a crate's manifest names: drivers (`tokio-postgres`,
+/// `rusqlite`, `mysql_async`) and ORM features (`sqlx` `postgres`,
+/// `sea-orm` `sqlx-sqlite`, `diesel` `mysql`), also through the
+/// workspace's `[workspace.dependencies]`.
+fn manifest_databases(manifest: &str, workspace: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    let mut add = |text: &str| {
+        let t = text.to_ascii_lowercase();
+        for (db, words) in [
+            ("postgres", &["postgres", "pg"][..]),
+            ("sqlite", &["sqlite", "rusqlite"][..]),
+            ("mysql", &["mysql", "mariadb"][..]),
+        ] {
+            let hit = t
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| words.contains(&w) || (w.len() > 2 && words.iter().any(|x| w.starts_with(x) && x.len() > 2)));
+            if hit && !out.contains(&db) {
+                out.push(db);
+            }
+        }
+    };
+    let tables = |doc: &toml::Table| -> Vec<(String, toml::Value)> {
+        let mut v = Vec::new();
+        for key in ["dependencies"] {
+            if let Some(t) = doc.get(key).and_then(|d| d.as_table()) {
+                v.extend(t.iter().map(|(k, x)| (k.clone(), x.clone())));
+            }
+        }
+        if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
+            for t in targets.values() {
+                if let Some(d) = t.get("dependencies").and_then(|d| d.as_table()) {
+                    v.extend(d.iter().map(|(k, x)| (k.clone(), x.clone())));
+                }
+            }
+        }
+        v
+    };
+    let Ok(doc) = manifest.parse::<toml::Table>() else {
+        return out;
+    };
+    let ws: Option<toml::Table> = workspace.parse::<toml::Table>().ok();
+    let ws_deps = ws
+        .as_ref()
+        .and_then(|w| w.get("workspace")?.get("dependencies")?.as_table().cloned());
+    let features = |v: &toml::Value| -> Vec<String> {
+        v.get("features")
+            .and_then(|f| f.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    for (name, v) in tables(&doc) {
+        let pkg = v.get("package").and_then(|p| p.as_str()).unwrap_or(&name).to_string();
+        let mut feats = features(&v);
+        if v.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+            if let Some(w) = ws_deps.as_ref().and_then(|d| d.get(&name)) {
+                feats.extend(features(w));
+            }
+        }
+        // A driver crate names its database; an ORM its features do.
+        let driver = ["postgres", "rusqlite", "sqlite", "mysql", "pg"]
+            .iter()
+            .any(|d| pkg.to_ascii_lowercase().split(['-', '_']).any(|w| w == *d));
+        if driver {
+            add(&pkg);
+        }
+        if matches!(pkg.as_str(), "sqlx" | "diesel" | "diesel-async" | "sea-orm" | "sea-query") {
+            for f in &feats {
+                add(f);
+            }
+        }
+    }
+    out
+}
+
+/// The database a site talks to: the ORM's own (rusqlite, postgres,
+/// mysql), the crate's only one, or the one its SQL's placeholders fit.
+fn site_database(site: &crate::engine::QuerySite, crate_dbs: &[&'static str]) -> Option<&'static str> {
+    match site.orm.as_str() {
+        "rusqlite" => return Some("sqlite"),
+        "postgres" => return Some("postgres"),
+        "mysql" => return Some("mysql"),
+        _ => {}
+    }
+    if let [one] = crate_dbs {
+        return Some(one);
+    }
+    let sql = site.sql.as_deref()?;
+    let has = |db| crate_dbs.is_empty() || crate_dbs.contains(&db);
+    if sql.contains("$1") && has("postgres") {
+        return Some("postgres");
+    }
+    if sql.contains("?1") && has("sqlite") {
+        return Some("sqlite");
+    }
+    None
+}
+
+/// Does the file declare relations between tables: Diesel's
+/// `#[derive(Associations)]`/`belongs_to`, SeaORM's `Relation` enum or
+/// `impl Related<…>`?
+fn declares_relations(text: &str) -> bool {
+    (text.contains("Associations") && text.contains("belongs_to"))
+        || text.contains("DeriveRelation")
+        || text.contains("impl Related<")
 }
 
 /// ORMs a crate's `Cargo.toml` depends on.

@@ -88,6 +88,16 @@ pub struct ReturnSpec {
     pub ty: String,
 }
 
+/// Help texts for one database.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DbHelp {
+    #[serde(default)]
+    pub batched: String,
+    #[serde(default)]
+    pub batched_write: String,
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OrmSpec {
@@ -103,9 +113,17 @@ pub struct OrmSpec {
     /// Help text for n-plus-one: this ORM's batched form.
     #[serde(default)]
     pub batched: String,
+    /// Help text for n-plus-one when the code base declares the relation
+    /// (`#[derive(Associations)]`, SeaORM `Relation`): relation loading.
+    #[serde(default)]
+    pub batched_related: String,
     /// Help text for write-in-loop: this ORM's multi-row write.
     #[serde(default)]
     pub batched_write: String,
+    /// Help in one database's terms (`postgres`, `sqlite`, `mysql`), for
+    /// ORMs that speak several.
+    #[serde(default)]
+    pub help: std::collections::BTreeMap<String, DbHelp>,
     /// Help text for sql-injection: this ORM's binding API.
     #[serde(default)]
     pub bind: String,

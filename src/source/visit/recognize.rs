@@ -619,8 +619,10 @@ impl<'ast> FileVisitor<'ast, '_> {
                 });
             }
             let site = self.site(orm, span, method.clone(), operation, true);
+            let invariant = !self.loops.is_empty() && !self.mentions_loop_var(whole, 0);
             self.pending_sql_arg = sql_arg;
             self.push_site(SiteRaw {
+                invariant,
                 tables,
                 sql,
                 raw_sql,
@@ -681,8 +683,10 @@ impl<'ast> FileVisitor<'ast, '_> {
                 nargs,
                 args_vary,
             );
+            let recv_varies = self.mentions_loop_var(&m.receiver, 0);
             if let Some(c) = self.facts.calls.last_mut() {
                 c.recv = recv;
+                c.recv_varies = recv_varies;
             }
         }
     }
@@ -811,6 +815,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             ddl: false,
             memo: false,
             raw_ty: None,
+            invariant: false,
         }
     }
 
@@ -980,6 +985,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             memo: self.memo > 0,
             recv: None,
             in_test: self.test_depth > 0,
+            recv_varies: false,
         });
     }
 }
