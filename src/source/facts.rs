@@ -177,7 +177,8 @@ pub struct CallRaw {
     /// Runs only on a cache miss: calling the enclosing function does not
     /// always run it.
     pub memo: bool,
-    /// The receiver names a loop variable (`post.author(conn)`).
+    /// The call (receiver or arguments) may differ from one turn of the
+    /// loop to the next: it names a loop variable or a local that changes.
     #[serde(default)]
     pub recv_varies: bool,
 }

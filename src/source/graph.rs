@@ -28,6 +28,8 @@ struct Graph<'a> {
     max_depth: usize,
     /// Functions that page through a table in a loop (memo).
     paging_fns: HashMap<(usize, usize), bool>,
+    /// Functions that fetch a page, themselves or through calls (memo).
+    fetches_page: HashMap<(usize, usize), bool>,
 }
 
 impl Graph<'_> {
@@ -246,6 +248,38 @@ impl Graph<'_> {
 }
 
 impl Graph<'_> {
+    /// Does fn `(file, idx)` run a query that fetches one page (`LIMIT`,
+    /// `offset`), itself or through the functions it calls?
+    fn reaches_paging(&mut self, file: usize, idx: usize, depth: usize) -> bool {
+        if let Some(&b) = self.fetches_page.get(&(file, idx)) {
+            return b;
+        }
+        self.fetches_page.insert((file, idx), false);
+        let facts = self.facts(file);
+        let mut found = facts
+            .sites
+            .iter()
+            .any(|s| s.func == Some(idx) && s.executes && s.paging);
+        if !found && depth < self.max_depth {
+            let calls: Vec<CallRaw> = facts
+                .calls
+                .iter()
+                .filter(|c| c.caller == Some(idx) && !c.memo)
+                .cloned()
+                .collect();
+            'calls: for c in calls {
+                for (f2, i2) in self.targets(file, &c).0 {
+                    if self.reaches_paging(f2, i2, depth + 1) {
+                        found = true;
+                        break 'calls;
+                    }
+                }
+            }
+        }
+        self.fetches_page.insert((file, idx), found);
+        found
+    }
+
     /// Does fn `(file, idx)` page through a table: a `loop`/`while` around
     /// a query (its own or a callee's) that fetches one page? Called once
     /// per element, such a function is a job per element (a sync, a
@@ -303,18 +337,7 @@ impl Graph<'_> {
                 break;
             }
             for (f2, i2) in self.targets(file, &c).0 {
-                let max = self.max_depth;
-                let Some(path) = self.query_path(f2, i2, 1, max, &mut Vec::new()) else {
-                    continue;
-                };
-                let Some((lf, span, _)) = path.last() else {
-                    continue;
-                };
-                if self.facts(*lf)
-                    .sites
-                    .iter()
-                    .any(|s| s.executes && s.paging && s.span == *span)
-                {
+                if self.reaches_paging(f2, i2, 1) {
                     found = true;
                     break;
                 }
@@ -385,6 +408,7 @@ pub(super) fn build_sites(
         memo: HashMap::new(),
         max_depth,
         paging_fns: HashMap::new(),
+        fetches_page: HashMap::new(),
     };
     for (fi, p) in parsed.iter().enumerate() {
         let Some(p) = p else { continue };
@@ -435,6 +459,29 @@ pub(super) fn build_sites(
             })
         })
         .collect();
+    // … and those whose turn calls a function that fetches a page
+    // (`loop { let page = repo.hash_page(slug, 100)?; … }`).
+    let mut paging_loops = paging_loops;
+    for (fi, p) in parsed.iter().enumerate() {
+        let Some(p) = p else { continue };
+        for c in &p.facts.calls {
+            let Some(l) = c.loops.last() else { continue };
+            if matches!(
+                l.kind,
+                crate::engine::LoopKind::For | crate::engine::LoopKind::Adapter(_)
+            ) || paging_loops.contains(&(fi, l.header.clone()))
+            {
+                continue;
+            }
+            let (targets, _) = graph.targets(fi, c);
+            if targets
+                .into_iter()
+                .any(|(f2, i2)| graph.reaches_paging(f2, i2, 1))
+            {
+                paging_loops.insert((fi, l.header.clone()));
+            }
+        }
+    }
     let in_paging = |fi: usize, loops: &[facts::LoopRaw]| {
         loops
             .last()

@@ -581,6 +581,18 @@ fn type_name(ty: &Type) -> Option<String> {
 }
 
 /// Names bound by a pattern (`(a, b)`, `Some(x)`, `Row { id, .. }`).
+/// Does the pattern bind anything `mut`?
+fn pat_has_mut(p: &Pat) -> bool {
+    match p {
+        Pat::Ident(i) => i.mutability.is_some(),
+        Pat::Tuple(t) => t.elems.iter().any(pat_has_mut),
+        Pat::TupleStruct(t) => t.elems.iter().any(pat_has_mut),
+        Pat::Type(t) => pat_has_mut(&t.pat),
+        Pat::Reference(r) => pat_has_mut(&r.pat),
+        _ => false,
+    }
+}
+
 fn pat_names(p: &Pat, out: &mut Vec<String>) {
     match p {
         Pat::Ident(i) => out.push(i.ident.to_string()),
@@ -713,6 +725,9 @@ struct FnScope<'ast> {
     batched_vars: HashSet<String>,
     /// How to find each local's type: parameters, `let`s, loop variables.
     tys: HashMap<String, TyExpr>,
+    /// Locals that may hold something else on each turn of a loop: bound
+    /// inside a loop, or declared `mut`.
+    unstable: HashSet<String>,
 }
 
 impl FnScope<'_> {
@@ -726,6 +741,7 @@ impl FnScope<'_> {
             types: HashMap::new(),
             batched_vars: HashSet::new(),
             tys: HashMap::new(),
+            unstable: HashSet::new(),
         }
     }
 }
@@ -913,7 +929,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             }
             if !matches!(
                 m.method.to_string().as_str(),
-                "iter" | "into_iter" | "copied" | "cloned" | "enumerate" | "rev"
+                "iter" | "into_iter" | "copied" | "cloned" | "enumerate" | "rev" | "flatten"
             ) {
                 return false;
             }
@@ -1173,6 +1189,32 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
         let init_ty = l.init.as_ref().and_then(|i| self.ty_expr(&i.expr, 0));
         // `let Some(x) = e else { … }` binds what `e` holds.
         self.bind_pattern(&l.pat, init_ty);
+        // A local bound in a loop, or `mut`, may change from turn to turn.
+        {
+            let mut names = Vec::new();
+            pat_names(&l.pat, &mut names);
+            let in_loop = !self.loops.is_empty();
+            let muts = pat_has_mut(&l.pat);
+            let scope = self.scope();
+            for n in names {
+                if in_loop || muts {
+                    scope.unstable.insert(n);
+                } else {
+                    scope.unstable.remove(&n);
+                }
+            }
+        }
+        // `let (sql, params) = build(filter)`: each name comes from the
+        // call (enough to know what it is built from).
+        if let (Pat::Tuple(t), Some(init)) = (&l.pat, &l.init) {
+            let mut names = Vec::new();
+            t.elems.iter().for_each(|p| pat_names(p, &mut names));
+            let scope = self.scope();
+            for n in names {
+                scope.appends.remove(&n);
+                scope.bindings.insert(n, vec![&*init.expr]);
+            }
+        }
         let (name, ty) = match &l.pat {
             Pat::Ident(pi) => (Some(pi.ident.to_string()), None),
             Pat::Type(pt) => match &*pt.pat {
@@ -1185,6 +1227,15 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             let scope = self.scope();
             scope.appends.remove(&name);
             match &l.init {
+                // `let q = q.unwrap()` shadows `q` with what it held: keep
+                // the earlier binding for the walk to its origin.
+                Some(init) if root_ident(&init.expr).as_deref() == Some(name.as_str()) => {
+                    scope
+                        .bindings
+                        .entry(name.clone())
+                        .or_default()
+                        .push(&*init.expr);
+                }
                 Some(init) => {
                     scope.bindings.insert(name.clone(), vec![&*init.expr]);
                 }

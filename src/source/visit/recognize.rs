@@ -232,42 +232,45 @@ impl<'ast> FileVisitor<'ast, '_> {
 
     /// Does the call in a loop pass something that changes per element
     /// into SQL text (the loop variable itself, or text built from it)?
+    /// Is the expression the same on every turn of the loops around it?
+    /// Only when every name it uses (through the locals it is built from)
+    /// is no loop variable and no local that may change from turn to turn
+    /// (bound in the loop, or `mut`): a builder filled by later statements
+    /// (`q.push_bind(x.id)`) is not.
+    pub(super) fn loop_invariant(&self, e: &Expr, depth: usize) -> bool {
+        if self.loops.is_empty() || depth > 4 {
+            return false;
+        }
+        let Some(scope) = self.scopes.last() else {
+            return false;
+        };
+        let mut names = Vec::new();
+        collect_names(e, &mut names);
+        // Known to stay put: a parameter, `self`, a constant, or a local
+        // bound before the loops from such names. Anything else (a loop
+        // variable, a name a `match` or `if let` binds) may change.
+        names.iter().all(|n| {
+            if n == "self" || is_screaming(n) || self.consts.contains(n) {
+                return true;
+            }
+            if scope.unstable.contains(n) {
+                return false;
+            }
+            match self.lookup(n) {
+                Some(b) => b.iter().all(|x| self.loop_invariant(x, depth + 1)),
+                None => scope.params.contains(n),
+            }
+        })
+    }
+
     pub(super) fn mentions_loop_var(&self, e: &Expr, depth: usize) -> bool {
         let vars: Vec<&String> = self.loops.iter().flat_map(|l| l.vars.iter()).collect();
         if vars.is_empty() || depth > 4 {
             return false;
         }
-        struct Find<'v> {
-            vars: &'v [&'v String],
-            names: Vec<String>,
-        }
-        impl<'x> Visit<'x> for Find<'_> {
-            fn visit_path(&mut self, p: &'x syn::Path) {
-                if let Some(i) = p.get_ident() {
-                    self.names.push(i.to_string());
-                }
-            }
-            fn visit_macro(&mut self, m: &'x syn::Macro) {
-                if let Some(args) = macro_args(m) {
-                    for a in &args {
-                        if let Expr::Lit(syn::ExprLit {
-                            lit: Lit::Str(s), ..
-                        }) = a
-                        {
-                            self.names.extend(inline_captures(&s.value()));
-                        }
-                        self.visit_expr(a);
-                    }
-                }
-            }
-        }
-        let mut f = Find {
-            vars: &vars,
-            names: Vec::new(),
-        };
-        f.visit_expr(e);
-        let _ = f.vars;
-        f.names.iter().any(|n| {
+        let mut names = Vec::new();
+        collect_names(e, &mut names);
+        names.iter().any(|n| {
             vars.contains(&n)
                 || self
                     .lookup(n)
@@ -588,8 +591,19 @@ impl<'ast> FileVisitor<'ast, '_> {
             }
             let operation = self.operation_from(exec, &method, &chain, sql.as_deref());
             let span = range_of(&m.method).start..range_of(whole).end;
-            let sql_varies =
-                sql.is_none() && sql_expr.is_some_and(|e| self.mentions_loop_var(e, 0));
+            // The text, or a query builder a function makes from the
+            // element (`let mut q = query_from_filter(&filter); q.build()`),
+            // differs per element: a statement per element, not one query.
+            let built_per_element = chain.has_str(&["build", "build_query_as", "build_query_scalar"])
+                && chain.nodes.last().is_some_and(|n| match n {
+                    Expr::Call(c) => {
+                        self.sink_arg_index(&c.func, orm).is_none()
+                            && c.args.iter().any(|a| self.mentions_loop_var(a, 0))
+                    }
+                    _ => false,
+                });
+            let sql_varies = sql.is_none()
+                && (sql_expr.is_some_and(|e| self.mentions_loop_var(e, 0)) || built_per_element);
             let sql_param = sql.is_none() && sql_expr.is_some_and(|e| self.text_from_param(e, 0));
             let derived_sql = if sql.is_none() && matches!(spec.name.as_str(), "diesel" | "sea-orm")
             {
@@ -619,7 +633,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 });
             }
             let site = self.site(orm, span, method.clone(), operation, true);
-            let invariant = !self.loops.is_empty() && !self.mentions_loop_var(whole, 0);
+            let invariant = self.loop_invariant(whole, 0);
             self.pending_sql_arg = sql_arg;
             self.push_site(SiteRaw {
                 invariant,
@@ -683,7 +697,8 @@ impl<'ast> FileVisitor<'ast, '_> {
                 nargs,
                 args_vary,
             );
-            let recv_varies = self.mentions_loop_var(&m.receiver, 0);
+            // Anything but a receiver that is the same on every turn.
+            let recv_varies = !self.loop_invariant(whole, 0);
             if let Some(c) = self.facts.calls.last_mut() {
                 c.recv = recv;
                 c.recv_varies = recv_varies;
@@ -941,7 +956,11 @@ impl<'ast> FileVisitor<'ast, '_> {
             CallTarget::Free(name)
         };
         let args_vary = call.args.iter().any(|a| self.mentions_loop_var(a, 0));
+        let varies = !self.loop_invariant(whole, 0);
         self.push_call(target, range_of(whole), call.args.len(), args_vary);
+        if let Some(c) = self.facts.calls.last_mut() {
+            c.recv_varies = varies;
+        }
     }
 
     pub(super) fn push_site(&mut self, mut site: SiteRaw) {
@@ -1002,6 +1021,53 @@ pub(super) fn is_ddl(sql: &str) -> bool {
         first.as_str(),
         "CREATE" | "DROP" | "ALTER" | "TRUNCATE" | "VACUUM" | "REINDEX"
     )
+}
+
+/// The single-identifier names an expression uses as values (not the
+/// functions it calls), with the names a format string captures inline
+/// (`format!("{id}")`) and every identifier in a macro whose arguments do
+/// not parse (`named_params! { ":id": &key }`).
+fn collect_names(e: &Expr, out: &mut Vec<String>) {
+    struct Find<'o>(&'o mut Vec<String>);
+    impl<'x> Visit<'x> for Find<'_> {
+        fn visit_path(&mut self, p: &'x syn::Path) {
+            if let Some(i) = p.get_ident() {
+                self.0.push(i.to_string());
+            }
+        }
+        fn visit_expr_call(&mut self, c: &'x syn::ExprCall) {
+            if !matches!(&*c.func, Expr::Path(_)) {
+                self.visit_expr(&c.func);
+            }
+            c.args.iter().for_each(|a| self.visit_expr(a));
+        }
+        fn visit_macro(&mut self, m: &'x syn::Macro) {
+            match macro_args(m) {
+                Some(args) => {
+                    for a in &args {
+                        if let Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(s), ..
+                        }) = a
+                        {
+                            self.0.extend(inline_captures(&s.value()));
+                        }
+                        self.visit_expr(a);
+                    }
+                }
+                None => idents(m.tokens.clone(), self.0),
+            }
+        }
+    }
+    fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    Find(out).visit_expr(e);
 }
 
 /// Methods that hand a value's text on unchanged (`opt.as_ref().ok_or(e)?`).

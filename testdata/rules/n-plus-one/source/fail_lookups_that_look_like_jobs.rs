@@ -47,3 +47,15 @@ pub async fn settings_per_room(pool: &SqlitePool, room_settings: Vec<(i64, Strin
     }
     Ok(())
 }
+
+// A builder filled by later statements changes per element: not a query to
+// hoist, one to batch.
+pub async fn by_kind(pool: &SqlitePool, kinds: &[i64]) -> sqlx::Result<()> {
+    for kind in kinds {
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+            sqlx::QueryBuilder::new("SELECT content FROM event WHERE kind = ");
+        q.push_bind(*kind);
+        q.build().fetch_all(pool).await?; // ~ n-plus-one
+    }
+    Ok(())
+}
