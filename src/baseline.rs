@@ -67,12 +67,46 @@ pub fn load(path: &Path) -> Result<BTreeMap<(String, String, String), u32>, Stri
     Ok(out)
 }
 
-/// Marks each finding `new` or `unchanged` against the baseline.
+/// What a fresh baseline changes against the one it replaces.
+pub struct Change {
+    pub added: u32,
+    pub removed: u32,
+    pub kept: u32,
+}
+
+/// Compares the findings with an earlier baseline.
+pub fn compare(
+    diagnostics: &[Diagnostic],
+    files: &FileDb,
+    old: &BTreeMap<(String, String, String), u32>,
+) -> Change {
+    let mut now: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+    for d in diagnostics.iter().filter(|d| d.suppressed.is_none()) {
+        *now.entry(key(d, files)).or_insert(0) += 1;
+    }
+    let mut c = Change {
+        added: 0,
+        removed: 0,
+        kept: 0,
+    };
+    for (k, &n) in &now {
+        let o = old.get(k).copied().unwrap_or(0);
+        c.kept += n.min(o);
+        c.added += n.saturating_sub(o);
+    }
+    for (k, &o) in old {
+        c.removed += o.saturating_sub(now.get(k).copied().unwrap_or(0));
+    }
+    c
+}
+
+/// Marks each finding `new` or `unchanged` against the baseline, and
+/// returns how many of the baseline's findings no longer occur.
 pub fn apply(
     diagnostics: &mut [Diagnostic],
     files: &FileDb,
     mut baseline: BTreeMap<(String, String, String), u32>,
-) {
+) -> u32 {
     for d in diagnostics.iter_mut() {
         let k = key(d, files);
         d.baseline = Some(match baseline.get_mut(&k) {
@@ -83,4 +117,5 @@ pub fn apply(
             _ => "new",
         });
     }
+    baseline.values().sum()
 }

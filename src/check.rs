@@ -180,25 +180,32 @@ fn one_per_loop(diagnostics: &mut Vec<Diagnostic>) {
             _ => None,
         })
         .collect();
+    // The head of each loop's group: the query written first in the code
+    // (the one a finding for that loop alone would point at).
+    let at = |d: &Diagnostic| (d.primary.file, d.primary.range.start, d.primary.range.end);
+    for (i, k) in keys.iter().enumerate() {
+        let Some(k) = k else { continue };
+        let head = first.entry(*k).or_insert(i);
+        if at(&diagnostics[i]) < at(&diagnostics[*head]) {
+            *head = i;
+        }
+    }
     let mut merged: Vec<Option<Diagnostic>> = diagnostics.drain(..).map(Some).collect();
     let mut extra: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
     for (i, k) in keys.into_iter().enumerate() {
         let Some(k) = k else { continue };
-        match first.get(&k) {
-            Some(&head) => {
-                if let Some(d) = merged[i].take() {
-                    extra.entry(head).or_default().push(d);
-                }
-            }
-            None => {
-                first.insert(k, i);
+        let head = first[&k];
+        if head != i {
+            if let Some(d) = merged[i].take() {
+                extra.entry(head).or_default().push(d);
             }
         }
     }
-    for (head, others) in extra {
+    for (head, mut others) in extra {
         let Some(d) = merged[head].as_mut() else {
             continue;
         };
+        others.sort_by_key(at);
         let n = others.len();
         d.message = format!(
             "{} ({} more {} in the same loop)",

@@ -442,6 +442,10 @@ pub fn finish(
 ) -> Result<u8, UsageError> {
     crate::engine::diagnostic::sort(diagnostics, files);
     if let Some(path) = &g.write_baseline {
+        // Replacing a baseline: say what changed.
+        let change = crate::baseline::load(path)
+            .ok()
+            .map(|old| crate::baseline::compare(diagnostics, files, &old));
         crate::baseline::write(path, diagnostics, files)
             .map_err(|e| UsageError(format!("{}: cannot write baseline: {e}", path.display())))?;
         let n = diagnostics
@@ -453,12 +457,27 @@ pub fn finish(
                 "ormlint: baseline with {n} findings written to {}",
                 path.display()
             );
+            if let Some(c) = change {
+                eprintln!(
+                    "ormlint: against the previous baseline: {} new, {} gone, {} kept",
+                    c.added, c.removed, c.kept
+                );
+            }
         }
         return Ok(EXIT_OK);
     }
     if let Some(path) = &g.baseline {
         let base = crate::baseline::load(path).map_err(UsageError)?;
-        crate::baseline::apply(diagnostics, files, base);
+        let gone = crate::baseline::apply(diagnostics, files, base);
+        if gone > 0 && !g.quiet {
+            eprintln!(
+                "ormlint: {gone} finding{} of the baseline did not occur in this run (fixed, \
+                 outside the paths checked, or merged into one finding per loop); \
+                 `--write-baseline {}` refreshes it",
+                if gone == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
         if g.format != Format::Sarif {
             diagnostics.retain(|d| d.baseline != Some("unchanged"));
         }

@@ -905,3 +905,117 @@ fn request_labels_hold_deep_into_a_long_log() {
     assert!(text.contains("request target"), "{text}");
     assert!(!text.contains("filler"), "{text}");
 }
+
+/// One finding per loop, against what users already have: an ignore comment
+/// on one query of the loop keeps silencing it (and is used), a baseline
+/// written when each query was its own finding still matches the merged
+/// one, `--write-baseline` says what changed, and the merged finding keeps
+/// the SARIF fingerprint its first query had alone.
+#[test]
+fn merged_loop_findings_keep_ignores_baselines_and_fingerprints() {
+    let dir = temp_dir("merged-loop");
+    let q1 = "        let n: i64 = conn.query_row(\"SELECT count(*) FROM tags WHERE post_id = ?1\", [id], |r| r.get(0))?;";
+    let q2 = "        let t: String = conn.query_row(\"SELECT title FROM posts WHERE id = ?1\", [id], |r| r.get(0))?;";
+    let q3 = "        let a: String = conn.query_row(\"SELECT name FROM users WHERE id = ?1\", [id], |r| r.get(0))?;";
+    let file = |body: &str| {
+        format!(
+            "use rusqlite::Connection;\n\npub fn f(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {{\n{body}    Ok(())\n}}\n"
+        )
+    };
+    let one_loop = |lines: &[&str]| {
+        format!(
+            "    for id in ids {{\n{}\n        let _ = (n, t, a);\n    }}\n",
+            lines.join("\n")
+        )
+    };
+    let write = |text: String| std::fs::write(dir.join("lib.rs"), text).unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut a = vec!["check", "--format", "json"];
+        a.extend_from_slice(args);
+        a.push("lib.rs");
+        serde_json::from_slice(&ormlint(&dir, &a).stdout).unwrap()
+    };
+
+    // The old shape: each query its own finding (a loop of its own).
+    let mut separate = String::new();
+    for q in [q1, q2, q3] {
+        separate.push_str(&format!("    for id in ids {{\n{q}\n    }}\n"));
+    }
+    write(file(&separate).replace("Ok(())", "let (n, t, a) = (0, String::new(), String::new());\n    let _ = (n, t, a);\n    Ok(())"));
+    let old = json(&[]);
+    assert_eq!(old["diagnostics"].as_array().unwrap().len(), 3, "{old}");
+    let base = dir.join("baseline.json");
+    let out = ormlint(&dir, &["check", "--write-baseline", "baseline.json", "lib.rs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // One loop, three queries: one finding, at the first query.
+    write(file(&one_loop(&[q1, q2, q3])));
+    let merged = json(&[]);
+    let ds = merged["diagnostics"].as_array().unwrap();
+    assert_eq!(ds.len(), 1, "{merged}");
+    assert_eq!(ds[0]["location"]["line"], 5);
+    assert!(ds[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(2 more queries in the same loop)"));
+    // The baseline of the old shape still covers it.
+    let out = ormlint(
+        &dir,
+        &["check", "--format", "json", "--baseline", "baseline.json", "lib.rs"],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["diagnostics"], serde_json::json!([]), "{doc}");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("2 findings of the baseline did not occur in this run"),
+        "{}",
+        stderr(&out)
+    );
+    // Rewriting the baseline says what changed.
+    let out = ormlint(&dir, &["check", "--write-baseline", "baseline.json", "lib.rs"]);
+    assert!(
+        stderr(&out).contains("against the previous baseline: 0 new, 2 gone, 1 kept"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(base.is_file());
+
+    // The merged finding has the fingerprint the first query had alone.
+    let sarif = |text: String| -> serde_json::Value {
+        write(text);
+        serde_json::from_slice(&ormlint(&dir, &["check", "--format", "sarif", "lib.rs"]).stdout)
+            .unwrap()
+    };
+    let fp = |doc: &serde_json::Value| doc["runs"][0]["results"][0]["partialFingerprints"].clone();
+    let alone = sarif(file(&one_loop(&[q1])).replace("let _ = (n, t, a);", "let _ = n;"));
+    let together = sarif(file(&one_loop(&[q1, q2, q3])));
+    assert_eq!(together["runs"][0]["results"].as_array().unwrap().len(), 1);
+    assert_eq!(fp(&alone), fp(&together));
+
+    // An ignore comment on the second query silences it, and is used.
+    let ignored = format!("        // ormlint-ignore n-plus-one -- cached upstream\n{q2}");
+    write(file(&one_loop(&[q1, &ignored, q3])));
+    let doc = json(&[]);
+    let ds = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(ds.len(), 1, "{doc}");
+    assert!(ds[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(1 more query in the same loop)"));
+    let related: Vec<u64> = ds[0]["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["line"].as_u64())
+        .collect();
+    assert!(!related.contains(&7), "{related:?}");
+    let shown = json(&["--show-suppressed"]);
+    let suppressed: Vec<u64> = shown["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["suppressed"].is_null())
+        .filter_map(|d| d["location"]["line"].as_u64())
+        .collect();
+    assert_eq!(suppressed, vec![7], "{shown}");
+}
