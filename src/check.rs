@@ -180,13 +180,14 @@ fn one_per_loop(diagnostics: &mut Vec<Diagnostic>) {
             _ => None,
         })
         .collect();
-    // The head of each loop's group: the query written first in the code
-    // (the one a finding for that loop alone would point at).
+    // The head of each loop's group: the first query written in the code
+    // that runs on every turn (not one behind a branch), else the first.
     let at = |d: &Diagnostic| (d.primary.file, d.primary.range.start, d.primary.range.end);
+    let rank = |d: &Diagnostic| (d.conditional, at(d));
     for (i, k) in keys.iter().enumerate() {
         let Some(k) = k else { continue };
         let head = first.entry(*k).or_insert(i);
-        if at(&diagnostics[i]) < at(&diagnostics[*head]) {
+        if rank(&diagnostics[i]) < rank(&diagnostics[*head]) {
             *head = i;
         }
     }
@@ -219,9 +220,14 @@ fn one_per_loop(diagnostics: &mut Vec<Diagnostic>) {
             }
         );
         for o in others {
+            let when = if o.conditional {
+                "also in the loop, behind a branch"
+            } else {
+                "also once per element"
+            };
             d.related.push(crate::engine::diagnostic::Label {
                 span: o.primary.clone(),
-                message: format!("also once per element: {}", o.message),
+                message: format!("{when}: {}", o.message),
             });
         }
     }

@@ -94,6 +94,9 @@ pub struct Diagnostic {
     /// The loop a per-element finding belongs to (its innermost loop's
     /// header): findings of one rule in one loop are reported as one.
     pub per_loop: Option<Span>,
+    /// The query sits behind a branch in its loop: when a loop's findings
+    /// are merged, one that runs on every turn leads.
+    pub conditional: bool,
 }
 
 impl Diagnostic {
@@ -111,6 +114,7 @@ impl Diagnostic {
             suppressed: None,
             baseline: None,
             per_loop: None,
+            conditional: false,
         }
     }
 

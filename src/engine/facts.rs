@@ -170,6 +170,9 @@ pub struct QuerySite {
     /// Nothing the query is run with changes per element: the same query
     /// every iteration, which can be run once before the loop.
     pub invariant: bool,
+    /// Behind a branch inside the innermost loop: it may not run on every
+    /// turn.
+    pub conditional: bool,
 }
 
 /// Static missing-index evidence: the table, its size, the columns to index.

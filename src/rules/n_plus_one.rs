@@ -55,6 +55,7 @@ pub(crate) fn also_phrase(site: &QuerySite) -> String {
 pub(crate) fn label_context(site: &QuerySite, d: &mut Diagnostic) {
     let n = site.loops.len();
     d.per_loop = site.loops.last().map(|l| l.header.clone());
+    d.conditional = site.conditional;
     for (i, l) in site.loops.iter().enumerate() {
         let text = match (&l.kind, n) {
             (LoopKind::Adapter(name), _) => format!("`{name}` runs its closure once per element"),

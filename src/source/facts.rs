@@ -87,6 +87,13 @@ pub struct SiteRaw {
     /// In a loop, and nothing the call is made with names a loop variable.
     #[serde(default)]
     pub invariant: bool,
+    /// Only on an error path (`Err(e) => …`, `.map_err(|e| …)`): not
+    /// once per element.
+    #[serde(default)]
+    pub on_error: bool,
+    /// Behind a branch inside the innermost loop (`if`, a `match` arm).
+    #[serde(default)]
+    pub conditional: bool,
 }
 
 /// How a call was recognized as a database call.
@@ -177,6 +184,12 @@ pub struct CallRaw {
     /// Runs only on a cache miss: calling the enclosing function does not
     /// always run it.
     pub memo: bool,
+    /// Only on an error path.
+    #[serde(default)]
+    pub on_error: bool,
+    /// Behind a branch inside the innermost loop.
+    #[serde(default)]
+    pub conditional: bool,
     /// The call (receiver or arguments) may differ from one turn of the
     /// loop to the next: it names a loop variable or a local that changes.
     #[serde(default)]

@@ -211,7 +211,7 @@ impl Graph<'_> {
         if let Some(site) = facts
             .sites
             .iter()
-            .find(|s| s.executes && !s.memo && s.func == Some(idx))
+            .find(|s| s.executes && !s.memo && !s.on_error && s.func == Some(idx))
         {
             let path = vec![(file, site.span.clone(), facts.fns[idx].key.clone())];
             self.memo.insert((file, idx), Some(path.clone()));
@@ -221,7 +221,7 @@ impl Graph<'_> {
         let calls: Vec<(Vec<FnRef>, std::ops::Range<usize>)> = facts
             .calls
             .iter()
-            .filter(|c| c.caller == Some(idx) && !c.memo)
+            .filter(|c| c.caller == Some(idx) && !c.memo && !c.on_error)
             .map(|c| (self.targets(file, c).0, c.span.clone()))
             .collect();
         let mut found = None;
@@ -523,7 +523,7 @@ pub(super) fn build_sites(
         }
         // Calls in loops to functions that run a query.
         for c in &p.facts.calls {
-            if c.loops.is_empty() || c.sequential || c.once || c.memo {
+            if c.loops.is_empty() || c.sequential || c.once || c.memo || c.on_error {
                 continue;
             }
             // `for plugin in plugins { plugin.run(..) }` over trait objects:
@@ -612,6 +612,7 @@ pub(super) fn build_sites(
                 );
                 q.raw_sql = None;
                 q.invariant = !c.loops.is_empty() && !c.args_vary && !c.recv_varies;
+                q.conditional = c.conditional;
                 q.in_paging_loop = in_paging(fi, &c.loops);
                 q.in_test = c.in_test;
                 q.also_via = also_via
@@ -663,7 +664,8 @@ pub(super) fn site_to_query(
         in_paging_loop: false,
         in_test: false,
         ddl: s.ddl,
-        sequential: s.sequential || s.once || s.memo,
+        sequential: s.sequential || s.once || s.memo || s.on_error,
+        conditional: s.conditional,
         sql_identifier: s.sql_identifier,
         derived_sql: s.derived_sql.clone(),
         unindexed: None,

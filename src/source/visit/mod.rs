@@ -776,6 +776,11 @@ pub struct FileVisitor<'ast, 'a> {
     /// Inside a branch of a loop body that leaves the loop (`return`,
     /// `break`): it runs at most once, not per element.
     diverging: usize,
+    /// Inside an error path: an `Err(..)` arm, `if let Err(..)`, the `else`
+    /// of `if let Ok(..)`, a `map_err`/`or_else(|e| …)` closure.
+    on_error: usize,
+    /// Branches (`if`, `match` arms) entered inside the innermost loop.
+    branch: usize,
     /// Inside code that runs only on a cache miss (`or_insert_with`, the
     /// `None` arm of `cache.get(..)`, after a cache-hit guard).
     memo: usize,
@@ -837,6 +842,8 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             macro_depth: 0,
             pending_bounded: None,
             diverging: 0,
+            on_error: 0,
+            branch: 0,
             memo: 0,
             fan_out: 0,
             db_methods: active
@@ -953,6 +960,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         f: impl FnOnce(&mut Self),
     ) {
         let bounded = self.pending_bounded.take().unwrap_or(false);
+        let branch = std::mem::take(&mut self.branch);
         self.loops.push(LoopRaw {
             kind,
             header,
@@ -963,6 +971,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         });
         f(self);
         self.loops.pop();
+        self.branch = branch;
     }
 
     fn enter_fn(&mut self, sig: &'ast syn::Signature, body: Option<&'ast syn::Block>) {
@@ -1110,6 +1119,24 @@ fn loop_exits_on_success(body: &syn::Block) -> bool {
     };
     f.visit_block(body);
     f.found
+}
+
+/// `Err(e)` (also behind a guard or in an or-pattern): error handling,
+/// which names the error. `Err(_)` does not: "when it fails, do this to
+/// the element" is a filter (`Err(_) => delete(record.id)`), per element.
+fn pat_is_error(p: &Pat) -> bool {
+    match p {
+        Pat::Guard(g) => pat_is_error(&g.pat),
+        Pat::TupleStruct(ts) => {
+            ts.path.segments.last().is_some_and(|s| s.ident == "Err") && {
+                let mut names = Vec::new();
+                ts.elems.iter().for_each(|e| pat_names(e, &mut names));
+                names.iter().any(|n| !n.starts_with('_'))
+            }
+        }
+        Pat::Or(o) => o.cases.iter().all(pat_is_error),
+        _ => false,
+    }
 }
 
 fn pat_is_success(p: &Pat) -> bool {
@@ -1317,6 +1344,25 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         || self.known_collection(&m.receiver));
                 let batched_source = adapter && self.chain(&m.receiver).has_str(BATCH_SOURCES);
                 // A spawned task per element, or a lookup only on a cache miss.
+                // `.map_err(|e| log(conn, e))`, `r.or_else(|e| retry(e))`:
+                // closures that run only when the result is an error.
+                let names_error = |a: &Expr| {
+                    matches!(a, Expr::Closure(c) if c.inputs.len() == 1 && {
+                        let mut names = Vec::new();
+                        pat_names(&c.inputs[0], &mut names);
+                        names.iter().any(|n| !n.starts_with('_'))
+                    })
+                };
+                let on_err = matches!(
+                    method.as_str(),
+                    "map_err" | "inspect_err" | "or_else" | "unwrap_or_else"
+                ) && m.args.first().is_some_and(names_error);
+                if on_err {
+                    self.on_error += 1;
+                    m.args.iter().for_each(|a| self.visit_expr(a));
+                    self.on_error -= 1;
+                    return;
+                }
                 let spawn = SPAWN_METHODS.contains(&method.as_str())
                     || (adapter && self.fan_out > 0 && !m.args.iter().any(closure_takes_key));
                 let memo = MEMO_METHODS.contains(&method.as_str());
@@ -1511,7 +1557,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             }
             // Inside a loop, a branch that leaves the loop runs at most once.
             Expr::If(i)
-                if !self.loops.is_empty() || cache_miss_branches(&i.cond) != (false, false) =>
+                if !self.loops.is_empty()
+                    || cache_miss_branches(&i.cond) != (false, false)
+                    || matches!(&*i.cond, Expr::Let(l) if pat_is_error(&l.pat)) =>
             {
                 self.visit_expr(&i.cond);
                 // A cache miss: `if !seen.contains_key(&k) { … }`, or the
@@ -1519,9 +1567,14 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 let (then_miss, else_miss) = cache_miss_branches(&i.cond);
                 let in_loop = !self.loops.is_empty();
                 let leaves = in_loop && block_leaves(&i.then_branch);
+                // `if let Err(e) = r { … }`.
+                let then_err = matches!(&*i.cond, Expr::Let(l) if pat_is_error(&l.pat));
+                self.branch += usize::from(in_loop);
                 self.diverging += usize::from(leaves);
                 self.memo += usize::from(then_miss);
+                self.on_error += usize::from(then_err);
                 self.visit_block(&i.then_branch);
+                self.on_error -= usize::from(then_err);
                 self.memo -= usize::from(then_miss);
                 self.diverging -= usize::from(leaves);
                 if let Some((_, els)) = &i.else_branch {
@@ -1533,20 +1586,31 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     self.memo -= usize::from(else_miss);
                     self.diverging -= usize::from(leaves);
                 }
+                self.branch -= usize::from(in_loop);
             }
-            Expr::Match(mt) if !self.loops.is_empty() || has_cache_lookup(&mt.expr) => {
+            Expr::Match(mt)
+                if !self.loops.is_empty()
+                    || has_cache_lookup(&mt.expr)
+                    || mt.arms.iter().any(|a| pat_is_error(&a.pat)) =>
+            {
                 self.visit_expr(&mt.expr);
                 // `match cache.get(&k) { Some(v) => …, None => lookup(..) }`
                 let memo = has_cache_lookup(&mt.expr);
                 let in_loop = !self.loops.is_empty();
+                let branches = usize::from(in_loop && mt.arms.len() > 1);
                 for arm in &mt.arms {
                     let miss = memo && is_miss_pattern(&arm.pat);
                     let leaves = in_loop && expr_leaves(&arm.body);
+                    let err = pat_is_error(&arm.pat);
+                    self.branch += branches;
                     self.diverging += usize::from(leaves);
                     self.memo += usize::from(miss);
+                    self.on_error += usize::from(err);
                     self.visit_expr(&arm.body);
+                    self.on_error -= usize::from(err);
                     self.memo -= usize::from(miss);
                     self.diverging -= usize::from(leaves);
+                    self.branch -= branches;
                 }
             }
             _ => visit::visit_expr(self, e),

@@ -831,6 +831,8 @@ impl<'ast> FileVisitor<'ast, '_> {
             memo: false,
             raw_ty: None,
             invariant: false,
+            on_error: false,
+            conditional: false,
         }
     }
 
@@ -966,6 +968,8 @@ impl<'ast> FileVisitor<'ast, '_> {
     pub(super) fn push_site(&mut self, mut site: SiteRaw) {
         site.once = self.diverging > 0;
         site.memo = self.memo > 0;
+        site.on_error = self.on_error > 0;
+        site.conditional = self.branch > 0;
         if let Some((_, TextSource::Dynamic { what, at, .. })) = &site.raw_sql {
             site.sql_identifier = self
                 .pending_sql_arg
@@ -1001,6 +1005,8 @@ impl<'ast> FileVisitor<'ast, '_> {
             args_vary,
             sequential: self.sequential > 0,
             once: self.diverging > 0,
+            on_error: self.on_error > 0,
+            conditional: self.branch > 0,
             memo: self.memo > 0,
             recv: None,
             in_test: self.test_depth > 0,
