@@ -120,15 +120,15 @@ pub fn static_analysis(
     // Test code is analysed only when a rule reports it.
     let tests = config.tests
         || ["n-plus-one", "write-in-loop", "sql-injection"]
-        .iter()
-        .any(|id| {
-            rules.get(id).is_some_and(|r| {
-                matches!(
-                    r.options.get("tests"),
-                    Some(crate::engine::OptionValue::Bool(true))
-                )
-            })
-        });
+            .iter()
+            .any(|id| {
+                rules.get(id).is_some_and(|r| {
+                    matches!(
+                        r.options.get("tests"),
+                        Some(crate::engine::OptionValue::Bool(true))
+                    )
+                })
+            });
     static_analysis_with(paths, config, rules, cwd, tests)
 }
 

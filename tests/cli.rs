@@ -941,11 +941,17 @@ fn merged_loop_findings_keep_ignores_baselines_and_fingerprints() {
     for q in [q1, q2, q3] {
         separate.push_str(&format!("    for id in ids {{\n{q}\n    }}\n"));
     }
-    write(file(&separate).replace("Ok(())", "let (n, t, a) = (0, String::new(), String::new());\n    let _ = (n, t, a);\n    Ok(())"));
+    write(file(&separate).replace(
+        "Ok(())",
+        "let (n, t, a) = (0, String::new(), String::new());\n    let _ = (n, t, a);\n    Ok(())",
+    ));
     let old = json(&[]);
     assert_eq!(old["diagnostics"].as_array().unwrap().len(), 3, "{old}");
     let base = dir.join("baseline.json");
-    let out = ormlint(&dir, &["check", "--write-baseline", "baseline.json", "lib.rs"]);
+    let out = ormlint(
+        &dir,
+        &["check", "--write-baseline", "baseline.json", "lib.rs"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     // One loop, three queries: one finding, at the first query.
@@ -961,7 +967,14 @@ fn merged_loop_findings_keep_ignores_baselines_and_fingerprints() {
     // The baseline of the old shape still covers it.
     let out = ormlint(
         &dir,
-        &["check", "--format", "json", "--baseline", "baseline.json", "lib.rs"],
+        &[
+            "check",
+            "--format",
+            "json",
+            "--baseline",
+            "baseline.json",
+            "lib.rs",
+        ],
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["diagnostics"], serde_json::json!([]), "{doc}");
@@ -972,7 +985,10 @@ fn merged_loop_findings_keep_ignores_baselines_and_fingerprints() {
         stderr(&out)
     );
     // Rewriting the baseline says what changed.
-    let out = ormlint(&dir, &["check", "--write-baseline", "baseline.json", "lib.rs"]);
+    let out = ormlint(
+        &dir,
+        &["check", "--write-baseline", "baseline.json", "lib.rs"],
+    );
     assert!(
         stderr(&out).contains("against the previous baseline: 0 new, 2 gone, 1 kept"),
         "{}",

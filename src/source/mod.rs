@@ -618,9 +618,10 @@ fn manifest_databases(manifest: &str, workspace: &str) -> Vec<&'static str> {
             ("sqlite", &["sqlite", "rusqlite"][..]),
             ("mysql", &["mysql", "mariadb"][..]),
         ] {
-            let hit = t
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| words.contains(&w) || (w.len() > 2 && words.iter().any(|x| w.starts_with(x) && x.len() > 2)));
+            let hit = t.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+                words.contains(&w)
+                    || (w.len() > 2 && words.iter().any(|x| w.starts_with(x) && x.len() > 2))
+            });
             if hit && !out.contains(&db) {
                 out.push(db);
             }
@@ -652,11 +653,19 @@ fn manifest_databases(manifest: &str, workspace: &str) -> Vec<&'static str> {
     let features = |v: &toml::Value| -> Vec<String> {
         v.get("features")
             .and_then(|f| f.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     for (name, v) in tables(&doc) {
-        let pkg = v.get("package").and_then(|p| p.as_str()).unwrap_or(&name).to_string();
+        let pkg = v
+            .get("package")
+            .and_then(|p| p.as_str())
+            .unwrap_or(&name)
+            .to_string();
         let mut feats = features(&v);
         if v.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
             if let Some(w) = ws_deps.as_ref().and_then(|d| d.get(&name)) {
@@ -670,7 +679,10 @@ fn manifest_databases(manifest: &str, workspace: &str) -> Vec<&'static str> {
         if driver {
             add(&pkg);
         }
-        if matches!(pkg.as_str(), "sqlx" | "diesel" | "diesel-async" | "sea-orm" | "sea-query") {
+        if matches!(
+            pkg.as_str(),
+            "sqlx" | "diesel" | "diesel-async" | "sea-orm" | "sea-query"
+        ) {
             for f in &feats {
                 add(f);
             }
@@ -681,7 +693,10 @@ fn manifest_databases(manifest: &str, workspace: &str) -> Vec<&'static str> {
 
 /// The database a site talks to: the ORM's own (rusqlite, postgres,
 /// mysql), the crate's only one, or the one its SQL's placeholders fit.
-fn site_database(site: &crate::engine::QuerySite, crate_dbs: &[&'static str]) -> Option<&'static str> {
+fn site_database(
+    site: &crate::engine::QuerySite,
+    crate_dbs: &[&'static str],
+) -> Option<&'static str> {
     match site.orm.as_str() {
         "rusqlite" => return Some("sqlite"),
         "postgres" => return Some("postgres"),

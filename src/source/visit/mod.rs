@@ -1460,7 +1460,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 } else {
                     let mut vars = Vec::new();
                     pat_names(&f.pat, &mut vars);
-                    let batched = self.chain(&f.expr).has_str(BATCH_SOURCES) || names_batch(&vars, false);
+                    let batched =
+                        self.chain(&f.expr).has_str(BATCH_SOURCES) || names_batch(&vars, false);
                     let elem = self
                         .ty_expr(&f.expr, 0)
                         .map(|t| TyExpr::Element(Box::new(t)));
@@ -1865,8 +1866,13 @@ fn closure_takes_key(arg: &Expr) -> bool {
     c.inputs.iter().for_each(|p| pat_names(p, &mut names));
     names.iter().any(|n| {
         let n = n.to_ascii_lowercase();
-        n == "id" || n == "key" || n.ends_with("_id") || n.ends_with("_key") || n.ends_with("uuid")
-            || n == "ids" || n.ends_with("_ids")
+        n == "id"
+            || n == "key"
+            || n.ends_with("_id")
+            || n.ends_with("_key")
+            || n.ends_with("uuid")
+            || n == "ids"
+            || n.ends_with("_ids")
     })
 }
 
@@ -2147,8 +2153,15 @@ fn steps_from_element(body: &syn::Block, var: &str, elems: &[String]) -> bool {
                     Expr::MethodCall(m) if m.args.is_empty() => {
                         plain &= matches!(
                             m.method.to_string().as_str(),
-                            "parent" | "next" | "prev" | "up" | "clone" | "cloned" | "as_deref"
-                                | "as_ref" | "copied"
+                            "parent"
+                                | "next"
+                                | "prev"
+                                | "up"
+                                | "clone"
+                                | "cloned"
+                                | "as_deref"
+                                | "as_ref"
+                                | "copied"
                         );
                         &m.receiver
                     }

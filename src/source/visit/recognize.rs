@@ -594,14 +594,15 @@ impl<'ast> FileVisitor<'ast, '_> {
             // The text, or a query builder a function makes from the
             // element (`let mut q = query_from_filter(&filter); q.build()`),
             // differs per element: a statement per element, not one query.
-            let built_per_element = chain.has_str(&["build", "build_query_as", "build_query_scalar"])
-                && chain.nodes.last().is_some_and(|n| match n {
-                    Expr::Call(c) => {
-                        self.sink_arg_index(&c.func, orm).is_none()
-                            && c.args.iter().any(|a| self.mentions_loop_var(a, 0))
-                    }
-                    _ => false,
-                });
+            let built_per_element =
+                chain.has_str(&["build", "build_query_as", "build_query_scalar"])
+                    && chain.nodes.last().is_some_and(|n| match n {
+                        Expr::Call(c) => {
+                            self.sink_arg_index(&c.func, orm).is_none()
+                                && c.args.iter().any(|a| self.mentions_loop_var(a, 0))
+                        }
+                        _ => false,
+                    });
             let sql_varies = sql.is_none()
                 && (sql_expr.is_some_and(|e| self.mentions_loop_var(e, 0)) || built_per_element);
             let sql_param = sql.is_none() && sql_expr.is_some_and(|e| self.text_from_param(e, 0));
@@ -1078,8 +1079,20 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
 
 /// Methods that hand a value's text on unchanged (`opt.as_ref().ok_or(e)?`).
 const TEXT_PASSTHROUGH: &[&str] = &[
-    "as_ref", "as_str", "as_deref", "ok_or", "ok_or_else", "unwrap", "expect", "unwrap_or",
-    "unwrap_or_default", "clone", "to_string", "to_owned", "borrow", "as_slice",
+    "as_ref",
+    "as_str",
+    "as_deref",
+    "ok_or",
+    "ok_or_else",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_default",
+    "clone",
+    "to_string",
+    "to_owned",
+    "borrow",
+    "as_slice",
 ];
 
 /// Methods that prepare a statement for later execution.
