@@ -97,9 +97,31 @@ pub enum SqlSource {
         at: Span,
         /// How it enters: `format!`, `+`, `push_str`, `replace`, `push`.
         how: String,
+        /// Where its text comes from, followed through the callers.
+        origin: Origin,
     },
     /// Not visible from this function (a parameter of type `&str`, a call result).
     Unknown,
+}
+
+/// Where a value spliced into SQL text comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Outside text: its kind (`remote`, `cli`, `env`, `stdin`, `file`),
+    /// in words ("the HTTP request"), and the steps from where it enters
+    /// to the SQL, first to last.
+    Input {
+        kind: String,
+        what: String,
+        steps: Vec<(Span, String)>,
+    },
+    /// A value read from the database: a second-order source.
+    Row { steps: Vec<(Span, String)> },
+    /// A parameter of a `pub` function that nothing in the workspace
+    /// calls: its callers, outside, decide.
+    Unresolved { function: String, param: String },
+    /// Nothing from outside reaches it, as far as the analysis follows.
+    None,
 }
 
 /// One database call recognized in Rust source.

@@ -1,7 +1,7 @@
 //! sql-injection: SQL text built from values instead of bind parameters.
 
 use crate::engine::prelude::*;
-use crate::engine::SqlSource;
+use crate::engine::{Origin, SqlSource};
 
 declare_rule! {
     SqlInjection {
@@ -12,6 +12,7 @@ declare_rule! {
         fix: Suggested,
         options: [
             "tests": Bool = "false", "Static: also report SQL built in test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`), which no outside input reaches.";
+            "threat-model": String = "remote, cli", "Static: which sources of outside text count (rules/sources.toml kinds): `remote` (HTTP requests), `cli` (command-line arguments), `env`, `stdin`, `file`, or `local` for the last three.";
         ],
     }
 }
@@ -91,19 +92,55 @@ impl Rule for SqlInjection {
                 numeric,
                 at,
                 how,
+                origin,
             },
         )) = &site.raw_sql
         else {
             return;
         };
-        let message = format!(
+        // A number or boolean cannot carry quotes.
+        if *numeric {
+            return;
+        }
+        let model = threat_model(&cx.option_str("threat-model"));
+        let start = format!(
             "SQL text passed to `{}` is built with `{how}` from `{what}`",
             site.method
         );
-        let d = if *numeric {
-            cx.report_weaker(arg.clone(), message)
-        } else {
-            cx.report(arg.clone(), message)
+        let (d, steps) = match origin {
+            Origin::Input {
+                kind,
+                what: from,
+                steps,
+            } => {
+                if !model.iter().any(|k| k == kind) {
+                    return;
+                }
+                let d = cx.report(arg.clone(), format!("{start}, which comes from {from}"));
+                (d, steps.as_slice())
+            }
+            Origin::Row { steps } => {
+                let d = cx.report_weaker(
+                    arg.clone(),
+                    format!("{start}, which is read from the database"),
+                );
+                d.note(
+                    "a second-order source: safe only while nothing that writes that column can \
+                     put a quote in it",
+                );
+                (d, steps.as_slice())
+            }
+            Origin::Unresolved { function, param } => {
+                let d = cx.report_weaker(
+                    arg.clone(),
+                    format!(
+                        "{start}, which comes from `{param}` of `pub fn {function}`, and nothing in \
+                         the workspace calls it: its callers decide"
+                    ),
+                );
+                (d, &[][..])
+            }
+            Origin::None => return,
         };
         if at != arg {
             d.with_primary_label("SQL text built at run time");
@@ -111,14 +148,14 @@ impl Rule for SqlInjection {
         } else {
             d.with_primary_label(format!("`{what}` enters the SQL text here"));
         }
-        if *numeric {
-            d.note(format!(
-                "`{what}` is a number or boolean, so it cannot carry quotes; a bind parameter still keeps one plan per query shape"
-            ));
+        for (span, message) in steps {
+            d.label(span.clone(), message.clone());
         }
         if site.sql_identifier {
             d.help(format!(
-                "`{what}` names a table or column, which bind parameters cannot carry: accept it only from a fixed list of names in code (a `match` or an enum), never from input"
+                "`{what}` names a table or column, which bind parameters cannot carry: accept it \
+                 only from a fixed list of names in code (a `match` or an enum), or quote it with \
+                 the driver's identifier quoting"
             ));
         } else {
             d.help(format!(
@@ -132,3 +169,18 @@ impl Rule for SqlInjection {
         });
     }
 }
+
+/// The source kinds an option names: `local` stands for `env`, `stdin`
+/// and `file`; `all` for every kind.
+fn threat_model(option: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in option.split([',', ' ']).filter(|k| !k.is_empty()) {
+        match k {
+            "local" => out.extend(["env", "stdin", "file"].map(String::from)),
+            "all" => out.extend(["remote", "cli", "env", "stdin", "file"].map(String::from)),
+            other => out.push(other.to_string()),
+        }
+    }
+    out
+}
+

@@ -29,7 +29,28 @@ pub enum TextSource {
         numeric: bool,
         at: Range<usize>,
         how: String,
+        /// Where the value's text may come from (empty: nothing outside).
+        #[serde(default)]
+        taint: Vec<Taint>,
     },
+    Unknown,
+}
+
+/// Where a value's text may come from, as far as one function shows.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Taint {
+    /// Outside text of a kind in `rules/sources.toml`, entering at `at`.
+    Source {
+        kind: String,
+        what: String,
+        at: Range<usize>,
+    },
+    /// Read from the database: a second-order source.
+    Row { at: Range<usize> },
+    /// A parameter of the enclosing fn (not `self`): its callers decide.
+    Param { index: usize, name: String },
+    /// Something this analysis cannot follow (a field of `self`, what a
+    /// function returns).
     Unknown,
 }
 
@@ -131,6 +152,9 @@ pub struct FnInfo {
     pub has_body: bool,
     /// The parameters' types (not `self`), where written.
     pub param_tys: Vec<Option<Ty>>,
+    /// `pub` (a library's callers may be outside the workspace).
+    #[serde(default)]
+    pub public: bool,
     /// For a body that is one expression (`self.db_name`), its type's
     /// recipe: it can say more than the signature (`&'static str` behind
     /// `-> &str`).
@@ -190,6 +214,10 @@ pub struct CallRaw {
     /// Behind a branch inside the innermost loop.
     #[serde(default)]
     pub conditional: bool,
+    /// Where each argument's text may come from (for sql-injection's
+    /// parameters: the callers decide).
+    #[serde(default)]
+    pub arg_taints: Vec<Vec<Taint>>,
     /// The call (receiver or arguments) may differ from one turn of the
     /// loop to the next: it names a loop variable or a local that changes.
     #[serde(default)]
@@ -208,4 +236,7 @@ pub struct FileFacts {
     pub impls: Vec<(String, String)>,
     /// Macro invocations whose tokens did not parse as code (counted for `-v`).
     pub opaque_macros: usize,
+    /// Structs filled from the command line (`#[derive(Parser)]`).
+    #[serde(default)]
+    pub cli_structs: Vec<String>,
 }

@@ -4,10 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::facts::{self, CallRaw, CallTarget, Evidence, FileFacts, SiteRaw, TextSource};
+use super::facts::{self, CallRaw, CallTarget, Evidence, FileFacts, SiteRaw, Taint, TextSource};
 use super::orm::OrmSpec;
 use super::{resolve, visit, Loaded, Parsed};
-use crate::engine::{CallHop, FileId, LoopInfo, QuerySite, Span, SqlSource};
+use crate::engine::{CallHop, FileId, LoopInfo, Origin, QuerySite, Span, SqlSource};
 
 /// A function of the workspace: (file, index into its facts' fns).
 type FnRef = (usize, usize);
@@ -30,6 +30,11 @@ struct Graph<'a> {
     paging_fns: HashMap<(usize, usize), bool>,
     /// Functions that fetch a page, themselves or through calls (memo).
     fetches_page: HashMap<(usize, usize), bool>,
+    id_of: &'a [Option<FileId>],
+    /// Callers of each function (built when first needed).
+    callers: Option<HashMap<FnRef, Vec<(usize, usize)>>>,
+    /// Structs the workspace fills from the command line.
+    cli_structs: HashSet<String>,
 }
 
 impl Graph<'_> {
@@ -380,12 +385,147 @@ pub(super) fn to_sql_source(file: FileId, src: &TextSource) -> SqlSource {
             numeric,
             at,
             how,
+            ..
         } => SqlSource::Dynamic {
             what: what.clone(),
             numeric: *numeric,
             at: Span::new(file, at.clone()),
             how: how.clone(),
+            origin: crate::engine::Origin::None,
         },
+    }
+}
+
+impl Graph<'_> {
+    /// Every call of the workspace with arguments, by the functions it
+    /// may reach: (file, fn) → (file, index into its calls).
+    fn callers(&mut self) -> &HashMap<FnRef, Vec<(usize, usize)>> {
+        if self.callers.is_none() {
+            let mut map: HashMap<FnRef, Vec<(usize, usize)>> = HashMap::new();
+            for fi in 0..self.parsed.len() {
+                let Some(p) = self.parsed[fi].as_ref() else {
+                    continue;
+                };
+                for (ci, c) in p.facts.calls.iter().enumerate() {
+                    if c.args == 0 {
+                        continue;
+                    }
+                    for t in self.targets(fi, c).0 {
+                        map.entry(t).or_default().push((fi, ci));
+                    }
+                }
+            }
+            self.callers = Some(map);
+        }
+        self.callers.as_ref().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Where text that fn `(file, func)` splices into SQL comes from,
+    /// given what that function shows (`taint`), followed up through its
+    /// callers (`depth` of them so far).
+    fn origin(
+        &mut self,
+        file: usize,
+        func: Option<usize>,
+        taint: &[Taint],
+        depth: usize,
+    ) -> Result<Origin, ()> {
+        let Some(file_id) = self.id_of[file] else {
+            return Ok(Origin::None);
+        };
+        let mut row = None;
+        let mut unresolved = None;
+        for t in taint {
+            match t {
+                Taint::Source { kind, what, at } => {
+                    return Ok(Origin::Input {
+                        kind: kind.clone(),
+                        what: what.clone(),
+                        steps: vec![(Span::new(file_id, at.clone()), format!("{what} enters here"))],
+                    });
+                }
+                Taint::Row { at } => {
+                    row.get_or_insert_with(|| {
+                        vec![(Span::new(file_id, at.clone()), "read from the database here".to_string())]
+                    });
+                }
+                Taint::Unknown => {}
+                Taint::Param { index, name } => {
+                    let Some(fi) = func else { continue };
+                    let info = self.facts(file).fns[fi].clone();
+                    // A struct filled from the command line.
+                    let cli = info
+                        .param_tys
+                        .get(*index)
+                        .and_then(|t| t.as_ref())
+                        .is_some_and(|t| self.cli_structs.contains(t.name()));
+                    if cli {
+                        let at = info.span.clone();
+                        return Ok(Origin::Input {
+                            kind: "cli".into(),
+                            what: "a command-line argument".into(),
+                            steps: vec![(
+                                Span::new(file_id, at),
+                                format!("`{name}` is parsed from the command line"),
+                            )],
+                        });
+                    }
+                    if depth >= 3 {
+                        continue;
+                    }
+                    let calls = self.callers().get(&(file, fi)).cloned().unwrap_or_default();
+                    if calls.is_empty() {
+                        if info.public {
+                            unresolved.get_or_insert((info.key.clone(), name.clone()));
+                        }
+                        continue;
+                    }
+                    for (cf, ci) in calls {
+                        let c = self.facts(cf).calls[ci].clone();
+                        // `Type::method(recv, a)` passes the receiver first.
+                        let shift = usize::from(
+                            info.has_self && matches!(c.target, CallTarget::Free(_) | CallTarget::Method { owner: Some(_), .. }) && c.args == info.params + 1,
+                        );
+                        let Some(arg) = c.arg_taints.get(index + shift) else {
+                            continue;
+                        };
+                        let Ok(up) = self.origin(cf, c.caller, arg, depth + 1) else {
+                            continue;
+                        };
+                        let Some(call_file) = self.id_of[cf] else {
+                            continue;
+                        };
+                        let step = (
+                            Span::new(call_file, c.span.clone()),
+                            format!("passed to `{}` as `{name}` here", info.key),
+                        );
+                        match up {
+                            Origin::Input {
+                                kind,
+                                what,
+                                mut steps,
+                            } => {
+                                steps.push(step);
+                                return Ok(Origin::Input { kind, what, steps });
+                            }
+                            Origin::Row { mut steps } => {
+                                steps.push(step);
+                                row.get_or_insert(steps);
+                            }
+                            Origin::Unresolved { function, param } => {
+                                unresolved.get_or_insert((function, param));
+                            }
+                            Origin::None => {}
+                        }
+                    }
+                }
+            }
+        }
+        Ok(match (row, unresolved) {
+            (Some(steps), _) => Origin::Row { steps },
+            (None, Some((function, param))) => Origin::Unresolved { function, param },
+            (None, None) => Origin::None,
+        })
     }
 }
 
@@ -409,6 +549,13 @@ pub(super) fn build_sites(
         max_depth,
         paging_fns: HashMap::new(),
         fetches_page: HashMap::new(),
+        id_of,
+        callers: None,
+        cli_structs: parsed
+            .iter()
+            .flatten()
+            .flat_map(|p| p.facts.cli_structs.iter().cloned())
+            .collect(),
     };
     for (fi, p) in parsed.iter().enumerate() {
         let Some(p) = p else { continue };
@@ -517,6 +664,14 @@ pub(super) fn build_sites(
                     }
                 } else if visit::NUMERIC_TYPES.contains(&t.path.as_str()) {
                     *numeric = true;
+                }
+            }
+            // Where the spliced text comes from, through the callers.
+            if let (Some((_, TextSource::Dynamic { taint, .. })), Some((_, SqlSource::Dynamic { origin, .. }))) =
+                (&s.raw_sql, q.raw_sql.as_mut())
+            {
+                if let Ok(o) = graph.origin(fi, s.func, taint, 0) {
+                    *origin = o;
                 }
             }
             out.push(q);

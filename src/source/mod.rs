@@ -10,6 +10,7 @@ pub mod indexes;
 pub mod macros;
 pub mod orm;
 pub mod resolve;
+pub mod sources;
 pub mod types;
 pub mod visit;
 pub mod walk;

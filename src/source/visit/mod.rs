@@ -21,6 +21,7 @@ use super::types::{self, Imports, Ty, TyExpr};
 use crate::engine::{LoopKind, Operation};
 
 mod recognize;
+mod taint;
 mod text;
 mod type_recipes;
 
@@ -728,6 +729,12 @@ struct FnScope<'ast> {
     /// Locals that may hold something else on each turn of a loop: bound
     /// inside a loop, or declared `mut`.
     unstable: HashSet<String>,
+    /// Parameters (not `self`) by position, and where each is declared.
+    param_index: HashMap<String, usize>,
+    param_spans: HashMap<String, Range<usize>>,
+    /// A route handler (`#[get("/…")]`): its parameters come from the
+    /// request — (source kind, in words).
+    route: Option<(String, String)>,
 }
 
 impl FnScope<'_> {
@@ -742,6 +749,9 @@ impl FnScope<'_> {
             batched_vars: HashSet::new(),
             tys: HashMap::new(),
             unstable: HashSet::new(),
+            param_index: HashMap::new(),
+            param_spans: HashMap::new(),
+            route: None,
         }
     }
 }
@@ -776,6 +786,10 @@ pub struct FileVisitor<'ast, 'a> {
     /// Inside a branch of a loop body that leaves the loop (`return`,
     /// `break`): it runs at most once, not per element.
     diverging: usize,
+    /// Set by the item visitors for `enter_fn`: the fn is `pub`, and a
+    /// route attribute's source.
+    pending_pub: bool,
+    pending_route: Option<(String, String)>,
     /// Inside an error path: an `Err(..)` arm, `if let Err(..)`, the `else`
     /// of `if let Ok(..)`, a `map_err`/`or_else(|e| …)` closure.
     on_error: usize,
@@ -842,6 +856,8 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             macro_depth: 0,
             pending_bounded: None,
             diverging: 0,
+            pending_pub: false,
+            pending_route: None,
             on_error: 0,
             branch: 0,
             memo: 0,
@@ -997,6 +1013,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             has_self,
             trait_name: self.impl_trait.last().cloned().flatten(),
             ret,
+            public: std::mem::take(&mut self.pending_pub),
             has_body: body.is_some(),
             param_tys: inputs
                 .iter()
@@ -1007,13 +1024,20 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 .collect(),
             ret_recipe: None,
         });
+        let route = self.pending_route.take();
         let Some(body) = body else { return };
         self.generics.push(generics);
         let mut scope = FnScope::new(Some(self.facts.fns.len() - 1));
-        for input in inputs {
+        scope.route = route;
+        let typed = inputs
+            .iter()
+            .filter(|i| matches!(i, syn::FnArg::Typed(_)));
+        for (index, input) in typed.enumerate() {
             if let syn::FnArg::Typed(pt) = input {
                 if let Pat::Ident(pi) = &*pt.pat {
                     let n = pi.ident.to_string();
+                    scope.param_index.insert(n.clone(), index);
+                    scope.param_spans.insert(n.clone(), range_of(pt));
                     if type_is_numeric(&pt.ty) {
                         scope.numeric.insert(n.clone());
                     }
@@ -1040,6 +1064,32 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         self.generics.pop();
         self.loops = saved_loops;
     }
+}
+
+/// Does an item derive one of these (`#[derive(Debug, Parser)]`)?
+fn derives_any(attrs: &[syn::Attribute], want: impl Fn(&str) -> bool) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && matches!(&a.meta, syn::Meta::List(l) if l.tokens.clone().into_iter().any(|t| {
+                matches!(t, proc_macro2::TokenTree::Ident(i) if want(&i.to_string()))
+            }))
+    })
+}
+
+/// A route attribute (`#[get("/users/<name>")]`, `#[actix_web::post(..)]`,
+/// `#[oai(path = ..)]` is not one): the source its parameters are.
+fn route_source(attrs: &[syn::Attribute]) -> Option<(String, String)> {
+    let src = crate::source::sources::builtin();
+    attrs.iter().find_map(|a| {
+        let name = last_ident(a.path());
+        // A route attribute carries its path: `#[get("/x")]`.
+        let has_path = matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().starts_with('"'));
+        if !has_path {
+            return None;
+        }
+        src.route_attribute(&name)
+            .map(|s| (s.kind.clone(), s.what.clone()))
+    })
 }
 
 /// Does this block leave the enclosing loop or function on every path
@@ -1185,6 +1235,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         // Nested fn items do not belong to an enclosing impl.
         self.within_item(&f.attrs, |v| {
+            v.pending_pub = matches!(f.vis, syn::Visibility::Public(_));
+            v.pending_route = route_source(&f.attrs);
             v.impl_ty.push(None);
             v.impl_trait.push(None);
             v.enter_fn(&f.sig, Some(&f.block));
@@ -1194,7 +1246,11 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.within_item(&f.attrs, |v| v.enter_fn(&f.sig, Some(&f.block)));
+        self.within_item(&f.attrs, |v| {
+            v.pending_pub = matches!(f.vis, syn::Visibility::Public(_));
+            v.pending_route = route_source(&f.attrs);
+            v.enter_fn(&f.sig, Some(&f.block))
+        });
     }
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
@@ -1714,6 +1770,10 @@ impl<'ast> FileVisitor<'ast, '_> {
     }
 
     fn visit_struct_inner(&mut self, i: &'ast syn::ItemStruct) {
+        // `#[derive(Parser)] struct Cli { … }`: filled from the command line.
+        if derives_any(&i.attrs, |d| crate::source::sources::builtin().by_derive(d).is_some()) {
+            self.facts.cli_structs.push(i.ident.to_string());
+        }
         let outer = self.generics.last().cloned().unwrap_or_default();
         let mut g = types::generic_bounds(&i.generics, &self.imports, &outer);
         // The struct's own type parameters, by position: a field of type

@@ -3,6 +3,59 @@
 
 use super::*;
 
+/// How much a taint says about outside text reaching the SQL.
+fn taint_rank(t: &[crate::source::facts::Taint]) -> u8 {
+    use crate::source::facts::Taint;
+    t.iter()
+        .map(|x| match x {
+            Taint::Source { .. } => 4,
+            Taint::Param { .. } => 3,
+            Taint::Row { .. } => 2,
+            Taint::Unknown => 1,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The dynamic pieces of one text: the riskiest names the finding (a
+/// number never beats text), every piece's taint travels with it.
+fn merge_pieces(pieces: Vec<TextSource>) -> TextSource {
+    let mut all = Vec::new();
+    let mut best: Option<TextSource> = None;
+    let key = |s: &TextSource| match s {
+        TextSource::Dynamic { numeric, taint, .. } => (!*numeric, taint_rank(taint)),
+        _ => (false, 0),
+    };
+    for p in pieces {
+        if let TextSource::Dynamic { taint, .. } = &p {
+            for t in taint {
+                if !all.contains(t) {
+                    all.push(t.clone());
+                }
+            }
+        }
+        if best.as_ref().is_none_or(|b| key(&p) > key(b)) {
+            best = Some(p);
+        }
+    }
+    match best {
+        Some(TextSource::Dynamic {
+            what,
+            numeric,
+            at,
+            how,
+            ..
+        }) => TextSource::Dynamic {
+            what,
+            numeric,
+            at,
+            how,
+            taint: all,
+        },
+        _ => TextSource::Constant,
+    }
+}
+
 impl<'ast> FileVisitor<'ast, '_> {
     // ---- where SQL text comes from -----------------------------------
 
@@ -133,6 +186,11 @@ impl<'ast> FileVisitor<'ast, '_> {
     ) -> TextSource {
         TextSource::Dynamic {
             numeric: self.is_numeric_name(name),
+            taint: if name.is_empty() {
+                vec![crate::source::facts::Taint::Unknown]
+            } else {
+                self.taint_of_name(name, at.clone(), 0)
+            },
             what,
             at,
             how: how.to_string(),
@@ -154,12 +212,17 @@ impl<'ast> FileVisitor<'ast, '_> {
                 let name = p.path.segments[0].ident.to_string();
                 match self.name_source(&name, range_of(e), depth, true) {
                     TextSource::Dynamic {
-                        what, numeric, at, ..
+                        what,
+                        numeric,
+                        at,
+                        taint,
+                        ..
                     } => TextSource::Dynamic {
                         what,
                         numeric,
                         at,
                         how: how.to_string(),
+                        taint,
                     },
                     other => other,
                 }
@@ -205,6 +268,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                         numeric,
                         at: r,
                         how: how.to_string(),
+                        taint: self.taint_of(inner, 0),
                     }
                 }
             },
@@ -240,16 +304,18 @@ impl<'ast> FileVisitor<'ast, '_> {
         else {
             return TextSource::Unknown;
         };
+        // Every dynamic piece: the one most likely to carry outside text
+        // is named, and the taint of all of them travels on.
+        let mut pieces: Vec<TextSource> = Vec::new();
         // Arguments are parsed from the macro's tokens, so their spans are real.
         for a in &args[1..] {
             let value = match a {
                 Expr::Assign(asg) => &*asg.right,
                 other => other,
             };
-            // SAFETY of lifetimes: these expressions are owned by `args`; look them up by shape only.
             let src = self.value_source_owned(value, depth);
             if let d @ TextSource::Dynamic { .. } = src {
-                return d;
+                pieces.push(d);
             }
         }
         // Inline captures: `{name}` with no matching named argument.
@@ -272,6 +338,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 what,
                 numeric,
                 at: found,
+                taint,
                 ..
             } = self.name_source(&cap, at.clone(), depth, true)
             {
@@ -286,15 +353,16 @@ impl<'ast> FileVisitor<'ast, '_> {
                 if let Some(t) = ty {
                     self.dyn_values.borrow_mut().push((range_of(fmt), t));
                 }
-                return TextSource::Dynamic {
+                pieces.push(TextSource::Dynamic {
                     what,
                     numeric,
                     at: range_of(fmt),
                     how: "format!".into(),
-                };
+                    taint,
+                });
             }
         }
-        TextSource::Constant
+        merge_pieces(pieces)
     }
 
     /// `value_source` for expressions parsed out of a macro body (not `'ast`).
@@ -326,6 +394,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                     numeric: true,
                     at: range_of(inner),
                     how: "format!".into(),
+                    taint: Vec::new(),
                 }
             }
             Expr::MethodCall(m)
@@ -336,11 +405,12 @@ impl<'ast> FileVisitor<'ast, '_> {
             {
                 let src = self.value_source_owned(&m.receiver, depth + 1);
                 match src {
-                    TextSource::Dynamic { numeric, .. } => TextSource::Dynamic {
+                    TextSource::Dynamic { numeric, taint, .. } => TextSource::Dynamic {
                         what: self.src(&range_of(inner)),
                         numeric,
                         at: range_of(inner),
                         how: "format!".into(),
+                        taint,
                     },
                     other => other,
                 }
@@ -354,6 +424,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                     numeric: false,
                     at: range_of(inner),
                     how: "format!".into(),
+                    taint: self.taint_of(inner, 0),
                 }
             }
         }

@@ -1,0 +1,289 @@
+//! Where a value's text may come from, as far as one function shows:
+//! outside input (the sources of `rules/sources.toml`), a database row, a
+//! parameter (its callers decide, in the graph pass), or nothing outside
+//! (literals, constants, numbers, generated ids, quoting functions).
+
+use super::*;
+use crate::source::facts::Taint;
+use crate::source::sources;
+
+/// Locals that never carry text from outside: numbers and friends.
+const SAFE_TYPES: &[&str] = &[
+    "bool", "char", "Uuid", "DateTime", "NaiveDate", "NaiveDateTime", "NaiveTime", "Duration",
+    "Instant", "SystemTime", "OffsetDateTime", "PrimitiveDateTime", "Date", "Time",
+];
+
+/// Methods that hand their receiver's text on (changed in form, not in
+/// origin).
+const PASS_METHODS: &[&str] = &[
+    "to_string", "to_owned", "as_str", "as_ref", "as_deref", "clone", "into", "trim",
+    "trim_start", "trim_end", "to_lowercase", "to_uppercase", "unwrap", "expect",
+    "unwrap_or", "unwrap_or_default", "unwrap_or_else", "ok_or", "ok_or_else", "borrow",
+    "deref", "join", "concat", "into_inner", "get_ref", "0", "replace", "replacen", "lines",
+    "split", "collect", "iter", "into_iter", "map", "cloned", "copied", "first", "last",
+    "nth", "next", "as_slice", "display", "to_str", "to_string_lossy", "chars", "rev",
+    "take", "skip", "filter", "get",
+];
+
+/// Row accessors: a value read from a query result.
+const ROW_METHODS: &[&str] = &["get", "try_get", "get_unwrap", "get_ref", "get_unchecked"];
+
+/// Names a query result is usually bound to.
+fn rowish(name: &str) -> bool {
+    matches!(name, "row" | "r" | "rec" | "record")
+}
+
+fn push_all(out: &mut Vec<Taint>, more: Vec<Taint>) {
+    for t in more {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+}
+
+impl FileVisitor<'_, '_> {
+    /// The taint of an expression: the union of what its parts carry.
+    pub(super) fn taint_of(&self, e: &Expr, depth: usize) -> Vec<Taint> {
+        if depth > 8 {
+            return vec![Taint::Unknown];
+        }
+        let src = sources::builtin();
+        match unwrap_expr(e) {
+            Expr::Lit(_) => Vec::new(),
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                self.taint_of_name(&name, range_of(e), depth)
+            }
+            Expr::Path(p) => {
+                let last = last_ident(&p.path);
+                if is_screaming(&last) || last.chars().next().is_some_and(char::is_uppercase) {
+                    // A constant, or an enum variant.
+                    Vec::new()
+                } else {
+                    vec![Taint::Unknown]
+                }
+            }
+            Expr::Field(f) => {
+                // A field of `self` is state this function cannot see.
+                if matches!(unwrap_expr(&f.base), Expr::Path(p) if p.path.is_ident("self")) {
+                    return vec![Taint::Unknown];
+                }
+                self.taint_of(&f.base, depth + 1)
+            }
+            Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                if matches!(method.as_str(), "len" | "count" | "is_empty" | "is_some") {
+                    return Vec::new();
+                }
+                let recv_ty = self.ty_expr(&m.receiver, 0).and_then(|t| match t {
+                    TyExpr::Known(k) => Some(k.path),
+                    _ => None,
+                });
+                if let Some(s) = src.by_method(&method, recv_ty.as_deref()) {
+                    // `matches.get_one::<String>("table")` on `ArgMatches`,
+                    // or on a receiver whose type is not written.
+                    if recv_ty.is_some() || !s.on.is_empty() && self.named_like(&m.receiver, "matches") {
+                        return vec![Taint::Source {
+                            kind: s.kind.clone(),
+                            what: s.what.clone(),
+                            at: range_of(e),
+                        }];
+                    }
+                }
+                if ROW_METHODS.contains(&method.as_str())
+                    && (recv_ty.as_deref().is_some_and(|t| t.ends_with("Row"))
+                        || matches!(unwrap_expr(&m.receiver), Expr::Path(p) if p.path.get_ident().is_some_and(|i| rowish(&i.to_string()))))
+                {
+                    return vec![Taint::Row { at: range_of(e) }];
+                }
+                if PASS_METHODS.contains(&method.as_str()) {
+                    let mut out = self.taint_of(&m.receiver, depth + 1);
+                    if matches!(method.as_str(), "unwrap_or" | "replace" | "join") {
+                        for a in &m.args {
+                            push_all(&mut out, self.taint_of(a, depth + 1));
+                        }
+                    }
+                    return out;
+                }
+                // Anything else computes a new value from the receiver:
+                // its text still comes from there.
+                self.taint_of(&m.receiver, depth + 1)
+            }
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return vec![Taint::Unknown];
+                };
+                let segs: Vec<String> =
+                    p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let full = self.imports.resolve_path(&segs);
+                let written = segs.join("::");
+                if src.is_sanitizer(&full) || src.is_sanitizer(&written) {
+                    return Vec::new();
+                }
+                if src.is_generated(&full) || src.is_generated(&written) {
+                    return Vec::new();
+                }
+                if let Some(s) = src.by_function(&full).or_else(|| src.by_function(&written)) {
+                    return vec![Taint::Source {
+                        kind: s.kind.clone(),
+                        what: s.what.clone(),
+                        at: range_of(e),
+                    }];
+                }
+                // `Some(x)`, `String::from(x)`, `Cow::Borrowed(x)`: the argument's.
+                let last = segs.last().map(String::as_str).unwrap_or("");
+                if matches!(last, "Some" | "Ok" | "from" | "new" | "Borrowed" | "Owned")
+                    && c.args.len() == 1
+                {
+                    return self.taint_of(&c.args[0], depth + 1);
+                }
+                // What a function returns: not followed.
+                vec![Taint::Unknown]
+            }
+            Expr::Macro(m) => {
+                let name = macro_name(&m.mac);
+                if matches!(name.as_str(), "concat" | "stringify" | "include_str" | "env") {
+                    return Vec::new();
+                }
+                let Some(args) = macro_args(&m.mac) else {
+                    return vec![Taint::Unknown];
+                };
+                let mut out = Vec::new();
+                for (i, a) in args.iter().enumerate() {
+                    match a {
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(s), ..
+                        }) if i == 0 => {
+                            for cap in inline_captures(&s.value()) {
+                                push_all(
+                                    &mut out,
+                                    self.taint_of_name(&cap, range_of(&m.mac.tokens), depth + 1),
+                                );
+                            }
+                        }
+                        Expr::Assign(asg) => push_all(&mut out, self.taint_of(&asg.right, depth + 1)),
+                        other => push_all(&mut out, self.taint_of(other, depth + 1)),
+                    }
+                }
+                out
+            }
+            Expr::Binary(b) => {
+                let mut out = self.taint_of(&b.left, depth + 1);
+                push_all(&mut out, self.taint_of(&b.right, depth + 1));
+                out
+            }
+            Expr::Unary(u) => self.taint_of(&u.expr, depth + 1),
+            // A `match` or `if` whose every branch is a literal picks a
+            // constant (`BEGIN {mode}` from a match on a kind).
+            Expr::Match(mt) => {
+                let mut out = Vec::new();
+                for arm in &mt.arms {
+                    push_all(&mut out, self.taint_of(&arm.body, depth + 1));
+                }
+                out
+            }
+            Expr::If(i) => {
+                let mut out = Vec::new();
+                if let Some(Stmt::Expr(e, None)) = i.then_branch.stmts.last() {
+                    push_all(&mut out, self.taint_of(e, depth + 1));
+                }
+                if let Some((_, els)) = &i.else_branch {
+                    push_all(&mut out, self.taint_of(els, depth + 1));
+                }
+                out
+            }
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(Stmt::Expr(e, None)) => self.taint_of(e, depth + 1),
+                _ => vec![Taint::Unknown],
+            },
+            Expr::Array(a) => {
+                let mut out = Vec::new();
+                for x in &a.elems {
+                    push_all(&mut out, self.taint_of(x, depth + 1));
+                }
+                out
+            }
+            Expr::Tuple(t) => {
+                let mut out = Vec::new();
+                for x in &t.elems {
+                    push_all(&mut out, self.taint_of(x, depth + 1));
+                }
+                out
+            }
+            Expr::Index(ix) => self.taint_of(&ix.expr, depth + 1),
+            Expr::Closure(_) | Expr::Range(_) | Expr::Repeat(_) => Vec::new(),
+            _ => vec![Taint::Unknown],
+        }
+    }
+
+    /// Is the expression a path whose name contains `word`?
+    fn named_like(&self, e: &Expr, word: &str) -> bool {
+        matches!(unwrap_expr(e), Expr::Path(p) if p.path.get_ident().is_some_and(|i| i.to_string().contains(word)))
+    }
+
+    /// The taint of a local name: a parameter (a source by its type or
+    /// its route, else its callers decide), a `let` (what it was bound
+    /// to), a constant, a number.
+    pub(super) fn taint_of_name(&self, name: &str, at: Range<usize>, depth: usize) -> Vec<Taint> {
+        if self.consts.contains(name) || is_screaming(name) || self.is_numeric_name(name) {
+            return Vec::new();
+        }
+        let Some(scope) = self.scopes.last() else {
+            return vec![Taint::Unknown];
+        };
+        if let Some(TyExpr::Known(t)) = scope.tys.get(name) {
+            if t.path == crate::source::types::STATIC_STR
+                || NUMERIC_TYPES.contains(&t.path.as_str())
+                || SAFE_TYPES.contains(&t.name())
+            {
+                return Vec::new();
+            }
+        }
+        if let Some(bound) = scope.bindings.get(name) {
+            let mut out = Vec::new();
+            for b in bound {
+                push_all(&mut out, self.taint_of(b, depth + 1));
+            }
+            for append in scope.appends.get(name).into_iter().flatten() {
+                match append {
+                    Append::Value(e, _) => push_all(&mut out, self.taint_of(e, depth + 1)),
+                    Append::Resolved(TextSource::Dynamic { taint, .. }) => {
+                        push_all(&mut out, taint.clone())
+                    }
+                    Append::Resolved(_) => {}
+                }
+            }
+            return out;
+        }
+        if let Some(&index) = scope.param_index.get(name) {
+            let src = sources::builtin();
+            // A parameter of a type that holds request data, or of a route.
+            if let Some(TyExpr::Known(t)) = scope.tys.get(name) {
+                if let Some(s) = src.by_type(&t.path) {
+                    return vec![Taint::Source {
+                        kind: s.kind.clone(),
+                        what: s.what.clone(),
+                        at: scope.param_spans.get(name).cloned().unwrap_or(at),
+                    }];
+                }
+            }
+            if let Some(route) = &scope.route {
+                return vec![Taint::Source {
+                    kind: route.0.clone(),
+                    what: route.1.clone(),
+                    at: scope.param_spans.get(name).cloned().unwrap_or(at),
+                }];
+            }
+            return vec![Taint::Param {
+                index,
+                name: name.to_string(),
+            }];
+        }
+        if rowish(name) {
+            return vec![Taint::Row { at }];
+        }
+        // A loop variable, a `match` or `if let` binding, a closure
+        // parameter: not followed.
+        vec![Taint::Unknown]
+    }
+}
