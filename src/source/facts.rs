@@ -49,6 +49,9 @@ pub enum Taint {
     Row { at: Range<usize> },
     /// A parameter of the enclosing fn (not `self`): its callers decide.
     Param { index: usize, name: String },
+    /// What a call into the workspace returns (the call's span): rows,
+    /// when the function runs a query.
+    Call { at: Range<usize> },
     /// Something this analysis cannot follow (a field of `self`, what a
     /// function returns).
     Unknown,

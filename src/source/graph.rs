@@ -35,6 +35,8 @@ struct Graph<'a> {
     callers: Option<HashMap<FnRef, Vec<(usize, usize)>>>,
     /// Structs the workspace fills from the command line.
     cli_structs: HashSet<String>,
+    /// (unit, name) of every function any call names, resolved or not.
+    called_names: Option<HashSet<(usize, String)>>,
 }
 
 impl Graph<'_> {
@@ -420,6 +422,23 @@ impl Graph<'_> {
         self.callers.as_ref().unwrap_or_else(|| unreachable!())
     }
 
+    /// Does any call in the unit name a function `name`?
+    fn is_called(&mut self, unit: usize, name: &str) -> bool {
+        if self.called_names.is_none() {
+            let mut set = HashSet::new();
+            for (fi, p) in self.parsed.iter().enumerate() {
+                let Some(p) = p else { continue };
+                for c in &p.facts.calls {
+                    set.insert((self.loaded[fi].unit, c.target.name().to_string()));
+                }
+            }
+            self.called_names = Some(set);
+        }
+        self.called_names
+            .as_ref()
+            .is_some_and(|s| s.contains(&(unit, name.to_string())))
+    }
+
     /// Where text that fn `(file, func)` splices into SQL comes from,
     /// given what that function shows (`taint`), followed up through its
     /// callers (`depth` of them so far).
@@ -450,6 +469,33 @@ impl Graph<'_> {
                     });
                 }
                 Taint::Unknown => {}
+                // What a workspace function returns: rows when it reads.
+                Taint::Call { at } => {
+                    let Some(c) = self.facts(file).calls.iter().find(|c| c.span == *at).cloned()
+                    else {
+                        continue;
+                    };
+                    let max = self.max_depth;
+                    for (f2, i2) in self.targets(file, &c).0 {
+                        let Some(path) = self.query_path(f2, i2, 1, max, &mut Vec::new()) else {
+                            continue;
+                        };
+                        let Some((lf, span, _)) = path.last() else { continue };
+                        let reads = self.facts(*lf).sites.iter().any(|s| {
+                            s.span == *span && s.executes && !s.operation.is_write()
+                        });
+                        if reads {
+                            let callee = self.facts(f2).fns[i2].key.clone();
+                            row.get_or_insert_with(|| {
+                                vec![(
+                                    Span::new(file_id, at.clone()),
+                                    format!("read from the database by `{callee}` here"),
+                                )]
+                            });
+                            break;
+                        }
+                    }
+                }
                 Taint::Param { index, name } => {
                     let Some(fi) = func else { continue };
                     let info = self.facts(file).fns[fi].clone();
@@ -475,7 +521,10 @@ impl Graph<'_> {
                     }
                     let calls = self.callers().get(&(file, fi)).cloned().unwrap_or_default();
                     if calls.is_empty() {
-                        if info.public {
+                        // Callers outside the workspace decide; a call by
+                        // that name the graph could not resolve is not none.
+                        let unit = self.loaded[file].unit;
+                        if info.public && !self.is_called(unit, &info.name) {
                             unresolved.get_or_insert((info.key.clone(), name.clone()));
                         }
                         continue;
@@ -551,6 +600,7 @@ pub(super) fn build_sites(
         fetches_page: HashMap::new(),
         id_of,
         callers: None,
+        called_names: None,
         cli_structs: parsed
             .iter()
             .flatten()
@@ -670,6 +720,9 @@ pub(super) fn build_sites(
             if let (Some((_, TextSource::Dynamic { taint, .. })), Some((_, SqlSource::Dynamic { origin, .. }))) =
                 (&s.raw_sql, q.raw_sql.as_mut())
             {
+                if std::env::var_os("ORMLINT_DEBUG_TAINT").is_some() {
+                    eprintln!("taint at {:?}: {taint:?}", s.span);
+                }
                 if let Ok(o) = graph.origin(fi, s.func, taint, 0) {
                     *origin = o;
                 }

@@ -735,9 +735,21 @@ struct FnScope<'ast> {
     /// A route handler (`#[get("/…")]`): its parameters come from the
     /// request — (source kind, in words).
     route: Option<(String, String)>,
+    /// Names a pattern takes out of a value: a loop's element, a closure's
+    /// element, what `if let`/`match` unpacks — their text is the value's.
+    from: HashMap<String, &'ast Expr>,
 }
 
-impl FnScope<'_> {
+impl<'ast> FnScope<'ast> {
+    /// Each name `pat` binds comes out of `e`.
+    fn unpacks(&mut self, pat: &Pat, e: &'ast Expr) {
+        let mut names = Vec::new();
+        pat_names(pat, &mut names);
+        for n in names {
+            self.from.insert(n, e);
+        }
+    }
+
     fn new(idx: Option<usize>) -> Self {
         FnScope {
             idx,
@@ -752,6 +764,7 @@ impl FnScope<'_> {
             param_index: HashMap::new(),
             param_spans: HashMap::new(),
             route: None,
+            from: HashMap::new(),
         }
     }
 }
@@ -783,6 +796,10 @@ pub struct FileVisitor<'ast, 'a> {
     pending_bounded: Option<bool>,
     /// Types of values found dynamic in SQL text, by their byte range.
     dyn_values: std::cell::RefCell<Vec<(Range<usize>, TyExpr)>>,
+    /// One taint computation's memo of names (also cutting cycles) and
+    /// its budget of steps: bindings can fan out.
+    taint_memo: std::cell::RefCell<HashMap<String, Vec<crate::source::facts::Taint>>>,
+    taint_budget: std::cell::Cell<usize>,
     /// Inside a branch of a loop body that leaves the loop (`return`,
     /// `break`): it runs at most once, not per element.
     diverging: usize,
@@ -853,6 +870,8 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             sequential: 0,
             pending_sql_arg: None,
             dyn_values: Default::default(),
+            taint_memo: Default::default(),
+            taint_budget: Default::default(),
             macro_depth: 0,
             pending_bounded: None,
             diverging: 0,
@@ -1478,6 +1497,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                             ));
                             if let Some(p) = c.inputs.iter().nth(at) {
                                 self.bind_pattern(p, elem);
+                                self.scope().unpacks(p, &m.receiver);
                             }
                         }
                         let over_data = !self.fixed_list_local(&m.receiver);
@@ -1522,6 +1542,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                         .ty_expr(&f.expr, 0)
                         .map(|t| TyExpr::Element(Box::new(t)));
                     self.bind_pattern(&f.pat, elem);
+                    self.scope().unpacks(&f.pat, &f.expr);
                     let over_data = !self.fixed_list_local(&f.expr);
                     self.pending_bounded = Some(capped_by_constant(&f.expr));
                     self.with_loop(LoopKind::For, header, vars, (batched, over_data), |v| {
@@ -1546,6 +1567,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     // `while let Some(row) = rows.next()?`
                     let held = self.ty_expr(&l.expr, 0);
                     self.bind_pattern(&l.pat, held);
+                    self.scope().unpacks(&l.pat, &l.expr);
                     if let Expr::Path(p) = unwrap_expr(&l.expr) {
                         walked = p.path.get_ident().map(|i| i.to_string());
                     }
@@ -1611,6 +1633,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 self.visit_expr(&l.expr);
                 let held = self.ty_expr(&l.expr, 0);
                 self.bind_pattern(&l.pat, held);
+                self.scope().unpacks(&l.pat, &l.expr);
             }
             // Inside a loop, a branch that leaves the loop runs at most once.
             Expr::If(i)
@@ -1656,6 +1679,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 let in_loop = !self.loops.is_empty();
                 let branches = usize::from(in_loop && mt.arms.len() > 1);
                 for arm in &mt.arms {
+                    self.scope().unpacks(&arm.pat, &mt.expr);
                     let miss = memo && is_miss_pattern(&arm.pat);
                     let leaves = in_loop && expr_leaves(&arm.body);
                     let err = pat_is_error(&arm.pat);

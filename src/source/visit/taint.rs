@@ -7,6 +7,9 @@ use super::*;
 use crate::source::facts::Taint;
 use crate::source::sources;
 
+/// Steps one taint computation may take.
+const TAINT_BUDGET: usize = 4000;
+
 /// Locals that never carry text from outside: numbers and friends.
 const SAFE_TYPES: &[&str] = &[
     "bool", "char", "Uuid", "DateTime", "NaiveDate", "NaiveDateTime", "NaiveTime", "Duration",
@@ -44,11 +47,19 @@ fn push_all(out: &mut Vec<Taint>, more: Vec<Taint>) {
 impl FileVisitor<'_, '_> {
     /// The taint of an expression: the union of what its parts carry.
     pub(super) fn taint_of(&self, e: &Expr, depth: usize) -> Vec<Taint> {
-        if depth > 8 {
+        if depth == 0 {
+            self.taint_memo.borrow_mut().clear();
+            self.taint_budget.set(TAINT_BUDGET);
+        }
+        let left = self.taint_budget.get();
+        if depth > 24 || left == 0 {
             return vec![Taint::Unknown];
         }
+        self.taint_budget.set(left - 1);
         let src = sources::builtin();
-        match unwrap_expr(e) {
+        // Spans name the expression itself, not its `.await` or `?`.
+        let e = unwrap_expr(e);
+        match e {
             Expr::Lit(_) => Vec::new(),
             Expr::Path(p) if p.path.segments.len() == 1 => {
                 let name = p.path.segments[0].ident.to_string();
@@ -105,9 +116,17 @@ impl FileVisitor<'_, '_> {
                     }
                     return out;
                 }
+                // The result of a query run right here: rows.
+                if self.runs_query_within(range_of(e)) {
+                    return vec![Taint::Row { at: range_of(e) }];
+                }
+                // A call into the workspace (`self.category_by_name(c)`):
+                // the graph pass looks at what it runs.
+                let mut out = vec![Taint::Call { at: range_of(e) }];
                 // Anything else computes a new value from the receiver:
                 // its text still comes from there.
-                self.taint_of(&m.receiver, depth + 1)
+                push_all(&mut out, self.taint_of(&m.receiver, depth + 1));
+                out
             }
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else {
@@ -132,13 +151,25 @@ impl FileVisitor<'_, '_> {
                 }
                 // `Some(x)`, `String::from(x)`, `Cow::Borrowed(x)`: the argument's.
                 let last = segs.last().map(String::as_str).unwrap_or("");
+                // A fresh empty value: `String::new()`, `Vec::with_capacity(n)`.
+                if segs.len() == 2
+                    && matches!(last, "new" | "with_capacity" | "default")
+                    && segs[0].chars().next().is_some_and(char::is_uppercase)
+                    && c.args.iter().all(|a| self.taint_of(a, depth + 1).is_empty())
+                {
+                    return Vec::new();
+                }
                 if matches!(last, "Some" | "Ok" | "from" | "new" | "Borrowed" | "Owned")
                     && c.args.len() == 1
                 {
                     return self.taint_of(&c.args[0], depth + 1);
                 }
-                // What a function returns: not followed.
-                vec![Taint::Unknown]
+                if self.runs_query_within(range_of(e)) {
+                    return vec![Taint::Row { at: range_of(e) }];
+                }
+                // What a function of the workspace returns: the graph pass
+                // looks at what it runs.
+                vec![Taint::Call { at: range_of(e) }]
             }
             Expr::Macro(m) => {
                 let name = macro_name(&m.mac);
@@ -216,6 +247,17 @@ impl FileVisitor<'_, '_> {
         }
     }
 
+    /// Does a query that reads run within this range (a `let` bound to
+    /// `sqlx::query_scalar(..).fetch_one(pool)`)?
+    fn runs_query_within(&self, r: Range<usize>) -> bool {
+        self.facts.sites.iter().any(|s| {
+            s.executes
+                && !s.operation.is_write()
+                && r.start <= s.span.start
+                && s.span.end <= r.end
+        })
+    }
+
     /// Is the expression a path whose name contains `word`?
     fn named_like(&self, e: &Expr, word: &str) -> bool {
         matches!(unwrap_expr(e), Expr::Path(p) if p.path.get_ident().is_some_and(|i| i.to_string().contains(word)))
@@ -225,6 +267,25 @@ impl FileVisitor<'_, '_> {
     /// its route, else its callers decide), a `let` (what it was bound
     /// to), a constant, a number.
     pub(super) fn taint_of_name(&self, name: &str, at: Range<usize>, depth: usize) -> Vec<Taint> {
+        if depth == 0 {
+            self.taint_memo.borrow_mut().clear();
+            self.taint_budget.set(TAINT_BUDGET);
+        }
+        if let Some(t) = self.taint_memo.borrow().get(name) {
+            return t.clone();
+        }
+        // A cycle (`s = s + x`) meets this placeholder.
+        self.taint_memo
+            .borrow_mut()
+            .insert(name.to_string(), Vec::new());
+        let t = self.taint_of_name_uncached(name, at, depth);
+        self.taint_memo
+            .borrow_mut()
+            .insert(name.to_string(), t.clone());
+        t
+    }
+
+    fn taint_of_name_uncached(&self, name: &str, at: Range<usize>, depth: usize) -> Vec<Taint> {
         if self.consts.contains(name) || is_screaming(name) || self.is_numeric_name(name) {
             return Vec::new();
         }
@@ -278,6 +339,10 @@ impl FileVisitor<'_, '_> {
                 index,
                 name: name.to_string(),
             }];
+        }
+        // A loop's or closure's element, what `if let`/`match` unpacked.
+        if let Some(e) = scope.from.get(name) {
+            return self.taint_of(e, depth + 1);
         }
         if rowish(name) {
             return vec![Taint::Row { at }];

@@ -3,6 +3,14 @@
 
 use super::*;
 
+/// `String::new()`, `String::with_capacity(n)`, `String::default()`: no text.
+fn empty_text(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if {
+        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        segs.len() == 2 && segs[0] == "String" && matches!(segs[1].as_str(), "new" | "with_capacity" | "default")
+    }))
+}
+
 /// How much a taint says about outside text reaching the SQL.
 fn taint_rank(t: &[crate::source::facts::Taint]) -> u8 {
     use crate::source::facts::Taint;
@@ -10,7 +18,7 @@ fn taint_rank(t: &[crate::source::facts::Taint]) -> u8 {
         .map(|x| match x {
             Taint::Source { .. } => 4,
             Taint::Param { .. } => 3,
-            Taint::Row { .. } => 2,
+            Taint::Row { .. } | Taint::Call { .. } => 2,
             Taint::Unknown => 1,
         })
         .max()
@@ -145,6 +153,8 @@ impl<'ast> FileVisitor<'ast, '_> {
         let appends = scope.and_then(|s| s.appends.get(name));
         if let Some(bound) = bound {
             let mut result = TextSource::Constant;
+            // Every dynamic piece, from the bindings and what was appended.
+            let mut pieces = Vec::new();
             for b in bound {
                 let src = if as_value {
                     self.value_source(b, "format!", depth + 1)
@@ -152,7 +162,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                     self.text_source(b, depth + 1)
                 };
                 match src {
-                    d @ TextSource::Dynamic { .. } => return d,
+                    d @ TextSource::Dynamic { .. } => pieces.push(d),
                     TextSource::Unknown => result = TextSource::Unknown,
                     TextSource::Constant => {}
                 }
@@ -163,8 +173,11 @@ impl<'ast> FileVisitor<'ast, '_> {
                     Append::Resolved(src) => src.clone(),
                 };
                 if let d @ TextSource::Dynamic { .. } = src {
-                    return d;
+                    pieces.push(d);
                 }
+            }
+            if !pieces.is_empty() {
+                return merge_pieces(pieces);
             }
             if as_value && result == TextSource::Unknown {
                 return self.dynamic(name.to_string(), at, "format!", name);
@@ -203,7 +216,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             return TextSource::Unknown;
         }
         let inner = unwrap_expr(e);
-        if const_text_shape(inner) {
+        if const_text_shape(inner) || empty_text(inner) {
             return TextSource::Constant;
         }
         match inner {
