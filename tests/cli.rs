@@ -778,7 +778,7 @@ fn diff_base_reports_only_changed_lines() {
     git(&dir, &["add", "."]);
     git(&dir, &["commit", "-q", "-m", "old code"]);
     // The old finding is outside the change; a new one is added.
-    let added = "\npub async fn by_tag(pool: &PgPool, tag: &str) -> sqlx::Result<u64> {\n    let sql = format!(\"DELETE FROM tags WHERE name = '{tag}'\");\n    Ok(sqlx::query(&sql).execute(pool).await?.rows_affected())\n}\n";
+    let added = "\npub async fn by_tag(pool: &PgPool) -> sqlx::Result<u64> {\n    let tag = std::env::args().nth(1).unwrap_or_default();\n    let sql = format!(\"DELETE FROM tags WHERE name = '{tag}'\");\n    Ok(sqlx::query(&sql).execute(pool).await?.rows_affected())\n}\n";
     std::fs::write(dir.join("search.rs"), format!("{search}{added}")).unwrap();
     let out = ormlint(
         &dir,
@@ -829,7 +829,7 @@ fn cargo_ormlint_checks_workspace_members_with_cargo_metadata() {
     std::fs::create_dir_all(member.join("src")).unwrap();
     std::fs::write(
         member.join("Cargo.toml"),
-        "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\naxum = \"0.7\"\nserde = \"1\"\n",
     )
     .unwrap();
     let search = std::fs::read_to_string(root().join(BLOG).join("src/search.rs")).unwrap();

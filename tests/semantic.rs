@@ -235,3 +235,97 @@ fn one_finding_per_loop_with_every_query_related() {
     assert!(!last["message"].as_str().unwrap().contains("more"));
     assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 3);
 }
+
+/// sql-injection's severity follows where the text comes from: outside
+/// input is a warning, a database row or a public helper's value
+/// parameter a note (`// ~ sql-injection note`).
+#[test]
+fn injection_severity_follows_the_source() {
+    let dir = root().join("testdata/semantic/injection/src/lib.rs");
+    let text = std::fs::read_to_string(&dir).unwrap();
+    let want: BTreeSet<(u64, String)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let (_, m) = l.split_once("// ~ sql-injection")?;
+            let sev = if m.trim() == "note" {
+                "note"
+            } else {
+                "warning"
+            };
+            Some((i as u64 + 1, sev.to_string()))
+        })
+        .collect();
+    let doc = check("testdata/semantic/injection");
+    let got: BTreeSet<(u64, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "sql-injection")
+        .map(|d| {
+            (
+                d["location"]["line"].as_u64().unwrap(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    // The trace: where the request enters, and the call that passes it on.
+    let d = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["location"]["line"] == 24)
+        .unwrap();
+    let related: Vec<&str> = d["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["message"].as_str())
+        .collect();
+    assert!(
+        related.contains(&"the HTTP request enters here"),
+        "{related:?}"
+    );
+    assert!(
+        related.contains(&"passed to `posts_by` as `author` here"),
+        "{related:?}"
+    );
+}
+
+/// Environment variables, standard input and files count only when the
+/// threat model includes them.
+#[test]
+fn local_sources_count_when_the_threat_model_says() {
+    let src = root().join("testdata/semantic/injection");
+    let dir = common::temp_dir("injection-local");
+    for f in ["Cargo.toml", "src/lib.rs"] {
+        let to = dir.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(f), &to).unwrap();
+    }
+    let line = std::fs::read_to_string(src.join("src/lib.rs"))
+        .unwrap()
+        .lines()
+        .position(|l| l.ends_with("// local"))
+        .unwrap() as u64
+        + 1;
+    let lines = |dir: &Path| -> BTreeSet<u64> {
+        let out = ormlint(dir, &["check", "--format", "json", "."]);
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "sql-injection")
+            .filter_map(|d| d["location"]["line"].as_u64())
+            .collect()
+    };
+    assert!(!lines(&dir).contains(&line));
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[rules.sql-injection]\nthreat-model = \"remote, cli, local\"\n",
+    )
+    .unwrap();
+    assert!(lines(&dir).contains(&line));
+}

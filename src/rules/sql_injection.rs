@@ -187,4 +187,3 @@ fn threat_model(option: &str) -> Vec<String> {
     }
     out
 }
-

@@ -52,6 +52,8 @@ pub enum Taint {
     /// What a call into the workspace returns (the call's span): rows,
     /// when the function runs a query.
     Call { at: Range<usize> },
+    /// `Ty::parse()`: input when `Ty` derives a command-line parser.
+    Parsed { ty: String, at: Range<usize> },
     /// Something this analysis cannot follow (a field of `self`, what a
     /// function returns).
     Unknown,

@@ -460,18 +460,41 @@ impl Graph<'_> {
                     return Ok(Origin::Input {
                         kind: kind.clone(),
                         what: what.clone(),
-                        steps: vec![(Span::new(file_id, at.clone()), format!("{what} enters here"))],
+                        steps: vec![(
+                            Span::new(file_id, at.clone()),
+                            format!("{what} enters here"),
+                        )],
                     });
                 }
                 Taint::Row { at } => {
                     row.get_or_insert_with(|| {
-                        vec![(Span::new(file_id, at.clone()), "read from the database here".to_string())]
+                        vec![(
+                            Span::new(file_id, at.clone()),
+                            "read from the database here".to_string(),
+                        )]
                     });
                 }
                 Taint::Unknown => {}
+                Taint::Parsed { ty, at } => {
+                    if self.cli_structs.contains(ty) {
+                        return Ok(Origin::Input {
+                            kind: "cli".into(),
+                            what: "a command-line argument".into(),
+                            steps: vec![(
+                                Span::new(file_id, at.clone()),
+                                "parsed from the command line here".to_string(),
+                            )],
+                        });
+                    }
+                }
                 // What a workspace function returns: rows when it reads.
                 Taint::Call { at } => {
-                    let Some(c) = self.facts(file).calls.iter().find(|c| c.span == *at).cloned()
+                    let Some(c) = self
+                        .facts(file)
+                        .calls
+                        .iter()
+                        .find(|c| c.span == *at)
+                        .cloned()
                     else {
                         continue;
                     };
@@ -480,10 +503,14 @@ impl Graph<'_> {
                         let Some(path) = self.query_path(f2, i2, 1, max, &mut Vec::new()) else {
                             continue;
                         };
-                        let Some((lf, span, _)) = path.last() else { continue };
-                        let reads = self.facts(*lf).sites.iter().any(|s| {
-                            s.span == *span && s.executes && !s.operation.is_write()
-                        });
+                        let Some((lf, span, _)) = path.last() else {
+                            continue;
+                        };
+                        let reads = self
+                            .facts(*lf)
+                            .sites
+                            .iter()
+                            .any(|s| s.span == *span && s.executes && !s.operation.is_write());
                         if reads {
                             let callee = self.facts(f2).fns[i2].key.clone();
                             row.get_or_insert_with(|| {
@@ -533,7 +560,12 @@ impl Graph<'_> {
                         let c = self.facts(cf).calls[ci].clone();
                         // `Type::method(recv, a)` passes the receiver first.
                         let shift = usize::from(
-                            info.has_self && matches!(c.target, CallTarget::Free(_) | CallTarget::Method { owner: Some(_), .. }) && c.args == info.params + 1,
+                            info.has_self
+                                && matches!(
+                                    c.target,
+                                    CallTarget::Free(_) | CallTarget::Method { owner: Some(_), .. }
+                                )
+                                && c.args == info.params + 1,
                         );
                         let Some(arg) = c.arg_taints.get(index + shift) else {
                             continue;
@@ -717,12 +749,11 @@ pub(super) fn build_sites(
                 }
             }
             // Where the spliced text comes from, through the callers.
-            if let (Some((_, TextSource::Dynamic { taint, .. })), Some((_, SqlSource::Dynamic { origin, .. }))) =
-                (&s.raw_sql, q.raw_sql.as_mut())
+            if let (
+                Some((_, TextSource::Dynamic { taint, .. })),
+                Some((_, SqlSource::Dynamic { origin, .. })),
+            ) = (&s.raw_sql, q.raw_sql.as_mut())
             {
-                if std::env::var_os("ORMLINT_DEBUG_TAINT").is_some() {
-                    eprintln!("taint at {:?}: {taint:?}", s.span);
-                }
                 if let Ok(o) = graph.origin(fi, s.func, taint, 0) {
                     *origin = o;
                 }

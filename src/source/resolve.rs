@@ -540,6 +540,7 @@ mod tests {
             has_body: true,
             param_tys: Vec::new(),
             ret_recipe: None,
+            public: false,
         }
     }
 

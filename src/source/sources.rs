@@ -47,9 +47,7 @@ pub struct Sources {
 /// The built-in threat model.
 pub fn builtin() -> &'static Sources {
     static S: OnceLock<Sources> = OnceLock::new();
-    S.get_or_init(|| {
-        toml::from_str(include_str!("../../rules/sources.toml")).unwrap_or_default()
-    })
+    S.get_or_init(|| toml::from_str(include_str!("../../rules/sources.toml")).unwrap_or_default())
 }
 
 /// Does `path` (as the file imports it) end with `pattern`, segment-wise?
@@ -79,12 +77,15 @@ impl Sources {
     pub fn by_method(&self, method: &str, recv_ty: Option<&str>) -> Option<&SourceSpec> {
         self.source.iter().find(|s| {
             s.methods.iter().any(|m| m == method)
-                && (s.on.is_empty() || recv_ty.is_none_or(|t| s.on.iter().any(|o| path_matches(t, o))))
+                && (s.on.is_empty()
+                    || recv_ty.is_none_or(|t| s.on.iter().any(|o| path_matches(t, o))))
         })
     }
 
     pub fn by_derive(&self, derive: &str) -> Option<&SourceSpec> {
-        self.source.iter().find(|s| s.derives.iter().any(|d| d == derive))
+        self.source
+            .iter()
+            .find(|s| s.derives.iter().any(|d| d == derive))
     }
 
     pub fn route_attribute(&self, name: &str) -> Option<&SourceSpec> {

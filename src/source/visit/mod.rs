@@ -729,9 +729,13 @@ struct FnScope<'ast> {
     /// Locals that may hold something else on each turn of a loop: bound
     /// inside a loop, or declared `mut`.
     unstable: HashSet<String>,
-    /// Parameters (not `self`) by position, and where each is declared.
+    /// Parameters (not `self`) by position, and where each is declared;
+    /// a pattern's names (`Query(q): Query<Search>`) share its parameter.
     param_index: HashMap<String, usize>,
     param_spans: HashMap<String, Range<usize>>,
+    /// The written type of each parameter, resolved through the imports
+    /// (`axum::extract::Query`).
+    param_types: HashMap<String, String>,
     /// A route handler (`#[get("/…")]`): its parameters come from the
     /// request — (source kind, in words).
     route: Option<(String, String)>,
@@ -763,6 +767,7 @@ impl<'ast> FnScope<'ast> {
             unstable: HashSet::new(),
             param_index: HashMap::new(),
             param_spans: HashMap::new(),
+            param_types: HashMap::new(),
             route: None,
             from: HashMap::new(),
         }
@@ -1048,15 +1053,22 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
         self.generics.push(generics);
         let mut scope = FnScope::new(Some(self.facts.fns.len() - 1));
         scope.route = route;
-        let typed = inputs
-            .iter()
-            .filter(|i| matches!(i, syn::FnArg::Typed(_)));
+        let typed = inputs.iter().filter(|i| matches!(i, syn::FnArg::Typed(_)));
         for (index, input) in typed.enumerate() {
             if let syn::FnArg::Typed(pt) = input {
-                if let Pat::Ident(pi) = &*pt.pat {
-                    let n = pi.ident.to_string();
+                let written =
+                    written_type_path(&pt.ty).map(|segs| self.imports.resolve_path(&segs));
+                let mut names = Vec::new();
+                pat_names(&pt.pat, &mut names);
+                for n in names {
                     scope.param_index.insert(n.clone(), index);
                     scope.param_spans.insert(n.clone(), range_of(pt));
+                    if let Some(w) = &written {
+                        scope.param_types.insert(n, w.clone());
+                    }
+                }
+                if let Pat::Ident(pi) = &*pt.pat {
+                    let n = pi.ident.to_string();
                     if type_is_numeric(&pt.ty) {
                         scope.numeric.insert(n.clone());
                     }
@@ -1085,6 +1097,23 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     }
 }
 
+/// The segments of a written type's path, through references
+/// (`&web::Query<T>` → `["web", "Query"]`).
+fn written_type_path(t: &Type) -> Option<Vec<String>> {
+    match t {
+        Type::Reference(r) => written_type_path(&r.elem),
+        Type::Paren(p) => written_type_path(&p.elem),
+        Type::Path(p) => Some(
+            p.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// Does an item derive one of these (`#[derive(Debug, Parser)]`)?
 fn derives_any(attrs: &[syn::Attribute], want: impl Fn(&str) -> bool) -> bool {
     attrs.iter().any(|a| {
@@ -1102,7 +1131,8 @@ fn route_source(attrs: &[syn::Attribute]) -> Option<(String, String)> {
     attrs.iter().find_map(|a| {
         let name = last_ident(a.path());
         // A route attribute carries its path: `#[get("/x")]`.
-        let has_path = matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().starts_with('"'));
+        let has_path =
+            matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().starts_with('"'));
         if !has_path {
             return None;
         }
@@ -1795,7 +1825,9 @@ impl<'ast> FileVisitor<'ast, '_> {
 
     fn visit_struct_inner(&mut self, i: &'ast syn::ItemStruct) {
         // `#[derive(Parser)] struct Cli { … }`: filled from the command line.
-        if derives_any(&i.attrs, |d| crate::source::sources::builtin().by_derive(d).is_some()) {
+        if derives_any(&i.attrs, |d| {
+            crate::source::sources::builtin().by_derive(d).is_some()
+        }) {
             self.facts.cli_structs.push(i.ident.to_string());
         }
         let outer = self.generics.last().cloned().unwrap_or_default();

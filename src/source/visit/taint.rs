@@ -7,25 +7,97 @@ use super::*;
 use crate::source::facts::Taint;
 use crate::source::sources;
 
+/// A route's parameters that the framework fills, not the request.
+const ROUTE_STATE: &[&str] = &[
+    "State",
+    "Data",
+    "Extension",
+    "Db",
+    "DbConn",
+    "Connection",
+    "Pool",
+    "PgPool",
+    "SqlitePool",
+    "MySqlPool",
+    "DatabaseConnection",
+    "CookieJar",
+    "Config",
+];
+
 /// Steps one taint computation may take.
 const TAINT_BUDGET: usize = 4000;
 
 /// Locals that never carry text from outside: numbers and friends.
 const SAFE_TYPES: &[&str] = &[
-    "bool", "char", "Uuid", "DateTime", "NaiveDate", "NaiveDateTime", "NaiveTime", "Duration",
-    "Instant", "SystemTime", "OffsetDateTime", "PrimitiveDateTime", "Date", "Time",
+    "bool",
+    "char",
+    "Uuid",
+    "DateTime",
+    "NaiveDate",
+    "NaiveDateTime",
+    "NaiveTime",
+    "Duration",
+    "Instant",
+    "SystemTime",
+    "OffsetDateTime",
+    "PrimitiveDateTime",
+    "Date",
+    "Time",
 ];
 
 /// Methods that hand their receiver's text on (changed in form, not in
 /// origin).
 const PASS_METHODS: &[&str] = &[
-    "to_string", "to_owned", "as_str", "as_ref", "as_deref", "clone", "into", "trim",
-    "trim_start", "trim_end", "to_lowercase", "to_uppercase", "unwrap", "expect",
-    "unwrap_or", "unwrap_or_default", "unwrap_or_else", "ok_or", "ok_or_else", "borrow",
-    "deref", "join", "concat", "into_inner", "get_ref", "0", "replace", "replacen", "lines",
-    "split", "collect", "iter", "into_iter", "map", "cloned", "copied", "first", "last",
-    "nth", "next", "as_slice", "display", "to_str", "to_string_lossy", "chars", "rev",
-    "take", "skip", "filter", "get",
+    "to_string",
+    "to_owned",
+    "as_str",
+    "as_ref",
+    "as_deref",
+    "clone",
+    "into",
+    "trim",
+    "trim_start",
+    "trim_end",
+    "to_lowercase",
+    "to_uppercase",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "ok_or",
+    "ok_or_else",
+    "borrow",
+    "deref",
+    "join",
+    "concat",
+    "into_inner",
+    "get_ref",
+    "0",
+    "replace",
+    "replacen",
+    "lines",
+    "split",
+    "collect",
+    "iter",
+    "into_iter",
+    "map",
+    "cloned",
+    "copied",
+    "first",
+    "last",
+    "nth",
+    "next",
+    "as_slice",
+    "display",
+    "to_str",
+    "to_string_lossy",
+    "chars",
+    "rev",
+    "take",
+    "skip",
+    "filter",
+    "get",
 ];
 
 /// Row accessors: a value read from a query result.
@@ -93,7 +165,9 @@ impl FileVisitor<'_, '_> {
                 if let Some(s) = src.by_method(&method, recv_ty.as_deref()) {
                     // `matches.get_one::<String>("table")` on `ArgMatches`,
                     // or on a receiver whose type is not written.
-                    if recv_ty.is_some() || !s.on.is_empty() && self.named_like(&m.receiver, "matches") {
+                    if recv_ty.is_some()
+                        || !s.on.is_empty() && self.named_like(&m.receiver, "matches")
+                    {
                         return vec![Taint::Source {
                             kind: s.kind.clone(),
                             what: s.what.clone(),
@@ -132,8 +206,12 @@ impl FileVisitor<'_, '_> {
                 let Expr::Path(p) = &*c.func else {
                     return vec![Taint::Unknown];
                 };
-                let segs: Vec<String> =
-                    p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
                 let full = self.imports.resolve_path(&segs);
                 let written = segs.join("::");
                 if src.is_sanitizer(&full) || src.is_sanitizer(&written) {
@@ -151,11 +229,26 @@ impl FileVisitor<'_, '_> {
                 }
                 // `Some(x)`, `String::from(x)`, `Cow::Borrowed(x)`: the argument's.
                 let last = segs.last().map(String::as_str).unwrap_or("");
+                // `Cli::parse()`: input when `Cli` derives a parser (the
+                // graph pass knows the workspace's derives).
+                if segs.len() >= 2
+                    && matches!(
+                        last,
+                        "parse" | "try_parse" | "parse_from" | "try_parse_from" | "from_args"
+                    )
+                {
+                    return vec![Taint::Parsed {
+                        ty: segs[segs.len() - 2].clone(),
+                        at: range_of(e),
+                    }];
+                }
                 // A fresh empty value: `String::new()`, `Vec::with_capacity(n)`.
                 if segs.len() == 2
                     && matches!(last, "new" | "with_capacity" | "default")
                     && segs[0].chars().next().is_some_and(char::is_uppercase)
-                    && c.args.iter().all(|a| self.taint_of(a, depth + 1).is_empty())
+                    && c.args
+                        .iter()
+                        .all(|a| self.taint_of(a, depth + 1).is_empty())
                 {
                     return Vec::new();
                 }
@@ -173,7 +266,10 @@ impl FileVisitor<'_, '_> {
             }
             Expr::Macro(m) => {
                 let name = macro_name(&m.mac);
-                if matches!(name.as_str(), "concat" | "stringify" | "include_str" | "env") {
+                if matches!(
+                    name.as_str(),
+                    "concat" | "stringify" | "include_str" | "env"
+                ) {
                     return Vec::new();
                 }
                 let Some(args) = macro_args(&m.mac) else {
@@ -192,7 +288,9 @@ impl FileVisitor<'_, '_> {
                                 );
                             }
                         }
-                        Expr::Assign(asg) => push_all(&mut out, self.taint_of(&asg.right, depth + 1)),
+                        Expr::Assign(asg) => {
+                            push_all(&mut out, self.taint_of(&asg.right, depth + 1))
+                        }
                         other => push_all(&mut out, self.taint_of(other, depth + 1)),
                     }
                 }
@@ -251,10 +349,7 @@ impl FileVisitor<'_, '_> {
     /// `sqlx::query_scalar(..).fetch_one(pool)`)?
     fn runs_query_within(&self, r: Range<usize>) -> bool {
         self.facts.sites.iter().any(|s| {
-            s.executes
-                && !s.operation.is_write()
-                && r.start <= s.span.start
-                && s.span.end <= r.end
+            s.executes && !s.operation.is_write() && r.start <= s.span.start && s.span.end <= r.end
         })
     }
 
@@ -319,16 +414,18 @@ impl FileVisitor<'_, '_> {
         if let Some(&index) = scope.param_index.get(name) {
             let src = sources::builtin();
             // A parameter of a type that holds request data, or of a route.
-            if let Some(TyExpr::Known(t)) = scope.tys.get(name) {
-                if let Some(s) = src.by_type(&t.path) {
-                    return vec![Taint::Source {
-                        kind: s.kind.clone(),
-                        what: s.what.clone(),
-                        at: scope.param_spans.get(name).cloned().unwrap_or(at),
-                    }];
-                }
+            if let Some(s) = scope.param_types.get(name).and_then(|t| src.by_type(t)) {
+                return vec![Taint::Source {
+                    kind: s.kind.clone(),
+                    what: s.what.clone(),
+                    at: scope.param_spans.get(name).cloned().unwrap_or(at),
+                }];
             }
-            if let Some(route) = &scope.route {
+            let state = scope.param_types.get(name).is_some_and(|t| {
+                let last = t.rsplit("::").next().unwrap_or(t);
+                ROUTE_STATE.contains(&last)
+            });
+            if let (Some(route), false) = (&scope.route, state) {
                 return vec![Taint::Source {
                     kind: route.0.clone(),
                     what: route.1.clone(),

@@ -16,7 +16,7 @@ fn taint_rank(t: &[crate::source::facts::Taint]) -> u8 {
     use crate::source::facts::Taint;
     t.iter()
         .map(|x| match x {
-            Taint::Source { .. } => 4,
+            Taint::Source { .. } | Taint::Parsed { .. } => 4,
             Taint::Param { .. } => 3,
             Taint::Row { .. } | Taint::Call { .. } => 2,
             Taint::Unknown => 1,

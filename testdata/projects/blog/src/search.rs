@@ -14,3 +14,19 @@ pub async fn search_titles_safely(pool: &PgPool, term: &str, limit: i64) -> sqlx
         .fetch_all(pool)
         .await
 }
+
+#[derive(serde::Deserialize)]
+pub struct SearchParams {
+    pub q: String,
+}
+
+/// `GET /search?q=…`: the term comes straight from the query string.
+pub async fn search_page(
+    axum::extract::Query(params): axum::extract::Query<SearchParams>,
+    axum::extract::State(pool): axum::extract::State<PgPool>,
+) -> String {
+    search_titles(&pool, &params.q, 20)
+        .await
+        .map(|titles| titles.join("\n"))
+        .unwrap_or_default()
+}

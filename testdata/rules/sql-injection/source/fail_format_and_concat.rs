@@ -1,3 +1,6 @@
+// Text from a caller spliced into SQL. Nothing here shows where the
+// callers' text comes from, and nothing in the workspace calls these
+// public functions: notes, whose callers decide.
 use sqlx::PgPool;
 
 pub async fn by_name(pool: &PgPool, name: &str) -> sqlx::Result<Vec<User>> {
@@ -21,10 +24,6 @@ pub fn escaped(client: &mut postgres::Client, title: &str) -> Result<(), postgre
     client.batch_execute(&q) // ~ sql-injection
 }
 
-pub fn limited(conn: &mut diesel::PgConnection, limit: i64) -> diesel::QueryResult<usize> {
-    diesel::sql_query(format!("SELECT * FROM posts LIMIT {}", limit)).execute(conn) // ~ sql-injection
-}
-
 pub async fn builder(pool: &sqlx::PgPool, filter: &str) -> sqlx::Result<()> {
     let mut qb = sqlx::QueryBuilder::new("SELECT * FROM users WHERE ");
     qb.push(filter); // ~ sql-injection
@@ -32,8 +31,3 @@ pub async fn builder(pool: &sqlx::PgPool, filter: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn drop_type(pool: &sqlx::PgPool, enum_name: &str) -> sqlx::Result<()> {
-    let sql = format!("DROP TYPE IF EXISTS \"{enum_name}\"");
-    sqlx::query(&sql).execute(pool).await?; // ~ sql-injection
-    Ok(())
-}

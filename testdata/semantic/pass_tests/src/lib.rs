@@ -23,7 +23,6 @@ mod tests {
 #[test]
 fn sql_text_in_a_test() {
     let conn = Connection::open_in_memory().unwrap();
-    for table in ["a", "b"] {
-        conn.execute(&format!("DELETE FROM {table}"), []).unwrap();
-    }
+    let table = std::env::args().last().unwrap_or_default();
+    conn.execute(&format!("DELETE FROM {table}"), []).unwrap();
 }
