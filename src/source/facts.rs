@@ -36,6 +36,10 @@ pub enum TextSource {
     Unknown,
 }
 
+fn no_taint(v: &[Vec<Taint>]) -> bool {
+    v.iter().all(Vec::is_empty)
+}
+
 /// Where a value's text may come from, as far as one function shows.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Taint {
@@ -221,7 +225,7 @@ pub struct CallRaw {
     pub conditional: bool,
     /// Where each argument's text may come from (for sql-injection's
     /// parameters: the callers decide).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "no_taint")]
     pub arg_taints: Vec<Vec<Taint>>,
     /// The call (receiver or arguments) may differ from one turn of the
     /// loop to the next: it names a loop variable or a local that changes.

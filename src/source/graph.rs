@@ -37,6 +37,8 @@ struct Graph<'a> {
     cli_structs: HashSet<String>,
     /// (unit, name) of every function any call names, resolved or not.
     called_names: Option<HashSet<(usize, String)>>,
+    /// Calls with arguments by (unit, name they call).
+    calls_by_name: Option<HashMap<(usize, String), Vec<(usize, usize)>>>,
 }
 
 impl Graph<'_> {
@@ -399,27 +401,48 @@ pub(super) fn to_sql_source(file: FileId, src: &TextSource) -> SqlSource {
 }
 
 impl Graph<'_> {
-    /// Every call of the workspace with arguments, by the functions it
-    /// may reach: (file, fn) → (file, index into its calls).
-    fn callers(&mut self) -> &HashMap<FnRef, Vec<(usize, usize)>> {
-        if self.callers.is_none() {
-            let mut map: HashMap<FnRef, Vec<(usize, usize)>> = HashMap::new();
-            for fi in 0..self.parsed.len() {
-                let Some(p) = self.parsed[fi].as_ref() else {
-                    continue;
-                };
+    /// The calls that may reach fn `(file, idx)`: those naming it, whose
+    /// targets include it — (file, index into its calls).
+    fn callers_of(&mut self, file: usize, idx: usize) -> Vec<(usize, usize)> {
+        if let Some(v) = self.callers.as_ref().and_then(|m| m.get(&(file, idx))) {
+            return v.clone();
+        }
+        if self.calls_by_name.is_none() {
+            let mut by_name: HashMap<(usize, String), Vec<(usize, usize)>> = HashMap::new();
+            for (fi, p) in self.parsed.iter().enumerate() {
+                let Some(p) = p else { continue };
                 for (ci, c) in p.facts.calls.iter().enumerate() {
-                    if c.args == 0 {
-                        continue;
-                    }
-                    for t in self.targets(fi, c).0 {
-                        map.entry(t).or_default().push((fi, ci));
+                    if c.args > 0 {
+                        by_name
+                            .entry((self.loaded[fi].unit, c.target.name().to_string()))
+                            .or_default()
+                            .push((fi, ci));
                     }
                 }
             }
-            self.callers = Some(map);
+            self.calls_by_name = Some(by_name);
         }
-        self.callers.as_ref().unwrap_or_else(|| unreachable!())
+        let name = self.facts(file).fns[idx].name.clone();
+        let unit = self.loaded[file].unit;
+        let candidates = self
+            .calls_by_name
+            .as_ref()
+            .and_then(|m| m.get(&(unit, name)))
+            .cloned()
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (cf, ci) in candidates {
+            let c = &self.parsed[cf].as_ref().map(|p| &p.facts.calls[ci]);
+            let Some(c) = c else { continue };
+            let c = (*c).clone();
+            if self.targets(cf, &c).0.contains(&(file, idx)) {
+                out.push((cf, ci));
+            }
+        }
+        self.callers
+            .get_or_insert_with(HashMap::new)
+            .insert((file, idx), out.clone());
+        out
     }
 
     /// Does any call in the unit name a function `name`?
@@ -546,7 +569,7 @@ impl Graph<'_> {
                     if depth >= 3 {
                         continue;
                     }
-                    let calls = self.callers().get(&(file, fi)).cloned().unwrap_or_default();
+                    let calls = self.callers_of(file, fi);
                     if calls.is_empty() {
                         // Callers outside the workspace decide; a call by
                         // that name the graph could not resolve is not none.
@@ -633,6 +656,7 @@ pub(super) fn build_sites(
         id_of,
         callers: None,
         called_names: None,
+        calls_by_name: None,
         cli_structs: parsed
             .iter()
             .flatten()

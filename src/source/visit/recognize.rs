@@ -700,7 +700,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             );
             // Anything but a receiver that is the same on every turn.
             let recv_varies = !self.loop_invariant(whole, 0);
-            let arg_taints = m.args.iter().map(|a| self.taint_of(a, 0)).collect();
+            let arg_taints = m.args.iter().map(|a| self.taint_of_arg(a)).collect();
             if let Some(c) = self.facts.calls.last_mut() {
                 c.recv = recv;
                 c.recv_varies = recv_varies;
@@ -962,7 +962,7 @@ impl<'ast> FileVisitor<'ast, '_> {
         };
         let args_vary = call.args.iter().any(|a| self.mentions_loop_var(a, 0));
         let varies = !self.loop_invariant(whole, 0);
-        let arg_taints = call.args.iter().map(|a| self.taint_of(a, 0)).collect();
+        let arg_taints = call.args.iter().map(|a| self.taint_of_arg(a)).collect();
         self.push_call(target, range_of(whole), call.args.len(), args_vary);
         if let Some(c) = self.facts.calls.last_mut() {
             c.recv_varies = varies;

@@ -24,8 +24,10 @@ const ROUTE_STATE: &[&str] = &[
     "Config",
 ];
 
-/// Steps one taint computation may take.
+/// Steps one taint computation may take: for the text given to a sink, and
+/// for each argument of each call.
 const TAINT_BUDGET: usize = 4000;
+const ARG_BUDGET: usize = 200;
 
 /// Locals that never carry text from outside: numbers and friends.
 const SAFE_TYPES: &[&str] = &[
@@ -117,6 +119,23 @@ fn push_all(out: &mut Vec<Taint>, more: Vec<Taint>) {
 }
 
 impl FileVisitor<'_, '_> {
+    /// The taint of a call's argument, for the callers' side of the graph
+    /// pass: a smaller budget (every call pays it), and nothing to do for
+    /// literals and closures.
+    pub(super) fn taint_of_arg(&self, e: &Expr) -> Vec<Taint> {
+        match unwrap_expr(e) {
+            Expr::Lit(_) | Expr::Closure(_) => Vec::new(),
+            e => {
+                self.taint_memo.borrow_mut().clear();
+                self.taint_budget.set(ARG_BUDGET);
+                // What the graph pass cannot follow further says nothing.
+                let mut t = self.taint_of(e, 1);
+                t.retain(|x| *x != Taint::Unknown);
+                t
+            }
+        }
+    }
+
     /// The taint of an expression: the union of what its parts carry.
     pub(super) fn taint_of(&self, e: &Expr, depth: usize) -> Vec<Taint> {
         if depth == 0 {
