@@ -12,6 +12,9 @@ use crate::engine::{CallHop, FileId, LoopInfo, Origin, QuerySite, Span, SqlSourc
 /// A function of the workspace: (file, index into its facts' fns).
 type FnRef = (usize, usize);
 
+/// A call of the workspace: (file, index into its facts' calls).
+type CallRef = (usize, usize);
+
 /// Where a function's query is: the chain of hops to the executing call.
 type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
 
@@ -38,7 +41,7 @@ struct Graph<'a> {
     /// (unit, name) of every function any call names, resolved or not.
     called_names: Option<HashSet<(usize, String)>>,
     /// Calls with arguments by (unit, name they call).
-    calls_by_name: Option<HashMap<(usize, String), Vec<(usize, usize)>>>,
+    calls_by_name: Option<HashMap<(usize, String), Vec<CallRef>>>,
 }
 
 impl Graph<'_> {
@@ -408,7 +411,7 @@ impl Graph<'_> {
             return v.clone();
         }
         if self.calls_by_name.is_none() {
-            let mut by_name: HashMap<(usize, String), Vec<(usize, usize)>> = HashMap::new();
+            let mut by_name: HashMap<(usize, String), Vec<CallRef>> = HashMap::new();
             for (fi, p) in self.parsed.iter().enumerate() {
                 let Some(p) = p else { continue };
                 for (ci, c) in p.facts.calls.iter().enumerate() {
