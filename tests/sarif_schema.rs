@@ -183,6 +183,16 @@ fn check_output_is_valid_sarif() {
         results.len()
     );
     assert!(results.iter().any(|r| r["relatedLocations"].is_array()));
+    // sql-injection's trace, from the request to the sink, as a code flow.
+    let flow = results
+        .iter()
+        .find_map(|r| r["codeFlows"][0]["threadFlows"][0]["locations"].as_array())
+        .expect("a result with codeFlows");
+    assert_eq!(
+        flow[0]["location"]["message"]["text"],
+        "the HTTP request enters here"
+    );
+    assert!(flow.len() >= 3, "{flow:?}");
     let errors = errors_of(&doc);
     assert!(
         errors.is_empty(),

@@ -97,6 +97,9 @@ pub struct Diagnostic {
     /// The query sits behind a branch in its loop: when a loop's findings
     /// are merged, one that runs on every turn leads.
     pub conditional: bool,
+    /// For a taint finding: the steps from where the text enters to the
+    /// sink, in order (SARIF `codeFlows`).
+    pub flow: Vec<Label>,
 }
 
 impl Diagnostic {
@@ -115,6 +118,7 @@ impl Diagnostic {
             baseline: None,
             per_loop: None,
             conditional: false,
+            flow: Vec::new(),
         }
     }
 

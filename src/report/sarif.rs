@@ -146,6 +146,19 @@ pub fn render(report: &Report<'_>) -> String {
             if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);
             }
+            if !d.flow.is_empty() {
+                let steps: Vec<Value> = d
+                    .flow
+                    .iter()
+                    .map(|l| {
+                        json!({"location": {
+                            "physicalLocation": physical(&Location::of(&l.span, report.files)),
+                            "message": {"text": l.message},
+                        }})
+                    })
+                    .collect();
+                result["codeFlows"] = json!([{"threadFlows": [{"locations": steps}]}]);
+            }
             if let Some(state) = d.baseline {
                 result["baselineState"] = json!(state);
             }

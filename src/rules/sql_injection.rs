@@ -1,5 +1,6 @@
 //! sql-injection: SQL text built from values instead of bind parameters.
 
+use crate::engine::diagnostic::Label;
 use crate::engine::prelude::*;
 use crate::engine::{Origin, SqlSource};
 
@@ -154,6 +155,27 @@ impl Rule for SqlInjection {
         }
         for (span, message) in steps {
             d.label(span.clone(), message.clone());
+        }
+        // The flow, source first: where it enters, each call that passes
+        // it on, where it joins the SQL text, the sink.
+        if !steps.is_empty() {
+            d.flow = steps
+                .iter()
+                .map(|(s, m)| Label {
+                    span: s.clone(),
+                    message: m.clone(),
+                })
+                .collect();
+            d.flow.push(Label {
+                span: at.clone(),
+                message: format!("`{what}` enters the SQL text here"),
+            });
+            if at != arg {
+                d.flow.push(Label {
+                    span: arg.clone(),
+                    message: format!("the text reaches `{}` here", site.method),
+                });
+            }
         }
         if site.sql_identifier {
             d.help(format!(
