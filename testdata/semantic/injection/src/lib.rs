@@ -163,3 +163,42 @@ pub async fn from_env(pool: &PgPool) -> sqlx::Result<()> {
     sqlx::query(&format!("SET search_path TO {schema}")).execute(pool).await?; // local
     Ok(())
 }
+
+// The same command-line argument into each driver's raw-SQL API.
+fn arg() -> String {
+    std::env::args().nth(2).unwrap_or_default()
+}
+
+pub fn with_diesel(conn: &mut diesel::PgConnection) -> diesel::QueryResult<usize> {
+    use diesel::RunQueryDsl;
+    let who = std::env::args().nth(2).unwrap_or_default();
+    diesel::sql_query(format!("DELETE FROM users WHERE name = '{who}'")).execute(conn) // ~ sql-injection
+}
+
+pub async fn with_sea_orm(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let who = std::env::args().nth(2).unwrap_or_default();
+    db.execute_unprepared(&format!("DELETE FROM users WHERE name = '{who}'")).await?; // ~ sql-injection
+    Ok(())
+}
+
+pub fn with_rusqlite(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    let who = std::env::args().nth(2).unwrap_or_default();
+    conn.execute(&format!("DELETE FROM users WHERE name = '{who}'"), []) // ~ sql-injection
+}
+
+pub fn with_postgres(client: &mut postgres::Client) -> Result<(), postgres::Error> {
+    let who = std::env::args().nth(2).unwrap_or_default();
+    client.batch_execute(&format!("DELETE FROM users WHERE name = '{who}'")) // ~ sql-injection
+}
+
+pub fn with_mysql(conn: &mut mysql::PooledConn) -> mysql::Result<()> {
+    use mysql::prelude::Queryable;
+    let who = std::env::args().nth(2).unwrap_or_default();
+    conn.query_drop(format!("DELETE FROM users WHERE name = '{who}'")) // ~ sql-injection
+}
+
+// What a private function returns is not followed: not reported.
+pub fn via_helper(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    conn.execute(&format!("DELETE FROM users WHERE name = '{}'", arg()), [])
+}
