@@ -525,7 +525,13 @@ impl Graph<'_> {
                         continue;
                     };
                     let max = self.max_depth;
-                    for (f2, i2) in self.targets(file, &c).0 {
+                    // Only a call whose target is known for sure: by type,
+                    // or by a path (not a method name alone).
+                    let (targets, typed) = self.targets(file, &c);
+                    if !typed && matches!(c.target, CallTarget::Method { owner: None, .. }) {
+                        continue;
+                    }
+                    for (f2, i2) in targets {
                         let Some(path) = self.query_path(f2, i2, 1, max, &mut Vec::new()) else {
                             continue;
                         };

@@ -290,6 +290,17 @@ impl Imports {
         }
     }
 
+    /// Does the resolved path name something of another crate (a
+    /// dependency, or std), not of the workspace?
+    pub fn is_external(&self, resolved: &str) -> bool {
+        let Some((root, _)) = resolved.split_once("::") else {
+            return false;
+        };
+        !is_local_root(root, &self.local)
+            && root.starts_with(|c: char| c.is_ascii_lowercase())
+            && self.externs.as_ref().is_none_or(|e| e.contains(root))
+    }
+
     /// A path root that is a module of the crate, not a dependency.
     fn is_module(&self, root: &str) -> bool {
         !self.names.contains_key(root)

@@ -279,6 +279,15 @@ impl FileVisitor<'_, '_> {
                 if self.runs_query_within(range_of(e)) {
                     return vec![Taint::Row { at: range_of(e) }];
                 }
+                // A library function (`serde_json::to_string(&msg)`,
+                // `hex::encode(x)`) turns its arguments into its result.
+                if self.imports.is_external(&full) {
+                    let mut out = Vec::new();
+                    for a in &c.args {
+                        push_all(&mut out, self.taint_of(a, depth + 1));
+                    }
+                    return out;
+                }
                 // What a function of the workspace returns: the graph pass
                 // looks at what it runs.
                 vec![Taint::Call { at: range_of(e) }]

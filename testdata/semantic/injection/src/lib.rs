@@ -202,3 +202,10 @@ pub fn with_mysql(conn: &mut mysql::PooledConn) -> mysql::Result<()> {
 pub fn via_helper(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
     conn.execute(&format!("DELETE FROM users WHERE name = '{}'", arg()), [])
 }
+
+// A library function's result carries its arguments' text.
+pub fn with_json(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    let raw = std::env::args().nth(3).unwrap_or_default();
+    let doc = serde_json::to_string(&raw).unwrap_or_default();
+    conn.execute(&format!("INSERT INTO docs (body) VALUES ('{doc}')"), []) // ~ sql-injection
+}
