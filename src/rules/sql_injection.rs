@@ -134,7 +134,7 @@ impl Rule for SqlInjection {
             // A public helper that takes a name for an identifier
             // (`drop_enum_type(name)`) is an API for names written in code;
             // one that splices a value should bind it, whoever calls it.
-            Origin::Unresolved { .. } if site.sql_identifier => return,
+            Origin::Unresolved { param, .. } if site.sql_identifier && param == what => return,
             Origin::Unresolved { function, param } => {
                 let d = cx.report_weaker(
                     arg.clone(),

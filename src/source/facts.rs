@@ -164,6 +164,9 @@ pub struct FnInfo {
     /// `pub` (a library's callers may be outside the workspace).
     #[serde(default)]
     pub public: bool,
+    /// Where the returned value's text comes from (its tail expression).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ret_taint: Vec<Taint>,
     /// For a body that is one expression (`self.db_name`), its type's
     /// recipe: it can say more than the signature (`&'static str` behind
     /// `-> &str`).

@@ -531,6 +531,69 @@ impl Graph<'_> {
                     if !typed && matches!(c.target, CallTarget::Method { owner: None, .. }) {
                         continue;
                     }
+                    // What the callee returns, from its parameters (the
+                    // arguments here) or its own sources.
+                    if depth < 3 {
+                        for &(f2, i2) in &targets {
+                            let info = self.facts(f2).fns[i2].clone();
+                            if info.ret_taint.is_empty() {
+                                continue;
+                            }
+                            let shift = usize::from(
+                                info.has_self
+                                    && matches!(
+                                        c.target,
+                                        CallTarget::Free(_)
+                                            | CallTarget::Method { owner: Some(_), .. }
+                                    )
+                                    && c.args == info.params + 1,
+                            );
+                            let mut here = Vec::new();
+                            for t in &info.ret_taint {
+                                match t {
+                                    Taint::Param { index, .. } => {
+                                        if let Some(a) = c.arg_taints.get(index + shift) {
+                                            here.extend(a.iter().cloned());
+                                        }
+                                    }
+                                    Taint::Source { kind, what, .. } => {
+                                        return Ok(Origin::Input {
+                                            kind: kind.clone(),
+                                            what: what.clone(),
+                                            steps: vec![(
+                                                Span::new(file_id, at.clone()),
+                                                format!("{what} returned by `{}` here", info.key),
+                                            )],
+                                        });
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            if here.is_empty() {
+                                continue;
+                            }
+                            match self.origin(file, func, &here, depth + 1)? {
+                                Origin::Input {
+                                    kind,
+                                    what,
+                                    mut steps,
+                                } => {
+                                    steps.push((
+                                        Span::new(file_id, at.clone()),
+                                        format!("passed through `{}` here", info.key),
+                                    ));
+                                    return Ok(Origin::Input { kind, what, steps });
+                                }
+                                Origin::Row { steps } => {
+                                    row.get_or_insert(steps);
+                                }
+                                Origin::Unresolved { function, param } => {
+                                    unresolved.get_or_insert((function, param));
+                                }
+                                Origin::None => {}
+                            }
+                        }
+                    }
                     for (f2, i2) in targets {
                         let Some(path) = self.query_path(f2, i2, 1, max, &mut Vec::new()) else {
                             continue;

@@ -541,6 +541,7 @@ mod tests {
             param_tys: Vec::new(),
             ret_recipe: None,
             public: false,
+            ret_taint: Vec::new(),
         }
     }
 

@@ -1038,6 +1038,7 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             trait_name: self.impl_trait.last().cloned().flatten(),
             ret,
             public: std::mem::take(&mut self.pending_pub),
+            ret_taint: Vec::new(),
             has_body: body.is_some(),
             param_tys: inputs
                 .iter()
@@ -1090,7 +1091,17 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
                 f.ret_recipe = recipe;
             }
         }
+        let me = self.facts.fns.len() - 1;
         self.visit_block(body);
+        // Where what it returns comes from (its tail): its parameters,
+        // outside input, rows — for sql-injection across calls.
+        if let Some(Stmt::Expr(tail, None)) = body.stmts.last() {
+            let mut t = self.taint_of(tail, 0);
+            t.retain(|x| !matches!(x, crate::source::facts::Taint::Unknown));
+            if let Some(f) = self.facts.fns.get_mut(me) {
+                f.ret_taint = t;
+            }
+        }
         self.scopes.pop();
         self.generics.pop();
         self.loops = saved_loops;

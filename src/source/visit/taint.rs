@@ -110,6 +110,27 @@ fn rowish(name: &str) -> bool {
     matches!(name, "row" | "r" | "rec" | "record")
 }
 
+/// `replace(q, qq)` where `q` is a quote and `qq` the quote doubled or
+/// escaped with a backslash.
+fn escapes_quotes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+    let text = |e: &Expr| match unwrap_expr(e) {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.value()),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Char(c), ..
+        }) => Some(c.value().to_string()),
+        _ => None,
+    };
+    let (Some(from), Some(to)) = (
+        args.first().and_then(text),
+        args.iter().nth(1).and_then(text),
+    ) else {
+        return false;
+    };
+    (from == "'" || from == "\"") && (to == format!("{from}{from}") || to == format!("\\{from}"))
+}
+
 fn push_all(out: &mut Vec<Taint>, more: Vec<Taint>) {
     for t in more {
         if !out.contains(&t) {
@@ -175,6 +196,11 @@ impl FileVisitor<'_, '_> {
             Expr::MethodCall(m) => {
                 let method = m.method.to_string();
                 if matches!(method.as_str(), "len" | "count" | "is_empty" | "is_some") {
+                    return Vec::new();
+                }
+                // `s.replace('\'', "''")`, `s.replace('"', "\"\"")`: quotes
+                // doubled (or escaped), the SQL way of quoting text.
+                if method == "replace" && escapes_quotes(&m.args) {
                     return Vec::new();
                 }
                 let recv_ty = self.ty_expr(&m.receiver, 0).and_then(|t| match t {

@@ -209,3 +209,35 @@ pub fn with_json(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
     let doc = serde_json::to_string(&raw).unwrap_or_default();
     conn.execute(&format!("INSERT INTO docs (body) VALUES ('{doc}')"), []) // ~ sql-injection
 }
+
+// Through what a helper returns: a database name cut out of a URL that a
+// public function takes (the shape of a real fix: a later version doubled
+// the quotes).
+fn db_name_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+pub async fn create_database(admin: &PgPool, url: &str) -> sqlx::Result<()> {
+    let name = db_name_of(url);
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(admin).await?; // ~ sql-injection note
+    Ok(())
+}
+
+pub async fn create_database_quoted(admin: &PgPool, url: &str) -> sqlx::Result<()> {
+    let name = db_name_of(url);
+    let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+    sqlx::query(&sql).execute(admin).await?;
+    Ok(())
+}
+
+// A request value through a helper that returns it changed.
+fn like_pattern(term: &str) -> String {
+    format!("%{}%", term.trim())
+}
+
+pub async fn search_like(Query(q): Query<Search>, pool: axum::extract::State<PgPool>) -> String {
+    let pattern = like_pattern(&q.title);
+    let sql = format!("SELECT id FROM posts WHERE title LIKE '{pattern}'");
+    let _ = sqlx::query(&sql).fetch_all(&*pool).await; // ~ sql-injection
+    String::new()
+}
