@@ -164,6 +164,9 @@ pub struct FnInfo {
     /// `pub` (a library's callers may be outside the workspace).
     #[serde(default)]
     pub public: bool,
+    /// The parameters' names (not `self`), `_` for patterns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub param_names: Vec<String>,
     /// Where the returned value's text comes from (its tail expression).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ret_taint: Vec<Taint>,
@@ -230,6 +233,9 @@ pub struct CallRaw {
     /// parameters: the callers decide).
     #[serde(default, skip_serializing_if = "no_taint")]
     pub arg_taints: Vec<Vec<Taint>>,
+    /// Which arguments name a loop variable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vary_each: Vec<bool>,
     /// The call (receiver or arguments) may differ from one turn of the
     /// loop to the next: it names a loop variable or a local that changes.
     #[serde(default)]
@@ -248,6 +254,9 @@ pub struct FileFacts {
     pub impls: Vec<(String, String)>,
     /// Macro invocations whose tokens did not parse as code (counted for `-v`).
     pub opaque_macros: usize,
+    /// Traits defined in the file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traits: Vec<String>,
     /// Structs filled from the command line (`#[derive(Parser)]`).
     #[serde(default)]
     pub cli_structs: Vec<String>,

@@ -40,6 +40,8 @@ struct Graph<'a> {
     cli_structs: HashSet<String>,
     /// (unit, name) of every function any call names, resolved or not.
     called_names: Option<HashSet<(usize, String)>>,
+    /// Traits the workspace defines, by unit.
+    local_traits: HashSet<(usize, String)>,
     /// Calls with arguments by (unit, name they call).
     calls_by_name: Option<HashMap<(usize, String), Vec<CallRef>>>,
 }
@@ -81,11 +83,21 @@ impl Graph<'_> {
                 .cloned()
                 .unwrap_or_default(),
             CallTarget::Method { owner: None, name } => {
-                let c = self
+                // By name alone, a method of a trait impl is any
+                // implementor's, most of them perhaps outside the workspace.
+                let c: Vec<(usize, usize)> = self
                     .methods_by_name
                     .get(&(krate, name.clone()))
                     .cloned()
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|&(f, i)| {
+                        self.facts(f).fns[i]
+                            .trait_name
+                            .as_ref()
+                            .is_none_or(|t| self.local_traits.contains(&(krate, t.clone())))
+                    })
+                    .collect();
                 let keys: HashSet<&str> = c
                     .iter()
                     .map(|&(f, i)| self.facts(f).fns[i].key.as_str())
@@ -376,6 +388,16 @@ impl Graph<'_> {
         self.paging_fns.insert((file, idx), found);
         found
     }
+}
+
+/// A parameter named for SQL text or a prepared statement.
+fn holds_sql(name: &str) -> bool {
+    let n = name.trim_start_matches('_').to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "sql" | "statement" | "stmt" | "ddl" | "script" | "statements" | "stmts"
+    ) || n.ends_with("_sql")
+        || n.starts_with("sql_")
 }
 
 pub(super) fn unreachable_facts() -> &'static FileFacts {
@@ -728,6 +750,17 @@ pub(super) fn build_sites(
         id_of,
         callers: None,
         called_names: None,
+        local_traits: parsed
+            .iter()
+            .enumerate()
+            .filter_map(|(fi, p)| Some((fi, p.as_ref()?)))
+            .flat_map(|(fi, p)| {
+                p.facts
+                    .traits
+                    .iter()
+                    .map(move |t| (loaded[fi].unit, t.clone()))
+            })
+            .collect(),
         calls_by_name: None,
         cli_structs: parsed
             .iter()
@@ -925,6 +958,15 @@ pub(super) fn build_sites(
                 // The callee runs SQL its caller passes in, and this call
                 // passes something that changes per element: a script, not N+1.
                 if site.sql_param && c.args_vary {
+                    break;
+                }
+                // … or hands a per-element value to a parameter that holds
+                // SQL text or a statement (`execute(&self, sql: &str)`).
+                let names = &graph.facts(f2).fns[i2].param_names;
+                let shift = usize::from(c.vary_each.len() == names.len() + 1);
+                if c.vary_each.iter().enumerate().any(|(i, &v)| {
+                    v && i >= shift && names.get(i - shift).is_some_and(|n| holds_sql(n))
+                }) {
                     break;
                 }
                 let via: Vec<CallHop> = path

@@ -542,6 +542,7 @@ mod tests {
             ret_recipe: None,
             public: false,
             ret_taint: Vec::new(),
+            param_names: Vec::new(),
         }
     }
 

@@ -1039,6 +1039,16 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             ret,
             public: std::mem::take(&mut self.pending_pub),
             ret_taint: Vec::new(),
+            param_names: inputs
+                .iter()
+                .filter_map(|i| match i {
+                    syn::FnArg::Typed(pt) => Some(match &*pt.pat {
+                        Pat::Ident(pi) => pi.ident.to_string(),
+                        _ => "_".to_string(),
+                    }),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect(),
             has_body: body.is_some(),
             param_tys: inputs
                 .iter()
@@ -1280,6 +1290,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     }
 
     fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+        self.facts.traits.push(i.ident.to_string());
         self.visit_trait_inner(i);
     }
 

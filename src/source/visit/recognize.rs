@@ -701,10 +701,16 @@ impl<'ast> FileVisitor<'ast, '_> {
             // Anything but a receiver that is the same on every turn.
             let recv_varies = !self.loop_invariant(whole, 0);
             let arg_taints = m.args.iter().map(|a| self.taint_of_arg(a)).collect();
+            let vary_each: Vec<bool> = m
+                .args
+                .iter()
+                .map(|a| self.mentions_loop_var(a, 0))
+                .collect();
             if let Some(c) = self.facts.calls.last_mut() {
                 c.recv = recv;
                 c.recv_varies = recv_varies;
                 c.arg_taints = arg_taints;
+                c.vary_each = vary_each;
             }
         }
     }
@@ -963,10 +969,16 @@ impl<'ast> FileVisitor<'ast, '_> {
         let args_vary = call.args.iter().any(|a| self.mentions_loop_var(a, 0));
         let varies = !self.loop_invariant(whole, 0);
         let arg_taints = call.args.iter().map(|a| self.taint_of_arg(a)).collect();
+        let vary_each: Vec<bool> = call
+            .args
+            .iter()
+            .map(|a| self.mentions_loop_var(a, 0))
+            .collect();
         self.push_call(target, range_of(whole), call.args.len(), args_vary);
         if let Some(c) = self.facts.calls.last_mut() {
             c.recv_varies = varies;
             c.arg_taints = arg_taints;
+            c.vary_each = vary_each;
         }
     }
 
@@ -1017,6 +1029,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             in_test: self.test_depth > 0,
             recv_varies: false,
             arg_taints: Vec::new(),
+            vary_each: Vec::new(),
         });
     }
 }
@@ -1029,9 +1042,28 @@ pub(super) fn is_ddl(sql: &str) -> bool {
         .next()
         .unwrap_or("")
         .to_ascii_uppercase();
+    // Schema work, and transaction or session control (`ROLLBACK
+    // PREPARED 'gid'`, `XA ROLLBACK`, `SAVEPOINT`, `SET`): one statement
+    // per thing by nature, with no batched form.
     matches!(
         first.as_str(),
-        "CREATE" | "DROP" | "ALTER" | "TRUNCATE" | "VACUUM" | "REINDEX"
+        "CREATE"
+            | "DROP"
+            | "ALTER"
+            | "TRUNCATE"
+            | "VACUUM"
+            | "REINDEX"
+            | "ROLLBACK"
+            | "COMMIT"
+            | "BEGIN"
+            | "SAVEPOINT"
+            | "RELEASE"
+            | "XA"
+            | "PREPARE"
+            | "SET"
+            | "LISTEN"
+            | "UNLISTEN"
+            | "ANALYZE"
     )
 }
 
