@@ -30,10 +30,14 @@ pub enum TextSource {
         at: Range<usize>,
         how: String,
         /// Where the value's text may come from (empty: nothing outside).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         taint: Vec<Taint>,
     },
     Unknown,
+}
+
+fn none_vary(v: &[bool]) -> bool {
+    !v.iter().any(|&b| b)
 }
 
 fn no_taint(v: &[Vec<Taint>]) -> bool {
@@ -115,14 +119,14 @@ pub struct SiteRaw {
     /// pass (a `&'static str` is a constant after all).
     pub raw_ty: Option<TyExpr>,
     /// In a loop, and nothing the call is made with names a loop variable.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub invariant: bool,
     /// Only on an error path (`Err(e) => …`, `.map_err(|e| …)`): not
     /// once per element.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub on_error: bool,
     /// Behind a branch inside the innermost loop (`if`, a `match` arm).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub conditional: bool,
 }
 
@@ -162,7 +166,7 @@ pub struct FnInfo {
     /// The parameters' types (not `self`), where written.
     pub param_tys: Vec<Option<Ty>>,
     /// `pub` (a library's callers may be outside the workspace).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub public: bool,
     /// The parameters' names (not `self`), `_` for patterns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -224,21 +228,21 @@ pub struct CallRaw {
     /// always run it.
     pub memo: bool,
     /// Only on an error path.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub on_error: bool,
     /// Behind a branch inside the innermost loop.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub conditional: bool,
     /// Where each argument's text may come from (for sql-injection's
     /// parameters: the callers decide).
     #[serde(default, skip_serializing_if = "no_taint")]
     pub arg_taints: Vec<Vec<Taint>>,
     /// Which arguments name a loop variable.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "none_vary")]
     pub vary_each: Vec<bool>,
     /// The call (receiver or arguments) may differ from one turn of the
     /// loop to the next: it names a loop variable or a local that changes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recv_varies: bool,
 }
 
