@@ -1746,7 +1746,16 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     self.branch -= branches;
                 }
             }
-            _ => visit::visit_expr(self, e),
+            _ => {
+                // What a `match` arm unpacks is the scrutinee's (`Some(rec)
+                // => …`), also outside loops.
+                if let Expr::Match(mt) = e {
+                    for arm in &mt.arms {
+                        self.scope().unpacks(&arm.pat, &mt.expr);
+                    }
+                }
+                visit::visit_expr(self, e)
+            }
         }
     }
 

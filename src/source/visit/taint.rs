@@ -107,7 +107,7 @@ const ROW_METHODS: &[&str] = &["get", "try_get", "get_unwrap", "get_ref", "get_u
 
 /// Names a query result is usually bound to.
 fn rowish(name: &str) -> bool {
-    matches!(name, "row" | "r" | "rec" | "record")
+    matches!(name, "row" | "db_row")
 }
 
 /// `replace(q, qq)` where `q` is a quote and `qq` the quote doubled or

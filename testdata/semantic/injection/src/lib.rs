@@ -241,3 +241,16 @@ pub async fn search_like(Query(q): Query<Search>, pool: axum::extract::State<PgP
     let _ = sqlx::query(&sql).fetch_all(&*pool).await; // ~ sql-injection
     String::new()
 }
+
+// A value a `match` unpacks outside any loop is the scrutinee's: here a
+// constant a private helper is given, not a database row.
+fn create_table(conn: &rusqlite::Connection, columns: Option<&str>) -> rusqlite::Result<usize> {
+    match columns {
+        Some(record) => conn.execute(&format!("CREATE TABLE t ({record})"), []),
+        None => Ok(0),
+    }
+}
+
+pub fn setup(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    create_table(conn, Some("id INTEGER PRIMARY KEY"))
+}
