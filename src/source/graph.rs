@@ -272,6 +272,16 @@ impl Graph<'_> {
 }
 
 impl Graph<'_> {
+    /// The calls fn `(file, idx)` makes that `keep` accepts.
+    fn calls_in(&self, file: usize, idx: usize, keep: impl Fn(&CallRaw) -> bool) -> Vec<CallRaw> {
+        self.facts(file)
+            .calls
+            .iter()
+            .filter(|c| c.caller == Some(idx) && keep(c))
+            .cloned()
+            .collect()
+    }
+
     /// Does fn `(file, idx)` run a query that fetches one page (`LIMIT`,
     /// `offset`), itself or through the functions it calls?
     fn reaches_paging(&mut self, file: usize, idx: usize, depth: usize) -> bool {
@@ -285,12 +295,7 @@ impl Graph<'_> {
             .iter()
             .any(|s| s.func == Some(idx) && s.executes && s.paging);
         if !found && depth < self.max_depth {
-            let calls: Vec<CallRaw> = facts
-                .calls
-                .iter()
-                .filter(|c| c.caller == Some(idx) && !c.memo)
-                .cloned()
-                .collect();
+            let calls = self.calls_in(file, idx, |c| !c.memo);
             'calls: for c in calls {
                 for (f2, i2) in self.targets(file, &c).0 {
                     if self.reaches_paging(f2, i2, depth + 1) {
@@ -332,12 +337,7 @@ impl Graph<'_> {
                 && s.executes
                 && ((s.paging && while_like(&s.loops)) || by_batch(&s.loops))
         });
-        let batch_calls: Vec<CallRaw> = facts
-            .calls
-            .iter()
-            .filter(|c| c.caller == Some(idx) && by_batch(&c.loops))
-            .cloned()
-            .collect();
+        let batch_calls = self.calls_in(file, idx, |c| by_batch(&c.loops));
         for c in batch_calls {
             if found {
                 break;
@@ -349,13 +349,7 @@ impl Graph<'_> {
                 .into_iter()
                 .any(|(f2, i2)| self.query_path(f2, i2, 1, max, &mut Vec::new()).is_some());
         }
-        let facts = self.facts(file);
-        let calls: Vec<CallRaw> = facts
-            .calls
-            .iter()
-            .filter(|c| c.caller == Some(idx) && while_like(&c.loops))
-            .cloned()
-            .collect();
+        let calls = self.calls_in(file, idx, |c| while_like(&c.loops));
         for c in calls {
             if found {
                 break;
@@ -369,13 +363,7 @@ impl Graph<'_> {
         }
         // Or a function it calls does (a sync that downloads by the page).
         if !found && depth < 3 {
-            let facts = self.facts(file);
-            let calls: Vec<CallRaw> = facts
-                .calls
-                .iter()
-                .filter(|c| c.caller == Some(idx) && !c.memo)
-                .cloned()
-                .collect();
+            let calls = self.calls_in(file, idx, |c| !c.memo);
             'calls: for c in calls {
                 for (f2, i2) in self.targets(file, &c).0 {
                     if (f2, i2) != (file, idx) && self.pages_in_loop(f2, i2, depth + 1) {
