@@ -378,6 +378,19 @@ impl Graph<'_> {
     }
 }
 
+/// 1 when a call passes the callee's receiver as its first argument
+/// (`Type::method(recv, a)`), so its arguments sit one place further.
+fn receiver_first(info: &facts::FnInfo, c: &CallRaw) -> usize {
+    usize::from(
+        info.has_self
+            && matches!(
+                c.target,
+                CallTarget::Free(_) | CallTarget::Method { owner: Some(_), .. }
+            )
+            && c.args == info.params + 1,
+    )
+}
+
 /// A parameter named for SQL text or a prepared statement.
 fn holds_sql(name: &str) -> bool {
     let n = name.trim_start_matches('_').to_ascii_lowercase();
@@ -549,15 +562,7 @@ impl Graph<'_> {
                             if info.ret_taint.is_empty() {
                                 continue;
                             }
-                            let shift = usize::from(
-                                info.has_self
-                                    && matches!(
-                                        c.target,
-                                        CallTarget::Free(_)
-                                            | CallTarget::Method { owner: Some(_), .. }
-                                    )
-                                    && c.args == info.params + 1,
-                            );
+                            let shift = receiver_first(&info, &c);
                             let mut here = Vec::new();
                             for t in &info.ret_taint {
                                 match t {
@@ -664,14 +669,7 @@ impl Graph<'_> {
                     for (cf, ci) in calls {
                         let c = self.facts(cf).calls[ci].clone();
                         // `Type::method(recv, a)` passes the receiver first.
-                        let shift = usize::from(
-                            info.has_self
-                                && matches!(
-                                    c.target,
-                                    CallTarget::Free(_) | CallTarget::Method { owner: Some(_), .. }
-                                )
-                                && c.args == info.params + 1,
-                        );
+                        let shift = receiver_first(&info, &c);
                         let Some(arg) = c.arg_taints.get(index + shift) else {
                             continue;
                         };
@@ -950,10 +948,14 @@ pub(super) fn build_sites(
                 }
                 // … or hands a per-element value to a parameter that holds
                 // SQL text or a statement (`execute(&self, sql: &str)`).
-                let names = &graph.facts(f2).fns[i2].param_names;
-                let shift = usize::from(c.vary_each.len() == names.len() + 1);
+                let callee = &graph.facts(f2).fns[i2];
+                let shift = receiver_first(callee, c);
                 if c.vary_each.iter().enumerate().any(|(i, &v)| {
-                    v && i >= shift && names.get(i - shift).is_some_and(|n| holds_sql(n))
+                    v && i >= shift
+                        && callee
+                            .param_names
+                            .get(i - shift)
+                            .is_some_and(|n| holds_sql(n))
                 }) {
                     break;
                 }

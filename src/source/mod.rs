@@ -84,6 +84,7 @@ pub fn analyze(
     // Crates: nearest Cargo.toml, and which ORMs each depends on.
     let mut crates: Vec<(Option<PathBuf>, Vec<usize>)> = Vec::new();
     let mut crate_of_dir: HashMap<PathBuf, usize> = HashMap::new();
+    let mut manifest_texts: Vec<Option<String>> = Vec::new();
     let mut loaded: Vec<Loaded> = Vec::with_capacity(files.len());
     for input in files {
         let dir = input
@@ -99,12 +100,17 @@ pub fn analyze(
             if let Some(i) = crates.iter().position(|(m, _)| *m == manifest) {
                 return i;
             }
-            let deps = manifest
+            // Each manifest is read once: ORMs now, dependencies and
+            // databases below.
+            let text = manifest
                 .as_deref()
-                .and_then(|m| std::fs::read_to_string(m).ok())
-                .map(|t| crate_orms(&t, specs))
+                .and_then(|m| std::fs::read_to_string(m).ok());
+            let deps = text
+                .as_deref()
+                .map(|t| crate_orms(t, specs))
                 .unwrap_or_default();
             crates.push((manifest, deps));
+            manifest_texts.push(text);
             crates.len() - 1
         });
         loaded.push(Loaded {
@@ -146,31 +152,34 @@ pub fn analyze(
         l.unit = unit_of_crate[l.krate];
     }
     // Each crate's dependencies: path roots that are crates, not modules.
-    let crate_deps: Vec<Option<HashSet<String>>> = crates
+    let crate_deps: Vec<Option<HashSet<String>>> = manifest_texts
         .iter()
-        .map(|(m, _)| {
-            let text = std::fs::read_to_string(m.as_deref()?).ok()?;
-            let mut deps = manifest_deps(&text)?;
+        .map(|text| {
+            let mut deps = manifest_deps(text.as_deref()?)?;
             deps.extend(["std", "core", "alloc"].map(String::from));
             Some(deps)
         })
         .collect();
     // The databases each crate talks to, from its manifest (and the
     // workspace's, for `workspace = true` dependencies).
+    let mut roots: HashMap<PathBuf, String> = HashMap::new();
     let crate_dbs: Vec<Vec<&'static str>> = crates
         .iter()
-        .map(|(m, _)| {
-            let Some(m) = m.as_deref() else {
+        .zip(&manifest_texts)
+        .map(|((m, _), own)| {
+            let (Some(m), Some(own)) = (m.as_deref(), own.as_deref()) else {
                 return Vec::new();
             };
-            let own = std::fs::read_to_string(m).unwrap_or_default();
             let root = workspace_root(m).join("Cargo.toml");
             let ws = if root != m {
-                std::fs::read_to_string(&root).unwrap_or_default()
+                roots
+                    .entry(root.clone())
+                    .or_insert_with(|| std::fs::read_to_string(&root).unwrap_or_default())
+                    .as_str()
             } else {
-                String::new()
+                ""
             };
-            manifest_databases(&own, &ws)
+            manifest_databases(own, ws)
         })
         .collect();
     loaded

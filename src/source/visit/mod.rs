@@ -1241,6 +1241,13 @@ fn loop_exits_on_success(body: &syn::Block) -> bool {
     f.found
 }
 
+/// Does the pattern bind a name that is used (not `_` or `_e`)?
+fn binds_a_name(p: &Pat) -> bool {
+    let mut names = Vec::new();
+    pat_names(p, &mut names);
+    names.iter().any(|n| !n.starts_with('_'))
+}
+
 /// `Err(e)` (also behind a guard or in an or-pattern): error handling,
 /// which names the error. `Err(_)` does not: "when it fails, do this to
 /// the element" is a filter (`Err(_) => delete(record.id)`), per element.
@@ -1248,11 +1255,8 @@ fn pat_is_error(p: &Pat) -> bool {
     match p {
         Pat::Guard(g) => pat_is_error(&g.pat),
         Pat::TupleStruct(ts) => {
-            ts.path.segments.last().is_some_and(|s| s.ident == "Err") && {
-                let mut names = Vec::new();
-                ts.elems.iter().for_each(|e| pat_names(e, &mut names));
-                names.iter().any(|n| !n.starts_with('_'))
-            }
+            ts.path.segments.last().is_some_and(|s| s.ident == "Err")
+                && ts.elems.iter().any(binds_a_name)
         }
         Pat::Or(o) => o.cases.iter().all(pat_is_error),
         _ => false,
@@ -1473,13 +1477,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 // A spawned task per element, or a lookup only on a cache miss.
                 // `.map_err(|e| log(conn, e))`, `r.or_else(|e| retry(e))`:
                 // closures that run only when the result is an error.
-                let names_error = |a: &Expr| {
-                    matches!(a, Expr::Closure(c) if c.inputs.len() == 1 && {
-                        let mut names = Vec::new();
-                        pat_names(&c.inputs[0], &mut names);
-                        names.iter().any(|n| !n.starts_with('_'))
-                    })
-                };
+                let names_error = |a: &Expr| matches!(a, Expr::Closure(c) if c.inputs.len() == 1 && binds_a_name(&c.inputs[0]));
                 let on_err = matches!(
                     method.as_str(),
                     "map_err" | "inspect_err" | "or_else" | "unwrap_or_else"

@@ -688,7 +688,11 @@ impl<'ast> FileVisitor<'ast, '_> {
             } else {
                 typed_owner
             };
-            let args_vary = m.args.iter().any(|a| self.mentions_loop_var(a, 0));
+            let vary_each: Vec<bool> = m
+                .args
+                .iter()
+                .map(|a| self.mentions_loop_var(a, 0))
+                .collect();
             self.push_call(
                 CallTarget::Method {
                     owner,
@@ -696,16 +700,11 @@ impl<'ast> FileVisitor<'ast, '_> {
                 },
                 range_of(whole),
                 nargs,
-                args_vary,
+                vary_each.contains(&true),
             );
             // Anything but a receiver that is the same on every turn.
             let recv_varies = !self.loop_invariant(whole, 0);
             let arg_taints = m.args.iter().map(|a| self.taint_of_arg(a)).collect();
-            let vary_each: Vec<bool> = m
-                .args
-                .iter()
-                .map(|a| self.mentions_loop_var(a, 0))
-                .collect();
             if let Some(c) = self.facts.calls.last_mut() {
                 c.recv = recv;
                 c.recv_varies = recv_varies;
@@ -966,7 +965,6 @@ impl<'ast> FileVisitor<'ast, '_> {
         } else {
             CallTarget::Free(name)
         };
-        let args_vary = call.args.iter().any(|a| self.mentions_loop_var(a, 0));
         let varies = !self.loop_invariant(whole, 0);
         let arg_taints = call.args.iter().map(|a| self.taint_of_arg(a)).collect();
         let vary_each: Vec<bool> = call
@@ -974,7 +972,12 @@ impl<'ast> FileVisitor<'ast, '_> {
             .iter()
             .map(|a| self.mentions_loop_var(a, 0))
             .collect();
-        self.push_call(target, range_of(whole), call.args.len(), args_vary);
+        self.push_call(
+            target,
+            range_of(whole),
+            call.args.len(),
+            vary_each.contains(&true),
+        );
         if let Some(c) = self.facts.calls.last_mut() {
             c.recv_varies = varies;
             c.arg_taints = arg_taints;
