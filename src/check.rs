@@ -142,6 +142,7 @@ pub fn static_analysis_with(
 ) -> crate::source::Analysis {
     let mut specs = crate::source::orm::builtin();
     specs.extend(config.orms.iter().cloned());
+    crate::source::sources::configure(&config.injection);
     let max_call_depth = rules
         .get("n-plus-one")
         .and_then(|r| match r.options.get("max-call-depth") {

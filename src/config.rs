@@ -55,6 +55,9 @@ pub struct Config {
     pub tests: bool,
     /// ORM knowledge the team adds: house wrappers that run queries.
     pub orms: Vec<crate::source::orm::OrmSpec>,
+    /// `[injection]`: the team's own sources of outside text and quoting
+    /// functions, in the form of rules/sources.toml.
+    pub injection: crate::source::sources::Sources,
     /// `[schema] path`, relative to the config file.
     pub schema: Option<PathBuf>,
     /// `[tables]`: rows per table.
@@ -172,6 +175,10 @@ impl Config {
                 "orms" => {
                     p.table(value, "orms")?;
                 }
+                "injection" => {
+                    p.table(value, "injection")?;
+                    config.injection = p.injection()?;
+                }
                 "schema" => {
                     for (k, v) in p.table(value, "schema")? {
                         if k.get_ref().as_ref() != "path" {
@@ -194,7 +201,7 @@ impl Config {
                 other => {
                     return Err(p.error(
                         key.span(),
-                        format!("unknown key `{other}`; expected `rules`, `source`, `orms`, `schema` or `tables`"),
+                        format!("unknown key `{other}`; expected `rules`, `source`, `orms`, `injection`, `schema` or `tables`"),
                     ))
                 }
             }
@@ -403,6 +410,32 @@ impl Parser<'_> {
             .collect())
     }
 
+    /// `[[injection.source]]` and `[injection.safe]`: checked like the
+    /// built-in file, every key known.
+    fn injection(&self) -> Result<crate::source::sources::Sources, ConfigError> {
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            injection: crate::source::sources::Sources,
+        }
+        let doc: Doc = toml::from_str(self.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            self.error(span, format!("in [injection]: {}", e.message().trim()))
+        })?;
+        for s in &doc.injection.source {
+            if !["remote", "cli", "env", "stdin", "file"].contains(&s.kind.as_str()) {
+                let at = self.text.find(&format!("\"{}\"", s.kind)).unwrap_or(0);
+                return Err(self.error(
+                    at..at,
+                    format!(
+                        "in [[injection.source]]: kind `{}` is not one of `remote`, `cli`, `env`, `stdin`, `file`",
+                        s.kind
+                    ),
+                ));
+            }
+        }
+        Ok(doc.injection)
+    }
+
     fn source(&self, value: &Spanned<DeValue<'_>>, config: &mut Config) -> Result<(), ConfigError> {
         for (key, v) in self.table(value, "source")? {
             let name = key.get_ref().as_ref();
@@ -523,7 +556,7 @@ mod tests {
             (e.line, e.message.as_str()),
             (
                 3,
-                "unknown key `sourc`; expected `rules`, `source`, `orms`, `schema` or `tables`"
+                "unknown key `sourc`; expected `rules`, `source`, `orms`, `injection`, `schema` or `tables`"
             )
         );
 

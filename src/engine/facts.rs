@@ -37,6 +37,25 @@ impl Operation {
     }
 }
 
+/// Where a value spliced into SQL text stands, which decides how to fix it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SqlPosition {
+    /// A value (a literal's place): a bind parameter carries it.
+    #[default]
+    Value,
+    /// A table, column or schema name: no bind parameter can carry it.
+    Identifier,
+    /// A keyword or a setting (`SET x = …`, `SAVEPOINT …`, `BEGIN …`):
+    /// no bind parameter can carry it either; validate it.
+    Setting,
+}
+
+impl SqlPosition {
+    pub fn is_value(&self) -> bool {
+        *self == SqlPosition::Value
+    }
+}
+
 /// How a call comes to run once per element.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LoopKind {
@@ -178,9 +197,9 @@ pub struct QuerySite {
     pub ddl: bool,
     /// Each run needs the previous one's result (`next = query(next)`).
     pub sequential: bool,
-    /// The dynamic value in the SQL text names a table or column (which a
-    /// bind parameter cannot carry).
-    pub sql_identifier: bool,
+    /// Where the dynamic value in the SQL text stands: a value, an
+    /// identifier, a keyword or setting.
+    pub sql_position: SqlPosition,
     /// For query-builder chains: the SQL they send, derived from the chain
     /// (`?` for bound values), when `sql` is not known.
     pub derived_sql: Option<String>,

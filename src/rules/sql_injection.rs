@@ -2,7 +2,7 @@
 
 use crate::engine::diagnostic::Label;
 use crate::engine::prelude::*;
-use crate::engine::{Origin, SqlSource};
+use crate::engine::{Origin, SqlPosition, SqlSource};
 
 declare_rule! {
     SqlInjection {
@@ -131,10 +131,6 @@ impl Rule for SqlInjection {
                 );
                 (d, steps.as_slice())
             }
-            // A public helper that takes a name for an identifier
-            // (`drop_enum_type(name)`) is an API for names written in code;
-            // one that splices a value should bind it, whoever calls it.
-            Origin::Unresolved { param, .. } if site.sql_identifier && param == what => return,
             Origin::Unresolved { function, param } => {
                 let d = cx.report_weaker(
                     arg.clone(),
@@ -177,18 +173,22 @@ impl Rule for SqlInjection {
                 });
             }
         }
-        if site.sql_identifier {
-            d.help(format!(
+        match site.sql_position {
+            SqlPosition::Identifier => d.help(format!(
                 "`{what}` names a table or column, which bind parameters cannot carry: accept it \
                  only from a fixed list of names in code (a `match` or an enum), or quote it with \
                  the driver's identifier quoting"
-            ));
-        } else {
-            d.help(format!(
+            )),
+            SqlPosition::Setting => d.help(format!(
+                "`{what}` stands where SQL takes a keyword or a setting (`SET`, `SAVEPOINT`, \
+                 `BEGIN`, a sort direction), which bind parameters cannot carry: validate it \
+                 first — parse it as a number, or pick it from a fixed list in code"
+            )),
+            SqlPosition::Value => d.help(format!(
                 "pass `{what}` as a bind parameter: {}",
                 site.bind_form
-            ));
-        }
+            )),
+        };
         d.query(QueryInfo {
             orm: Some(site.orm.clone()),
             ..Default::default()

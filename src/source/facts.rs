@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use super::types::{Ty, TyExpr};
-use crate::engine::{LoopKind, Operation};
+use crate::engine::{LoopKind, Operation, SqlPosition};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LoopRaw {
@@ -94,8 +94,9 @@ pub struct SiteRaw {
     pub sql_param: bool,
     /// Each run needs the previous one's result (`next = query(next)`).
     pub sequential: bool,
-    /// The dynamic value in the SQL text stands where an identifier goes.
-    pub sql_identifier: bool,
+    /// Where the dynamic value in the SQL text stands.
+    #[serde(default, skip_serializing_if = "SqlPosition::is_value")]
+    pub sql_position: SqlPosition,
     /// For query-builder chains: the SQL they send, derived from the chain.
     pub derived_sql: Option<String>,
     /// In a branch that leaves the loop: runs at most once per loop.

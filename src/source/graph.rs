@@ -38,8 +38,6 @@ struct Graph<'a> {
     callers: Option<HashMap<FnRef, Vec<(usize, usize)>>>,
     /// Structs the workspace fills from the command line.
     cli_structs: HashSet<String>,
-    /// (unit, name) of every function any call names, resolved or not.
-    called_names: Option<HashSet<(usize, String)>>,
     /// Traits the workspace defines, by unit.
     local_traits: HashSet<(usize, String)>,
     /// Calls with arguments by (unit, name they call).
@@ -471,21 +469,26 @@ impl Graph<'_> {
         out
     }
 
-    /// Does any call in the unit name a function `name`?
-    fn is_called(&mut self, unit: usize, name: &str) -> bool {
-        if self.called_names.is_none() {
-            let mut set = HashSet::new();
-            for (fi, p) in self.parsed.iter().enumerate() {
-                let Some(p) = p else { continue };
-                for c in &p.facts.calls {
-                    set.insert((self.loaded[fi].unit, c.target.name().to_string()));
-                }
-            }
-            self.called_names = Some(set);
-        }
-        self.called_names
+    /// Is there a call in the unit naming function `name` that the graph
+    /// could not resolve (so it may be a call of fn `(file, idx)` after all)?
+    /// Calls resolved to other functions (a wrapper's `inner.create(x)` of
+    /// a namesake) do not count.
+    fn maybe_called(&mut self, file: usize, idx: usize) -> bool {
+        let _ = self.callers_of(file, idx);
+        let name = self.facts(file).fns[idx].name.clone();
+        let unit = self.loaded[file].unit;
+        let candidates = self
+            .calls_by_name
             .as_ref()
-            .is_some_and(|s| s.contains(&(unit, name.to_string())))
+            .and_then(|m| m.get(&(unit, name)))
+            .cloned()
+            .unwrap_or_default();
+        candidates.into_iter().any(|(cf, ci)| {
+            let Some(c) = self.parsed[cf].as_ref().map(|p| p.facts.calls[ci].clone()) else {
+                return false;
+            };
+            self.targets(cf, &c).0.is_empty()
+        })
     }
 
     /// Where text that fn `(file, func)` splices into SQL comes from,
@@ -656,12 +659,17 @@ impl Graph<'_> {
                     if depth >= 3 {
                         continue;
                     }
-                    let calls = self.callers_of(file, fi);
+                    // A call from the function itself (recursion, or a
+                    // namesake's wrapper the graph cannot tell apart) says
+                    // nothing about what callers pass.
+                    let mut calls = self.callers_of(file, fi);
+                    calls.retain(|&(cf, ci)| {
+                        !(cf == file && self.facts(cf).calls[ci].caller == Some(fi))
+                    });
                     if calls.is_empty() {
                         // Callers outside the workspace decide; a call by
                         // that name the graph could not resolve is not none.
-                        let unit = self.loaded[file].unit;
-                        if info.public && !self.is_called(unit, &info.name) {
+                        if info.public && !self.maybe_called(file, fi) {
                             unresolved.get_or_insert((info.key.clone(), name.clone()));
                         }
                         continue;
@@ -735,7 +743,6 @@ pub(super) fn build_sites(
         fetches_page: HashMap::new(),
         id_of,
         callers: None,
-        called_names: None,
         local_traits: parsed
             .iter()
             .enumerate()
@@ -1033,7 +1040,7 @@ pub(super) fn site_to_query(
         ddl: s.ddl,
         sequential: s.sequential || s.once || s.memo || s.on_error,
         conditional: s.conditional,
-        sql_identifier: s.sql_identifier,
+        sql_position: s.sql_position,
         derived_sql: s.derived_sql.clone(),
         unindexed: None,
         database: None,

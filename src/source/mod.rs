@@ -265,7 +265,10 @@ pub fn analyze(
             }
         })
         .collect();
-    let specs_digest = cache::key(&format!("{specs:?}"), &opts.tests);
+    let specs_digest = cache::key(
+        &format!("{specs:?}{:?}", sources::active()),
+        &opts.tests,
+    );
     let deps_sorted: Vec<Vec<&String>> = crate_deps
         .iter()
         .map(|d| {
@@ -589,10 +592,19 @@ fn crate_names(manifest: &Path) -> Vec<String> {
 }
 
 /// The crate names a `Cargo.toml` depends on (renamed dependencies under
-/// both names), with `-` as `_`; `None` when it does not parse.
+/// both names), with `-` as `_`, and its own name: a driver's crate uses
+/// its own API (rusqlite's `Savepoint` runs `conn.execute_batch`); `None`
+/// when it does not parse.
 fn manifest_deps(manifest: &str) -> Option<HashSet<String>> {
     let doc = manifest.parse::<toml::Table>().ok()?;
     let mut deps: HashSet<String> = HashSet::new();
+    if let Some(name) = doc
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+    {
+        deps.insert(name.replace('-', "_"));
+    }
     let mut tables: Vec<&toml::Table> = Vec::new();
     for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
         tables.extend(doc.get(key).and_then(|v| v.as_table()));

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
     /// `remote`, `cli`, `env`, `stdin`, `file`.
@@ -26,7 +26,7 @@ pub struct SourceSpec {
     pub attributes: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SafeSpec {
     #[serde(default)]
@@ -35,7 +35,7 @@ pub struct SafeSpec {
     pub generated: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sources {
     #[serde(default)]
@@ -48,6 +48,26 @@ pub struct Sources {
 pub fn builtin() -> &'static Sources {
     static S: OnceLock<Sources> = OnceLock::new();
     S.get_or_init(|| toml::from_str(include_str!("../../rules/sources.toml")).unwrap_or_default())
+}
+
+static ACTIVE: OnceLock<Sources> = OnceLock::new();
+
+/// Adds the team's own sources and sanitizers (`[injection]` of
+/// `ormlint.toml`) to the built-in ones, once per process, before the
+/// analysis starts; a second call changes nothing.
+pub fn configure(user: &Sources) {
+    let _ = ACTIVE.get_or_init(|| {
+        let mut all = builtin().clone();
+        all.source.extend(user.source.iter().cloned());
+        all.safe.sanitizers.extend(user.safe.sanitizers.iter().cloned());
+        all.safe.generated.extend(user.safe.generated.iter().cloned());
+        all
+    });
+}
+
+/// The threat model in force: the built-in one and the team's.
+pub fn active() -> &'static Sources {
+    ACTIVE.get().unwrap_or_else(|| builtin())
 }
 
 /// Does `path` (as the file imports it) end with `pattern`, segment-wise?

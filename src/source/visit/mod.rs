@@ -18,7 +18,7 @@ use super::facts::{
 use super::macros::{MacroBodies, Piece};
 use super::orm::{ExecSpec, OrmSpec};
 use super::types::{self, Imports, Ty, TyExpr};
-use crate::engine::{LoopKind, Operation};
+use crate::engine::{LoopKind, Operation, SqlPosition};
 
 mod recognize;
 mod taint;
@@ -1148,7 +1148,7 @@ fn derives_any(attrs: &[syn::Attribute], want: impl Fn(&str) -> bool) -> bool {
 /// A route attribute (`#[get("/users/<name>")]`, `#[actix_web::post(..)]`,
 /// `#[oai(path = ..)]` is not one): the source its parameters are.
 fn route_source(attrs: &[syn::Attribute]) -> Option<(String, String)> {
-    let src = crate::source::sources::builtin();
+    let src = crate::source::sources::active();
     attrs.iter().find_map(|a| {
         let name = last_ident(a.path());
         // A route attribute carries its path: `#[get("/x")]`.
@@ -1855,7 +1855,7 @@ impl<'ast> FileVisitor<'ast, '_> {
     fn visit_struct_inner(&mut self, i: &'ast syn::ItemStruct) {
         // `#[derive(Parser)] struct Cli { … }`: filled from the command line.
         if derives_any(&i.attrs, |d| {
-            crate::source::sources::builtin().by_derive(d).is_some()
+            crate::source::sources::active().by_derive(d).is_some()
         }) {
             self.facts.cli_structs.push(i.ident.to_string());
         }

@@ -48,6 +48,15 @@ impl<'ast> FileVisitor<'ast, '_> {
                 }
             }
             Expr::Macro(m) => {
+                // `try!(x)` is `x?` of Rust 2015.
+                if macro_name(&m.mac) == "try" {
+                    if let Some([Piece::Exprs(es)]) = self.macros.get(&m.mac) {
+                        if let [inner] = es.as_slice() {
+                            self.walk_chain(inner, c, depth + 1);
+                            return;
+                        }
+                    }
+                }
                 c.tokens.push(format!("{}!", macro_name(&m.mac)));
                 c.nodes.push(unwrap_expr(e));
             }
@@ -184,6 +193,11 @@ impl<'ast> FileVisitor<'ast, '_> {
                 }
             }
         }
+        // A local bound to the handle a type of the ORM makes
+        // (`let conn = PgConnection::establish(url)?; conn.execute(..)`).
+        if !spec.types.is_empty() && self.makes_handle(chain, &spec.types) {
+            return Some(Evidence::Name);
+        }
         if !spec.argnames.is_empty() {
             if let Some(name) = first_arg.and_then(Self::arg_name) {
                 if name_matches(&name, &spec.argnames) {
@@ -192,6 +206,35 @@ impl<'ast> FileVisitor<'ast, '_> {
             }
         }
         None
+    }
+
+    /// Is the chain a handle made by one of `types` (`Connection::open(p)`,
+    /// `PgConnection::establish(url).unwrap()`), nothing more?
+    fn makes_handle(&self, chain: &Chain<'_>, types: &[String]) -> bool {
+        let mut made = false;
+        for n in &chain.nodes {
+            match n {
+                Expr::MethodCall(m)
+                    if matches!(
+                        m.method.to_string().as_str(),
+                        "unwrap" | "expect" | "unwrap_or_else"
+                    ) => {}
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p)
+                        if p.path.segments.len() >= 2
+                            && p.path
+                                .segments
+                                .iter()
+                                .any(|s| types.iter().any(|t| s.ident == t.as_str())) =>
+                    {
+                        made = true
+                    }
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        made
     }
 
     /// Do the arguments fit the spec (count, and text where it takes SQL)?
@@ -714,48 +757,64 @@ impl<'ast> FileVisitor<'ast, '_> {
         }
     }
 
-    /// Does the dynamic value `what` sit where SQL needs an identifier (a
-    /// table or column name), which bind parameters cannot carry?
-    pub(super) fn identifier_position(&self, e: &'ast Expr, what: &str, depth: usize) -> bool {
+    /// Where the dynamic value `what` sits in the SQL text: a value, an
+    /// identifier (a table or column name) or a keyword or setting — the
+    /// last two are what bind parameters cannot carry.
+    pub(super) fn sql_position(&self, e: &'ast Expr, what: &str, depth: usize) -> SqlPosition {
         if depth > 4 {
-            return false;
+            return SqlPosition::Value;
         }
         match unwrap_expr(e) {
             Expr::Macro(m) if matches!(macro_name(&m.mac).as_str(), "format" | "format_args") => {
                 let Some(args) = macro_args(&m.mac) else {
-                    return false;
+                    return SqlPosition::Value;
                 };
                 let Some(Expr::Lit(syn::ExprLit {
                     lit: Lit::Str(fmt), ..
                 })) = args.first()
                 else {
-                    return false;
+                    return SqlPosition::Value;
                 };
                 let positional: Vec<String> = args[1..]
                     .iter()
                     .filter(|a| !matches!(a, Expr::Assign(_)))
                     .map(|a| self.src(&range_of(a)))
                     .collect();
+                // The placeholder's argument is `what`, or a local bound to
+                // it (`let (database, url) = split(..)` names the call).
+                let names = |arg: &str| {
+                    arg == what
+                        || self.lookup(arg).is_some_and(|b| {
+                            b.iter().any(|x| self.src(&range_of(x)) == what)
+                        })
+                };
                 placeholder_contexts(&fmt.value())
                     .into_iter()
-                    .any(|(key, ident)| {
-                        ident
-                            && (key == what
-                                || key
-                                    .parse::<usize>()
-                                    .ok()
-                                    .and_then(|i| positional.get(i))
-                                    .is_some_and(|p| p == what))
+                    .filter(|(key, _)| {
+                        names(key)
+                            || key
+                                .parse::<usize>()
+                                .ok()
+                                .and_then(|i| positional.get(i))
+                                .is_some_and(|p| names(p))
                     })
+                    .map(|(_, position)| position)
+                    .find(|p| !p.is_value())
+                    .unwrap_or_default()
             }
-            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-                self.lookup(&i.to_string()).is_some_and(|b| {
-                    b.iter()
-                        .any(|x| self.identifier_position(x, what, depth + 1))
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| {
+                    self.lookup(&i.to_string()).and_then(|b| {
+                        b.iter()
+                            .map(|x| self.sql_position(x, what, depth + 1))
+                            .find(|p| !p.is_value())
+                    })
                 })
-            }),
-            Expr::MethodCall(m) => self.identifier_position(&m.receiver, what, depth + 1),
-            _ => false,
+                .unwrap_or_default(),
+            Expr::MethodCall(m) => self.sql_position(&m.receiver, what, depth + 1),
+            _ => SqlPosition::Value,
         }
     }
 
@@ -828,7 +887,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             sql_varies: false,
             sql_param: false,
             sequential: false,
-            sql_identifier: false,
+            sql_position: Default::default(),
             derived_sql: None,
             once: false,
             evidence: Evidence::Shape,
@@ -991,9 +1050,10 @@ impl<'ast> FileVisitor<'ast, '_> {
         site.on_error = self.on_error > 0;
         site.conditional = self.branch > 0;
         if let Some((_, TextSource::Dynamic { what, at, .. })) = &site.raw_sql {
-            site.sql_identifier = self
+            site.sql_position = self
                 .pending_sql_arg
-                .is_some_and(|a| self.identifier_position(a, what, 0));
+                .map(|a| self.sql_position(a, what, 0))
+                .unwrap_or_default();
             site.raw_ty = self
                 .dyn_values
                 .borrow()

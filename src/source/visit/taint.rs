@@ -168,7 +168,7 @@ impl FileVisitor<'_, '_> {
             return vec![Taint::Unknown];
         }
         self.taint_budget.set(left - 1);
-        let src = sources::builtin();
+        let src = sources::active();
         // Spans name the expression itself, not its `.await` or `?`.
         let e = unwrap_expr(e);
         match e {
@@ -423,10 +423,18 @@ impl FileVisitor<'_, '_> {
         if let Some(t) = self.taint_memo.borrow().get(name) {
             return t.clone();
         }
-        // A cycle (`s = s + x`) meets this placeholder.
+        // A cycle (`s = s + x`) meets this placeholder; a `let` that
+        // shadows a parameter (`let name = name.as_ref()`) reads the
+        // parameter.
+        let shadowed = self
+            .scopes
+            .last()
+            .filter(|s| s.bindings.contains_key(name))
+            .and_then(|_| self.param_taint(name, at.clone()))
+            .unwrap_or_default();
         self.taint_memo
             .borrow_mut()
-            .insert(name.to_string(), Vec::new());
+            .insert(name.to_string(), shadowed);
         let t = self.taint_of_name_uncached(name, at, depth);
         self.taint_memo
             .borrow_mut()
@@ -465,31 +473,8 @@ impl FileVisitor<'_, '_> {
             }
             return out;
         }
-        if let Some(&index) = scope.param_index.get(name) {
-            let src = sources::builtin();
-            // A parameter of a type that holds request data, or of a route.
-            if let Some(s) = scope.param_types.get(name).and_then(|t| src.by_type(t)) {
-                return vec![Taint::Source {
-                    kind: s.kind.clone(),
-                    what: s.what.clone(),
-                    at: scope.param_spans.get(name).cloned().unwrap_or(at),
-                }];
-            }
-            let state = scope.param_types.get(name).is_some_and(|t| {
-                let last = t.rsplit("::").next().unwrap_or(t);
-                ROUTE_STATE.contains(&last)
-            });
-            if let (Some(route), false) = (&scope.route, state) {
-                return vec![Taint::Source {
-                    kind: route.0.clone(),
-                    what: route.1.clone(),
-                    at: scope.param_spans.get(name).cloned().unwrap_or(at),
-                }];
-            }
-            return vec![Taint::Param {
-                index,
-                name: name.to_string(),
-            }];
+        if let Some(t) = self.param_taint(name, at.clone()) {
+            return t;
         }
         // A loop's or closure's element, what `if let`/`match` unpacked.
         if let Some(e) = scope.from.get(name) {
@@ -501,5 +486,38 @@ impl FileVisitor<'_, '_> {
         // A loop variable, a `match` or `if let` binding, a closure
         // parameter: not followed.
         vec![Taint::Unknown]
+    }
+
+    /// The taint of the enclosing function's parameter `name`: a source by
+    /// its type or its route, else its callers decide.
+    fn param_taint(&self, name: &str, at: Range<usize>) -> Option<Vec<Taint>> {
+        let scope = self.scopes.last()?;
+        if let Some(&index) = scope.param_index.get(name) {
+            let src = sources::active();
+            // A parameter of a type that holds request data, or of a route.
+            if let Some(s) = scope.param_types.get(name).and_then(|t| src.by_type(t)) {
+                return Some(vec![Taint::Source {
+                    kind: s.kind.clone(),
+                    what: s.what.clone(),
+                    at: scope.param_spans.get(name).cloned().unwrap_or(at),
+                }]);
+            }
+            let state = scope.param_types.get(name).is_some_and(|t| {
+                let last = t.rsplit("::").next().unwrap_or(t);
+                ROUTE_STATE.contains(&last)
+            });
+            if let (Some(route), false) = (&scope.route, state) {
+                return Some(vec![Taint::Source {
+                    kind: route.0.clone(),
+                    what: route.1.clone(),
+                    at: scope.param_spans.get(name).cloned().unwrap_or(at),
+                }]);
+            }
+            return Some(vec![Taint::Param {
+                index,
+                name: name.to_string(),
+            }]);
+        }
+        None
     }
 }

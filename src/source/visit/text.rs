@@ -467,10 +467,28 @@ pub(super) const IDENTIFIER_KEYWORDS: &[&str] = &[
     "user",
 ];
 
+/// Statements whose every spliced part is a keyword or a setting, which
+/// no bind parameter can carry: `SET statement_timeout = {ms}`,
+/// `SAVEPOINT {name}`, `BEGIN {mode}`.
+const SETTING_STATEMENTS: &[&str] = &[
+    "set ",
+    "reset ",
+    "pragma ",
+    "savepoint ",
+    "release ",
+    "rollback to ",
+    "begin ",
+    "start transaction",
+    "show ",
+];
+
 /// For each placeholder of a format string: its argument key (a name, or
-/// the positional index as text) and whether it stands where SQL needs an
-/// identifier (`FROM {table}`, `"{column}"`, `ORDER BY {col}`).
-pub(super) fn placeholder_contexts(fmt: &str) -> Vec<(String, bool)> {
+/// the positional index as text) and where it stands: an identifier
+/// (`FROM {table}`, `"{column}"`, `ORDER BY {col}`), a keyword or setting
+/// (`SET x = {v}`, `SAVEPOINT {sp}`, `ORDER BY c {dir}`), else a value.
+pub(super) fn placeholder_contexts(fmt: &str) -> Vec<(String, SqlPosition)> {
+    let statement = fmt.trim_start().to_ascii_lowercase();
+    let setting_statement = SETTING_STATEMENTS.iter().any(|k| statement.starts_with(k));
     let mut out = Vec::new();
     let b = fmt.as_bytes();
     let (mut i, mut next_pos) = (0, 0usize);
@@ -497,22 +515,41 @@ pub(super) fn placeholder_contexts(fmt: &str) -> Vec<(String, bool)> {
         };
         let before = fmt[..i].trim_end();
         let quoted = before.ends_with('"') || before.ends_with('`') || before.ends_with('[');
-        let word = before
-            .rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let word = last_word(before);
         let dotted = before.ends_with('.');
-        out.push((
-            key,
-            quoted || dotted || IDENTIFIER_KEYWORDS.contains(&word.as_str()),
-        ));
+        // `ORDER BY {col} {dir}`: a word after a sort key is ASC or DESC.
+        let after_sort_key = before.ends_with('}')
+            && before.to_ascii_lowercase().rfind("order by").is_some_and(|o| {
+                !before[o..].contains(',') || before[o..].rsplit(',').next().is_some_and(|t| t.contains('}'))
+            });
+        let position = if quoted || dotted {
+            SqlPosition::Identifier
+        } else if setting_statement
+            || after_sort_key
+            || matches!(word.as_str(), "savepoint" | "level" | "nulls")
+        {
+            SqlPosition::Setting
+        } else if IDENTIFIER_KEYWORDS.contains(&word.as_str()) {
+            SqlPosition::Identifier
+        } else {
+            SqlPosition::Value
+        };
+        out.push((key, position));
         while j < b.len() && b[j] != b'}' {
             j += 1;
         }
         i = j + 1;
     }
     out
+}
+
+/// The SQL word just before a point of a format string, lowercased.
+fn last_word(before: &str) -> String {
+    before
+        .rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// SQL keywords that open a statement, for literals passed to driver calls.

@@ -31,3 +31,17 @@ pub async fn builder(pool: &sqlx::PgPool, filter: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
+
+// A library's public helper that puts its caller's name between quotes
+// without doubling the quotes inside it: a name with a `"` ends the
+// identifier early (a note: its callers decide what they pass).
+pub async fn drop_type(pool: &sqlx::PgPool, enum_name: &str) -> sqlx::Result<()> {
+    let sql = format!("DROP TYPE IF EXISTS \"{enum_name}\"");
+    sqlx::query(&sql).execute(pool).await?; // ~ sql-injection
+    Ok(())
+}
+
+// A setting cannot be bound: validate it.
+pub fn set_timeout(conn: &rusqlite::Connection, ms: &str) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!("PRAGMA busy_timeout = {ms}")) // ~ sql-injection
+}

@@ -1,12 +1,12 @@
-// A number cannot carry quotes; a public helper that takes a name for an
-// identifier (a type, a table) is an API for names written in code.
+// A number cannot carry quotes; a name put between double quotes whose
+// own double quotes are doubled stays one identifier.
 
 pub fn limited(conn: &mut diesel::PgConnection, limit: i64) -> diesel::QueryResult<usize> {
     diesel::sql_query(format!("SELECT * FROM posts LIMIT {}", limit)).execute(conn)
 }
 
 pub async fn drop_type(pool: &sqlx::PgPool, enum_name: &str) -> sqlx::Result<()> {
-    let sql = format!("DROP TYPE IF EXISTS \"{enum_name}\"");
+    let sql = format!("DROP TYPE IF EXISTS \"{}\"", enum_name.replace('"', "\"\""));
     sqlx::query(&sql).execute(pool).await?;
     Ok(())
 }

