@@ -236,40 +236,55 @@ fn one_finding_per_loop_with_every_query_related() {
     assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 3);
 }
 
-/// sql-injection's severity follows where the text comes from: outside
-/// input is a warning, a database row or a public helper's value
-/// parameter a note (`// ~ sql-injection note`).
-#[test]
-fn injection_severity_follows_the_source() {
-    let dir = root().join("testdata/semantic/injection/src/lib.rs");
-    let text = std::fs::read_to_string(&dir).unwrap();
-    let want: BTreeSet<(u64, String)> = text
-        .lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let (_, m) = l.split_once("// ~ sql-injection")?;
-            let sev = if m.trim() == "note" {
-                "note"
-            } else {
-                "warning"
-            };
-            Some((i as u64 + 1, sev.to_string()))
-        })
-        .collect();
-    let doc = check("testdata/semantic/injection");
-    let got: BTreeSet<(u64, String)> = doc["diagnostics"]
+/// `// ~ sql-injection` markers of every Rust file of a fixture crate, with
+/// the severity they ask for (`// ~ sql-injection note` for a note).
+fn injection_markers(dir: &str) -> BTreeSet<(String, u64, String)> {
+    let mut files = Vec::new();
+    rust_files(&root().join(dir), &mut files);
+    let mut want = BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        for (i, l) in text.lines().enumerate() {
+            if let Some((_, m)) = l.split_once("// ~ sql-injection") {
+                let sev = if m.trim() == "note" { "note" } else { "warning" };
+                want.insert((rel.clone(), i as u64 + 1, sev.to_string()));
+            }
+        }
+    }
+    want
+}
+
+fn injection_found(doc: &serde_json::Value) -> BTreeSet<(String, u64, String)> {
+    doc["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|d| d["rule"] == "sql-injection")
         .map(|d| {
             (
+                d["location"]["path"].as_str().unwrap().to_string(),
                 d["location"]["line"].as_u64().unwrap(),
                 d["severity"].as_str().unwrap().to_string(),
             )
         })
-        .collect();
-    assert_eq!(got, want);
+        .collect()
+}
+
+/// sql-injection's severity follows where the text comes from: outside
+/// input is a warning, a database row or a public helper's value
+/// parameter a note (`// ~ sql-injection note`).
+#[test]
+fn injection_severity_follows_the_source() {
+    let doc = check("testdata/semantic/injection");
+    assert_eq!(
+        injection_found(&doc),
+        injection_markers("testdata/semantic/injection")
+    );
     // The trace: where the request enters, and the call that passes it on.
     let d = doc["diagnostics"]
         .as_array()
@@ -291,6 +306,85 @@ fn injection_severity_follows_the_source() {
         related.contains(&"passed to `posts_by` as `author` here"),
         "{related:?}"
     );
+}
+
+/// Shapes of real injection fixes (diesel_cli 0.12 → 0.13, reinhardt-db
+/// 0.1.0-alpha.13 → alpha.14, postgresql_embedded 0.20.2 → 0.20.3): each
+/// vulnerable form is reported with its severity, each fixed form is not.
+#[test]
+fn real_injection_fixes_are_told_apart() {
+    let doc = check("testdata/semantic/history");
+    let want = injection_markers("testdata/semantic/history");
+    assert_eq!(want.len(), 3);
+    assert_eq!(injection_found(&doc), want);
+}
+
+/// The team's own sources and quoting functions, in `[injection]` of
+/// `ormlint.toml`, count like the built-in ones.
+#[test]
+fn injection_sources_and_sanitizers_from_the_config() {
+    let dir = common::temp_dir("injection-config");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"queue\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+    )
+    .unwrap();
+    // A message from a queue client ormlint does not know, and a house
+    // function that quotes a literal its own way.
+    let src = r#"pub async fn handle(pool: &sqlx::PgPool) -> sqlx::Result<()> {
+    let msg = inbox::receive();
+    sqlx::query(&format!("DELETE FROM jobs WHERE name = '{msg}'")).execute(pool).await?;
+    let tag = inbox::receive();
+    sqlx::query(&format!("DELETE FROM tags WHERE name = {}", house::literal(&tag))).execute(pool).await?;
+    Ok(())
+}
+
+mod house {
+    pub fn literal(s: &str) -> String {
+        format!("'{}'", s.trim())
+    }
+}
+"#;
+    std::fs::write(dir.join("src/lib.rs"), src).unwrap();
+    let lines = |dir: &Path| -> BTreeSet<(u64, String)> {
+        let out = ormlint(dir, &["check", "--format", "json", "."]);
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        injection_found(&doc)
+            .into_iter()
+            .map(|(_, l, s)| (l, s))
+            .collect()
+    };
+    // Unknown to ormlint: what a function of another crate returns.
+    assert!(lines(&dir).is_empty());
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[[injection.source]]\nkind = \"remote\"\nwhat = \"a queue message\"\nfunctions = [\"inbox::receive\"]\n",
+    )
+    .unwrap();
+    let with_source = lines(&dir);
+    assert_eq!(
+        with_source,
+        BTreeSet::from([(3, "warning".to_string()), (5, "warning".to_string())])
+    );
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[[injection.source]]\nkind = \"remote\"\nwhat = \"a queue message\"\nfunctions = [\"inbox::receive\"]\n\n\
+         [injection.safe]\nsanitizers = [\"house::literal\"]\n",
+    )
+    .unwrap();
+    assert_eq!(lines(&dir), BTreeSet::from([(3, "warning".to_string())]));
+    // A kind that is not one is a located error.
+    std::fs::write(
+        dir.join("ormlint.toml"),
+        "[[injection.source]]\nkind = \"internet\"\nwhat = \"x\"\n",
+    )
+    .unwrap();
+    let out = ormlint(&dir, &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ormlint.toml:2:8"), "{err}");
+    assert!(err.contains("kind `internet`"), "{err}");
 }
 
 /// Environment variables, standard input and files count only when the

@@ -522,7 +522,9 @@ pub(super) fn placeholder_contexts(fmt: &str) -> Vec<(String, SqlPosition)> {
             && before.to_ascii_lowercase().rfind("order by").is_some_and(|o| {
                 !before[o..].contains(',') || before[o..].rsplit(',').next().is_some_and(|t| t.contains('}'))
             });
-        let position = if quoted || dotted {
+        // `PRAGMA table_info({table})` names a table.
+        let called = before.ends_with('(') && statement.starts_with("pragma ");
+        let position = if quoted || dotted || called {
             SqlPosition::Identifier
         } else if setting_statement
             || after_sort_key

@@ -199,9 +199,10 @@ pub fn with_mysql(conn: &mut mysql::PooledConn) -> mysql::Result<()> {
     conn.query_drop(format!("DELETE FROM users WHERE name = '{who}'")) // ~ sql-injection
 }
 
-// What a private function returns is not followed: not reported.
+// What a helper returns, called right in the `format!`: its body reads
+// an argument.
 pub fn via_helper(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
-    conn.execute(&format!("DELETE FROM users WHERE name = '{}'", arg()), [])
+    conn.execute(&format!("DELETE FROM users WHERE name = '{}'", arg()), []) // ~ sql-injection
 }
 
 // A library function's result carries its arguments' text.
