@@ -251,7 +251,11 @@ fn injection_markers(dir: &str) -> BTreeSet<(String, u64, String)> {
             .replace('\\', "/");
         for (i, l) in text.lines().enumerate() {
             if let Some((_, m)) = l.split_once("// ~ sql-injection") {
-                let sev = if m.trim() == "note" { "note" } else { "warning" };
+                let sev = if m.trim() == "note" {
+                    "note"
+                } else {
+                    "warning"
+                };
                 want.insert((rel.clone(), i as u64 + 1, sev.to_string()));
             }
         }
@@ -286,11 +290,21 @@ fn injection_severity_follows_the_source() {
         injection_markers("testdata/semantic/injection")
     );
     // The trace: where the request enters, and the call that passes it on.
+    let text =
+        std::fs::read_to_string(root().join("testdata/semantic/injection/src/lib.rs")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("WHERE author = '{author}'"))
+        .unwrap() as u64
+        + 1;
     let d = doc["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|d| d["location"]["line"] == 24)
+        .find(|d| {
+            d["location"]["line"] == line
+                && d["location"]["path"].as_str().unwrap().ends_with("lib.rs")
+        })
         .unwrap();
     let related: Vec<&str> = d["related"]
         .as_array()

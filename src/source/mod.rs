@@ -265,10 +265,7 @@ pub fn analyze(
             }
         })
         .collect();
-    let specs_digest = cache::key(
-        &format!("{specs:?}{:?}", sources::active()),
-        &opts.tests,
-    );
+    let specs_digest = cache::key(&format!("{specs:?}{:?}", sources::active()), &opts.tests);
     let deps_sorted: Vec<Vec<&String>> = crate_deps
         .iter()
         .map(|d| {

@@ -59,8 +59,12 @@ pub fn configure(user: &Sources) {
     let _ = ACTIVE.get_or_init(|| {
         let mut all = builtin().clone();
         all.source.extend(user.source.iter().cloned());
-        all.safe.sanitizers.extend(user.safe.sanitizers.iter().cloned());
-        all.safe.generated.extend(user.safe.generated.iter().cloned());
+        all.safe
+            .sanitizers
+            .extend(user.safe.sanitizers.iter().cloned());
+        all.safe
+            .generated
+            .extend(user.safe.generated.iter().cloned());
         all
     });
 }

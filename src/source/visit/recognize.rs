@@ -780,14 +780,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                     .filter(|a| !matches!(a, Expr::Assign(_)))
                     .map(|a| self.src(&range_of(a)))
                     .collect();
-                // The placeholder's argument is `what`, or a local bound to
-                // it (`let (database, url) = split(..)` names the call).
-                let names = |arg: &str| {
-                    arg == what
-                        || self.lookup(arg).is_some_and(|b| {
-                            b.iter().any(|x| self.src(&range_of(x)) == what)
-                        })
-                };
+                let names = |arg: &str| self.names_value(arg, what, 0);
                 placeholder_contexts(&fmt.value())
                     .into_iter()
                     .filter(|(key, _)| {
@@ -816,6 +809,25 @@ impl<'ast> FileVisitor<'ast, '_> {
             Expr::MethodCall(m) => self.sql_position(&m.receiver, what, depth + 1),
             _ => SqlPosition::Value,
         }
+    }
+
+    /// Is the placeholder argument `arg` the value `what`, or a local
+    /// bound to it (`let (database, url) = split(..)` names the call;
+    /// `let t = t.unwrap_or_default()` the `t` before)?
+    fn names_value(&self, arg: &str, what: &str, depth: usize) -> bool {
+        if arg == what {
+            return true;
+        }
+        if depth > 3 {
+            return false;
+        }
+        self.lookup(arg).is_some_and(|b| {
+            b.iter().any(|x| {
+                self.src(&range_of(unwrap_expr(x))) == what
+                    || root_ident(x)
+                        .is_some_and(|r| r != arg && self.names_value(&r, what, depth + 1))
+            })
+        })
     }
 
     /// The format string of SQL built with `format!` (directly, through a

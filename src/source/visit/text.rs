@@ -519,9 +519,16 @@ pub(super) fn placeholder_contexts(fmt: &str) -> Vec<(String, SqlPosition)> {
         let dotted = before.ends_with('.');
         // `ORDER BY {col} {dir}`: a word after a sort key is ASC or DESC.
         let after_sort_key = before.ends_with('}')
-            && before.to_ascii_lowercase().rfind("order by").is_some_and(|o| {
-                !before[o..].contains(',') || before[o..].rsplit(',').next().is_some_and(|t| t.contains('}'))
-            });
+            && before
+                .to_ascii_lowercase()
+                .rfind("order by")
+                .is_some_and(|o| {
+                    !before[o..].contains(',')
+                        || before[o..]
+                            .rsplit(',')
+                            .next()
+                            .is_some_and(|t| t.contains('}'))
+                });
         // `PRAGMA table_info({table})` names a table.
         let called = before.ends_with('(') && statement.starts_with("pragma ");
         let position = if quoted || dotted || called {

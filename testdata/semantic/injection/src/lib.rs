@@ -6,6 +6,8 @@ use clap::Parser;
 use uuid::Uuid;
 use sqlx::PgPool;
 
+pub mod builders;
+
 #[derive(serde::Deserialize)]
 pub struct Search {
     pub title: String,
