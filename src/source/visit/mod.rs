@@ -1695,6 +1695,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 // A cache miss: `if !seen.contains_key(&k) { … }`, or the
                 // `else` of `if let Some(v) = cache.get(&k)`.
                 let (then_miss, else_miss) = cache_miss_branches(&i.cond);
+                // `if x.is_none() { x = Some(load(..)) }`: filled once.
+                let then_miss = then_miss || lazy_init(&i.cond, &i.then_branch);
                 let in_loop = !self.loops.is_empty();
                 let leaves = in_loop && block_leaves(&i.then_branch);
                 // `if let Err(e) = r { … }`.
@@ -2382,6 +2384,24 @@ fn cache_miss_branches(cond: &Expr) -> (bool, bool) {
         }
         _ => (false, false),
     }
+}
+
+/// `if x.is_none() { x = Some(..) }`: the branch fills `x` once, so what
+/// it runs is memoized whatever loop it sits in.
+fn lazy_init(cond: &Expr, then: &syn::Block) -> bool {
+    let Expr::MethodCall(m) = unwrap_expr(cond) else {
+        return false;
+    };
+    if m.method != "is_none" {
+        return false;
+    }
+    let Expr::Path(target) = unwrap_expr(&m.receiver) else {
+        return false;
+    };
+    then.stmts.iter().any(|s| {
+        matches!(s, Stmt::Expr(Expr::Assign(a), _)
+            if matches!(unwrap_expr(&a.left), Expr::Path(p) if p.path == target.path))
+    })
 }
 
 /// `if let Some(v) = cache.get(&k) { return … }` or

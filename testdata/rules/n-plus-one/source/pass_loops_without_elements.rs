@@ -101,6 +101,21 @@ pub async fn names_memoized(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<Stri
     Ok(out)
 }
 
+// A value filled the first time a row needs it, then reused.
+pub async fn fallback_names(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<String>> {
+    let mut fallback: Option<String> = None;
+    let mut out = Vec::new();
+    for id in ids {
+        if *id < 0 {
+            if fallback.is_none() {
+                fallback = Some(user_name(pool, 0).await?);
+            }
+            out.push(fallback.clone().unwrap_or_default());
+        }
+    }
+    Ok(out)
+}
+
 // A helper that queries only on a cache miss, called per element.
 async fn cached_name(pool: &PgPool, cache: &mut HashMap<i64, String>, id: i64) -> sqlx::Result<String> {
     if let Some(n) = cache.get(&id) {
