@@ -62,8 +62,15 @@ pub enum Taint {
     Call { at: Range<usize> },
     /// `Ty::parse()`: input when `Ty` derives a command-line parser.
     Parsed { ty: String, at: Range<usize> },
-    /// Something this analysis cannot follow (a field of `self`, what a
-    /// function returns).
+    /// `self.field` of a type of the workspace: what the workspace stores
+    /// in that field (`FileFacts::field_writes`) decides.
+    Field {
+        owner: String,
+        field: String,
+        at: Range<usize>,
+    },
+    /// Something this analysis cannot follow (what a function of another
+    /// crate returns, a closure's parameter).
     Unknown,
 }
 
@@ -265,4 +272,17 @@ pub struct FileFacts {
     /// Structs filled from the command line (`#[derive(Parser)]`).
     #[serde(default)]
     pub cli_structs: Vec<String>,
+    /// What the file stores in struct fields (`self.f = v`, `T { f: v }`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_writes: Vec<FieldWrite>,
+}
+
+/// `self.f = v` or `T { f: v }` in fn `func`: the taint `T.f` is given.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldWrite {
+    pub owner: String,
+    pub field: String,
+    pub func: Option<usize>,
+    pub at: Range<usize>,
+    pub taint: Vec<Taint>,
 }

@@ -18,6 +18,9 @@ type CallRef = (usize, usize);
 /// Where a function's query is: the chain of hops to the executing call.
 type HopPath = Vec<(usize, std::ops::Range<usize>, String)>;
 
+/// A struct field of a unit: (unit, type, field).
+type FieldKey = (usize, String, String);
+
 struct Graph<'a> {
     parsed: &'a [Option<Parsed>],
     loaded: &'a [Loaded],
@@ -40,6 +43,9 @@ struct Graph<'a> {
     cli_structs: HashSet<String>,
     /// Traits the workspace defines, by unit.
     local_traits: HashSet<(usize, String)>,
+    /// What the workspace stores in each struct field, by (unit, type,
+    /// field): (file, index into its `field_writes`).
+    field_writes: Option<HashMap<FieldKey, Vec<(usize, usize)>>>,
     /// Calls with arguments by (unit, name they call).
     calls_by_name: Option<HashMap<(usize, String), Vec<CallRef>>>,
 }
@@ -469,6 +475,29 @@ impl Graph<'_> {
         out
     }
 
+    /// Where the unit of `file` stores something in `owner.field`.
+    fn writes_of(&mut self, file: usize, owner: &str, field: &str) -> Vec<(usize, usize)> {
+        if self.field_writes.is_none() {
+            let mut by_field: HashMap<FieldKey, Vec<(usize, usize)>> = HashMap::new();
+            for (fi, p) in self.parsed.iter().enumerate() {
+                let Some(p) = p else { continue };
+                for (wi, w) in p.facts.field_writes.iter().enumerate() {
+                    by_field
+                        .entry((self.loaded[fi].unit, w.owner.clone(), w.field.clone()))
+                        .or_default()
+                        .push((fi, wi));
+                }
+            }
+            self.field_writes = Some(by_field);
+        }
+        let key = (self.loaded[file].unit, owner.to_string(), field.to_string());
+        self.field_writes
+            .as_ref()
+            .and_then(|m| m.get(&key))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Is there a call in the unit naming function `name` that the graph
     /// could not resolve (so it may be a call of fn `(file, idx)` after all)?
     /// Calls resolved to other functions (a wrapper's `inner.create(x)` of
@@ -636,6 +665,47 @@ impl Graph<'_> {
                         }
                     }
                 }
+                // A field of `self`: what the workspace stores in it, each
+                // write followed in the function that makes it.
+                Taint::Field { owner, field, at } => {
+                    if depth >= 3 {
+                        continue;
+                    }
+                    for (wf, wi) in self.writes_of(file, owner, field) {
+                        let w = self.facts(wf).field_writes[wi].clone();
+                        let Some(write_file) = self.id_of[wf] else {
+                            continue;
+                        };
+                        let step = (
+                            Span::new(write_file, w.at.clone()),
+                            format!("stored in `{owner}.{field}` here"),
+                        );
+                        let read = (
+                            Span::new(file_id, at.clone()),
+                            format!("read from `{owner}.{field}` here"),
+                        );
+                        match self.origin(wf, w.func, &w.taint, depth + 1)? {
+                            Origin::Input {
+                                kind,
+                                what,
+                                mut steps,
+                            } => {
+                                steps.push(step);
+                                steps.push(read);
+                                return Ok(Origin::Input { kind, what, steps });
+                            }
+                            Origin::Row { mut steps } => {
+                                steps.push(step);
+                                steps.push(read);
+                                row.get_or_insert(steps);
+                            }
+                            Origin::Unresolved { function, param } => {
+                                unresolved.get_or_insert((function, param));
+                            }
+                            Origin::None => {}
+                        }
+                    }
+                }
                 Taint::Param { index, name } => {
                     let Some(fi) = func else { continue };
                     let info = self.facts(file).fns[fi].clone();
@@ -755,6 +825,7 @@ pub(super) fn build_sites(
             })
             .collect(),
         calls_by_name: None,
+        field_writes: None,
         cli_structs: parsed
             .iter()
             .flatten()

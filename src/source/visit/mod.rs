@@ -724,6 +724,9 @@ struct FnScope<'ast> {
     types: HashMap<String, String>,
     /// Query builders that had rows pushed in bulk (`push_values`, `separated`).
     batched_vars: HashSet<String>,
+    /// Locals a guard has validated (`if !is_valid_name(n) { return Err(..) }`,
+    /// `validate(&n)?;`): they cannot carry SQL syntax after it.
+    validated: HashSet<String>,
     /// How to find each local's type: parameters, `let`s, loop variables.
     tys: HashMap<String, TyExpr>,
     /// Locals that may hold something else on each turn of a loop: bound
@@ -763,6 +766,7 @@ impl<'ast> FnScope<'ast> {
             params: HashSet::new(),
             types: HashMap::new(),
             batched_vars: HashSet::new(),
+            validated: HashSet::new(),
             tys: HashMap::new(),
             unstable: HashSet::new(),
             param_index: HashMap::new(),
@@ -1431,6 +1435,11 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     }
 
     fn visit_expr(&mut self, e: &'ast Expr) {
+        if matches!(e, Expr::Assign(_) | Expr::Struct(_))
+            || matches!(e, Expr::MethodCall(m) if m.method == "clone_into")
+        {
+            self.record_field_writes(e);
+        }
         match e {
             Expr::MethodCall(m) => {
                 let method = m.method.to_string();
@@ -1766,6 +1775,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
         let mut memo = 0;
         for stmt in &b.stmts {
             self.visit_stmt(stmt);
+            if let Some(name) = validation_guard(stmt) {
+                self.scope().validated.insert(name);
+            }
             if memo == 0 && self.cache_hit_guard(stmt) {
                 memo = 1;
                 self.memo += 1;
@@ -2383,6 +2395,100 @@ fn cache_miss_branches(cond: &Expr) -> (bool, bool) {
             (true, false)
         }
         _ => (false, false),
+    }
+}
+
+/// A statement that stops the function unless a local passes a check:
+/// `if !is_valid_name(n) { return Err(..) }`, `validate_name(&n)?;`,
+/// `ensure!(valid(&n), ..)`, `if !n.chars().all(|c| c.is_alphanumeric()) {
+/// bail!(..) }` — the local it names.
+fn validation_guard(stmt: &Stmt) -> Option<String> {
+    // A call of a function named as a check, on a local.
+    fn checked(e: &Expr) -> Option<String> {
+        let validator = |name: &str| {
+            let n = name.to_ascii_lowercase();
+            n.starts_with("is_valid")
+                || n.starts_with("valid")
+                || n.starts_with("check_")
+                || n.starts_with("ensure_")
+                || n.starts_with("assert_valid")
+                || n.starts_with("is_safe")
+                || n.starts_with("is_allowed")
+        };
+        match unwrap_expr(e) {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if validator(&last_ident(&p.path)) => {
+                    c.args.first().and_then(root_ident)
+                }
+                _ => None,
+            },
+            Expr::MethodCall(m) if validator(&m.method.to_string()) => m
+                .args
+                .first()
+                .and_then(root_ident)
+                .or_else(|| root_ident(&m.receiver)),
+            // `n.chars().all(|c| …)`: every character from an allow-list.
+            Expr::MethodCall(m) if m.method == "all" => match unwrap_expr(&m.receiver) {
+                Expr::MethodCall(c) if c.method == "chars" || c.method == "bytes" => {
+                    root_ident(&c.receiver)
+                }
+                _ => None,
+            },
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                checked(&b.left).or_else(|| checked(&b.right))
+            }
+            _ => None,
+        }
+    }
+    match stmt {
+        Stmt::Expr(Expr::If(i), _) if i.else_branch.is_none() => {
+            let Expr::Unary(u) = &*i.cond else {
+                return None;
+            };
+            if !matches!(u.op, syn::UnOp::Not(_)) {
+                return None;
+            }
+            let stops = i.then_branch.stmts.iter().any(|s| match s {
+                Stmt::Expr(e, _) => expr_leaves(e),
+                Stmt::Macro(m) => matches!(
+                    m.mac
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .as_deref(),
+                    Some("bail" | "panic" | "unreachable")
+                ),
+                _ => false,
+            });
+            if stops {
+                checked(&u.expr)
+            } else {
+                None
+            }
+        }
+        // `validate_name(&n)?;`
+        Stmt::Expr(Expr::Try(t), _) => checked(&t.expr),
+        Stmt::Macro(m)
+            if matches!(
+                m.mac
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .as_deref(),
+                Some("ensure" | "assert")
+            ) =>
+        {
+            let args = m
+                .mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                )
+                .ok()?;
+            args.first().and_then(checked)
+        }
+        _ => None,
     }
 }
 

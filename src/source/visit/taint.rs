@@ -4,7 +4,7 @@
 //! (literals, constants, numbers, generated ids, quoting functions).
 
 use super::*;
-use crate::source::facts::Taint;
+use crate::source::facts::{FieldWrite, Taint};
 use crate::source::sources;
 
 /// A route's parameters that the framework fills, not the request.
@@ -187,9 +187,17 @@ impl FileVisitor<'_, '_> {
                 }
             }
             Expr::Field(f) => {
-                // A field of `self` is state this function cannot see.
+                // A field of `self`: what the workspace stores in it.
                 if matches!(unwrap_expr(&f.base), Expr::Path(p) if p.path.is_ident("self")) {
-                    return vec![Taint::Unknown];
+                    let owner = self.impl_ty.last().cloned().flatten();
+                    return match (owner, &f.member) {
+                        (Some(owner), syn::Member::Named(field)) => vec![Taint::Field {
+                            owner,
+                            field: field.to_string(),
+                            at: range_of(e),
+                        }],
+                        _ => vec![Taint::Unknown],
+                    };
                 }
                 self.taint_of(&f.base, depth + 1)
             }
@@ -449,6 +457,10 @@ impl FileVisitor<'_, '_> {
         let Some(scope) = self.scopes.last() else {
             return vec![Taint::Unknown];
         };
+        // Checked against an allow-list by a guard before this point.
+        if scope.validated.contains(name) {
+            return Vec::new();
+        }
         if let Some(TyExpr::Known(t)) = scope.tys.get(name) {
             if t.path == crate::source::types::STATIC_STR
                 || NUMERIC_TYPES.contains(&t.path.as_str())
@@ -519,5 +531,80 @@ impl FileVisitor<'_, '_> {
             }]);
         }
         None
+    }
+
+    /// `self.f = v` and `T { f: v }` / `Self { f: v }`: what each field is
+    /// given here, for the taint of `self.f` read in another function.
+    /// Only text can carry SQL: fields given numbers or literals record an
+    /// empty taint, which keeps them untainted.
+    pub(super) fn record_field_writes(&mut self, e: &Expr) {
+        let impl_ty = self.impl_ty.last().cloned().flatten();
+        let mut writes: Vec<(String, String, Range<usize>, &Expr)> = Vec::new();
+        match e {
+            Expr::Assign(a) => {
+                if let Expr::Field(f) = unwrap_expr(&a.left) {
+                    if let (Expr::Path(p), syn::Member::Named(field), Some(owner)) =
+                        (unwrap_expr(&f.base), &f.member, &impl_ty)
+                    {
+                        if p.path.is_ident("self") {
+                            writes.push((owner.clone(), field.to_string(), range_of(e), &a.right));
+                        }
+                    }
+                }
+            }
+            // `name.clone_into(&mut self.f)`.
+            Expr::MethodCall(m) => {
+                // (`unwrap_expr` sees through the `&mut`.)
+                if let Some(target) = m.args.first().map(unwrap_expr) {
+                    if let (Expr::Field(f), Some(owner)) = (target, &impl_ty) {
+                        if let (Expr::Path(p), syn::Member::Named(field)) =
+                            (unwrap_expr(&f.base), &f.member)
+                        {
+                            if p.path.is_ident("self") {
+                                writes.push((
+                                    owner.clone(),
+                                    field.to_string(),
+                                    range_of(e),
+                                    &m.receiver,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Expr::Struct(st) => {
+                let name = last_ident(&st.path);
+                let owner = if name == "Self" { impl_ty } else { Some(name) };
+                if let Some(owner) = owner {
+                    for f in &st.fields {
+                        if let syn::Member::Named(field) = &f.member {
+                            writes.push((
+                                owner.clone(),
+                                field.to_string(),
+                                range_of(&f.expr),
+                                &f.expr,
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        for (owner, field, at, value) in writes {
+            let mut taint = self.taint_of(value, 0);
+            taint.retain(|t| *t != Taint::Unknown);
+            // A constant, a number, what cannot be followed: nothing to say.
+            if taint.is_empty() {
+                continue;
+            }
+            let func = self.fn_index();
+            self.facts.field_writes.push(FieldWrite {
+                owner,
+                field,
+                func,
+                at,
+                taint,
+            });
+        }
     }
 }

@@ -18,7 +18,7 @@ fn taint_rank(t: &[crate::source::facts::Taint]) -> u8 {
         .map(|x| match x {
             Taint::Source { .. } | Taint::Parsed { .. } => 4,
             Taint::Param { .. } => 3,
-            Taint::Row { .. } | Taint::Call { .. } => 2,
+            Taint::Row { .. } | Taint::Call { .. } | Taint::Field { .. } => 2,
             Taint::Unknown => 1,
         })
         .max()
@@ -465,6 +465,8 @@ pub(super) const IDENTIFIER_KEYWORDS: &[&str] = &[
     "extension",
     "role",
     "user",
+    "as",
+    "references",
 ];
 
 /// Statements whose every spliced part is a keyword or a setting, which

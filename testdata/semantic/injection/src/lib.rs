@@ -7,6 +7,7 @@ use uuid::Uuid;
 use sqlx::PgPool;
 
 pub mod builders;
+pub mod fields;
 
 #[derive(serde::Deserialize)]
 pub struct Search {
