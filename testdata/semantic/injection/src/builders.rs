@@ -65,3 +65,31 @@ pub async fn isolation(Query(s): Query<Search>, pool: axum::extract::State<sqlx:
     let sql = format!("SET TRANSACTION ISOLATION LEVEL {}", s.order);
     let _ = sqlx::query(&sql).execute(&*pool).await; // ~ sql-injection
 }
+
+// poem and tonic extractors.
+pub async fn poem_search(
+    poem::web::Query(s): poem::web::Query<Search>,
+    pool: poem::web::Data<&sqlx::PgPool>,
+) -> String {
+    let sql = format!("SELECT id FROM posts WHERE title = '{}'", s.title);
+    let _ = sqlx::query(&sql).fetch_all(*pool).await; // ~ sql-injection
+    String::new()
+}
+
+pub struct Lookup {
+    pub name: String,
+}
+
+pub async fn grpc_lookup(request: tonic::Request<Lookup>, conn: &mut postgres::Client) {
+    let name = request.into_inner().name;
+    let _ = conn.batch_execute(&format!("DELETE FROM users WHERE name = '{name}'")); // ~ sql-injection
+}
+
+// What another service answers is outside text too.
+pub async fn mirror(pool: &sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
+    let body = reqwest::get("https://example.com/feed").await?.text().await?;
+    sqlx::query(&format!("INSERT INTO feed (body) VALUES ('{body}')")) // ~ sql-injection
+        .execute(pool)
+        .await?;
+    Ok(())
+}
