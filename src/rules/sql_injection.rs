@@ -175,9 +175,10 @@ impl Rule for SqlInjection {
         }
         match site.sql_position {
             SqlPosition::Identifier => d.help(format!(
-                "`{what}` names a table or column, which bind parameters cannot carry: accept it \
-                 only from a fixed list of names in code (a `match` or an enum), or quote it with \
-                 the driver's identifier quoting"
+                "`{what}` names a table, column or other object, which bind parameters cannot \
+                 carry: accept it only from a fixed list of names in code (a `match` or an enum), \
+                 or quote it with the driver's identifier quoting (between double quotes, its own \
+                 double quotes doubled; backticks for MySQL)"
             )),
             SqlPosition::Setting => d.help(format!(
                 "`{what}` stands where SQL takes a keyword or a setting (`SET`, `SAVEPOINT`, \

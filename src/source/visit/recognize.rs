@@ -815,7 +815,8 @@ impl<'ast> FileVisitor<'ast, '_> {
     /// bound to it (`let (database, url) = split(..)` names the call;
     /// `let t = t.unwrap_or_default()` the `t` before)?
     fn names_value(&self, arg: &str, what: &str, depth: usize) -> bool {
-        if arg == what {
+        // `name` or a method of it (`name.replace('"', "\"\"")`).
+        if arg == what || arg.strip_prefix(what).is_some_and(|r| r.starts_with('.')) {
             return true;
         }
         if depth > 3 {

@@ -131,6 +131,25 @@ fn escapes_quotes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> b
     (from == "'" || from == "\"") && (to == format!("{from}{from}") || to == format!("\\{from}"))
 }
 
+/// `x.replace('"', "\"\"")`: the quote character it doubles, and `x`.
+pub(super) fn escaped_quote(e: &Expr) -> Option<(char, &Expr)> {
+    match unwrap_expr(e) {
+        Expr::MethodCall(m) if m.method == "replace" && escapes_quotes(&m.args) => {
+            let q = match unwrap_expr(m.args.first()?) {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Char(c), ..
+                }) => c.value(),
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => s.value().chars().next()?,
+                _ => return None,
+            };
+            Some((q, &m.receiver))
+        }
+        _ => None,
+    }
+}
+
 fn push_all(out: &mut Vec<Taint>, more: Vec<Taint>) {
     for t in more {
         if !out.contains(&t) {

@@ -320,12 +320,42 @@ impl<'ast> FileVisitor<'ast, '_> {
         // Every dynamic piece: the one most likely to carry outside text
         // is named, and the taint of all of them travels on.
         let mut pieces: Vec<TextSource> = Vec::new();
+        let template = fmt.value();
+        let mut position = 0;
         // Arguments are parsed from the macro's tokens, so their spans are real.
         for a in &args[1..] {
-            let value = match a {
-                Expr::Assign(asg) => &*asg.right,
-                other => other,
+            let (value, key) = match a {
+                Expr::Assign(asg) => (
+                    &*asg.right,
+                    match &*asg.left {
+                        Expr::Path(p) => path_string(&p.path),
+                        _ => String::new(),
+                    },
+                ),
+                other => {
+                    position += 1;
+                    (other, (position - 1).to_string())
+                }
             };
+            // Quotes doubled in a value that is not put between those
+            // quotes (`LISTEN {}` with `name.replace('"', "\"\"")`): the
+            // doubling quotes nothing.
+            if let Some((quote, inner)) = super::taint::escaped_quote(value) {
+                if !always_between(&template, &key, quote) {
+                    let mut taint = self.taint_of(inner, 0);
+                    taint.retain(|t| *t != crate::source::facts::Taint::Unknown);
+                    if !taint.is_empty() {
+                        pieces.push(TextSource::Dynamic {
+                            what: self.src(&range_of(inner)),
+                            numeric: false,
+                            at: range_of(value),
+                            how: "format!".into(),
+                            taint,
+                        });
+                        continue;
+                    }
+                }
+            }
             let src = self.value_source_owned(value, depth);
             if let d @ TextSource::Dynamic { .. } = src {
                 pieces.push(d);
@@ -467,6 +497,9 @@ pub(super) const IDENTIFIER_KEYWORDS: &[&str] = &[
     "user",
     "as",
     "references",
+    "listen",
+    "unlisten",
+    "notify",
 ];
 
 /// Statements whose every spliced part is a keyword or a setting, which
@@ -491,6 +524,47 @@ const SETTING_STATEMENTS: &[&str] = &[
 pub(super) fn placeholder_contexts(fmt: &str) -> Vec<(String, SqlPosition)> {
     let statement = fmt.trim_start().to_ascii_lowercase();
     let setting_statement = SETTING_STATEMENTS.iter().any(|k| statement.starts_with(k));
+    placeholders(fmt)
+        .into_iter()
+        .map(|(key, at)| {
+            let before = fmt[..at.start].trim_end();
+            let quoted = before.ends_with('"') || before.ends_with('`') || before.ends_with('[');
+            let word = last_word(before);
+            let dotted = before.ends_with('.');
+            // `PRAGMA table_info({table})` names a table.
+            let called = before.ends_with('(') && statement.starts_with("pragma ");
+            // `ORDER BY {col} {dir}`: a word after a sort key is ASC or DESC.
+            let after_sort_key = before.ends_with('}')
+                && before
+                    .to_ascii_lowercase()
+                    .rfind("order by")
+                    .is_some_and(|o| {
+                        !before[o..].contains(',')
+                            || before[o..]
+                                .rsplit(',')
+                                .next()
+                                .is_some_and(|t| t.contains('}'))
+                    });
+            let position = if quoted || dotted || called {
+                SqlPosition::Identifier
+            } else if setting_statement
+                || after_sort_key
+                || matches!(word.as_str(), "savepoint" | "level" | "nulls")
+            {
+                SqlPosition::Setting
+            } else if IDENTIFIER_KEYWORDS.contains(&word.as_str()) {
+                SqlPosition::Identifier
+            } else {
+                SqlPosition::Value
+            };
+            (key, position)
+        })
+        .collect()
+}
+
+/// Each placeholder of a format string: its argument key (a name, or the
+/// positional index as text) and its span, braces included.
+pub(super) fn placeholders(fmt: &str) -> Vec<(String, Range<usize>)> {
     let mut out = Vec::new();
     let b = fmt.as_bytes();
     let (mut i, mut next_pos) = (0, 0usize);
@@ -515,43 +589,29 @@ pub(super) fn placeholder_contexts(fmt: &str) -> Vec<(String, SqlPosition)> {
         } else {
             key
         };
-        let before = fmt[..i].trim_end();
-        let quoted = before.ends_with('"') || before.ends_with('`') || before.ends_with('[');
-        let word = last_word(before);
-        let dotted = before.ends_with('.');
-        // `ORDER BY {col} {dir}`: a word after a sort key is ASC or DESC.
-        let after_sort_key = before.ends_with('}')
-            && before
-                .to_ascii_lowercase()
-                .rfind("order by")
-                .is_some_and(|o| {
-                    !before[o..].contains(',')
-                        || before[o..]
-                            .rsplit(',')
-                            .next()
-                            .is_some_and(|t| t.contains('}'))
-                });
-        // `PRAGMA table_info({table})` names a table.
-        let called = before.ends_with('(') && statement.starts_with("pragma ");
-        let position = if quoted || dotted || called {
-            SqlPosition::Identifier
-        } else if setting_statement
-            || after_sort_key
-            || matches!(word.as_str(), "savepoint" | "level" | "nulls")
-        {
-            SqlPosition::Setting
-        } else if IDENTIFIER_KEYWORDS.contains(&word.as_str()) {
-            SqlPosition::Identifier
-        } else {
-            SqlPosition::Value
-        };
-        out.push((key, position));
         while j < b.len() && b[j] != b'}' {
             j += 1;
         }
+        out.push((key, i..(j + 1).min(b.len())));
         i = j + 1;
     }
     out
+}
+
+/// Does every placeholder for `key` sit between two `quote` characters
+/// (`"{}"`, `'{}'`)? Doubling a quote inside a value quotes it only there.
+pub(super) fn always_between(fmt: &str, key: &str, quote: char) -> bool {
+    let mut any = false;
+    for (k, at) in placeholders(fmt) {
+        if k != key {
+            continue;
+        }
+        any = true;
+        if !(fmt[..at.start].ends_with(quote) && fmt[at.end..].starts_with(quote)) {
+            return false;
+        }
+    }
+    any
 }
 
 /// The SQL word just before a point of a format string, lowercased.

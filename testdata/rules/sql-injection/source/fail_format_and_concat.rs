@@ -45,3 +45,11 @@ pub async fn drop_type(pool: &sqlx::PgPool, enum_name: &str) -> sqlx::Result<()>
 pub fn set_timeout(conn: &rusqlite::Connection, ms: &str) -> rusqlite::Result<()> {
     conn.execute_batch(&format!("PRAGMA busy_timeout = {ms}")) // ~ sql-injection
 }
+
+// Quotes doubled in a name that is not put between quotes: the doubling
+// quotes nothing (sqlx-core's `LISTEN` before 0.4).
+pub async fn listen(pool: &sqlx::PgPool, channel: &str) -> sqlx::Result<()> {
+    let sql = format!("LISTEN {}", channel.replace('"', "\"\""));
+    sqlx::query(&sql).execute(pool).await?; // ~ sql-injection
+    Ok(())
+}

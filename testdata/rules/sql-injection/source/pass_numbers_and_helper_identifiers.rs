@@ -21,3 +21,10 @@ pub fn reset(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     wipe(conn, "tokens")?;
     Ok(())
 }
+
+// The fixed form: the doubled quotes sit between quotes.
+pub async fn listen(pool: &sqlx::PgPool, channel: &str) -> sqlx::Result<()> {
+    let sql = format!("LISTEN \"{}\"", channel.replace('"', "\"\""));
+    sqlx::query(&sql).execute(pool).await?;
+    Ok(())
+}
