@@ -498,10 +498,12 @@ impl Graph<'_> {
             .unwrap_or_default()
     }
 
-    /// Is there a call in the unit naming function `name` that the graph
-    /// could not resolve (so it may be a call of fn `(file, idx)` after all)?
-    /// Calls resolved to other functions (a wrapper's `inner.create(x)` of
-    /// a namesake) do not count.
+    /// Is there a call in the unit naming fn `(file, idx)` that may reach
+    /// it after all: one the graph could not resolve, or one resolved by
+    /// its name alone to a namesake (a same-file function of that name is
+    /// preferred, rightly or not)? A call resolved by its receiver's type
+    /// to another function (a wrapper's `self.inner.create(x)`) does not
+    /// count.
     fn maybe_called(&mut self, file: usize, idx: usize) -> bool {
         let _ = self.callers_of(file, idx);
         let name = self.facts(file).fns[idx].name.clone();
@@ -516,7 +518,8 @@ impl Graph<'_> {
             let Some(c) = self.parsed[cf].as_ref().map(|p| p.facts.calls[ci].clone()) else {
                 return false;
             };
-            self.targets(cf, &c).0.is_empty()
+            let (targets, typed) = self.targets(cf, &c);
+            targets.is_empty() || (!typed && !targets.contains(&(file, idx)))
         })
     }
 

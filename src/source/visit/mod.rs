@@ -1342,6 +1342,15 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
+        // A new binding is not the value a guard checked.
+        if !self.scopes.is_empty() {
+            let mut names = Vec::new();
+            pat_names(&l.pat, &mut names);
+            let scope = self.scope();
+            for n in names {
+                scope.validated.remove(&n);
+            }
+        }
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
             if let Some((_, diverge)) = &init.diverge {
@@ -1439,6 +1448,14 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             || matches!(e, Expr::MethodCall(m) if m.method == "clone_into")
         {
             self.record_field_writes(e);
+        }
+        // `n = other` after a guard: `n` is no longer what was checked.
+        if let Expr::Assign(a) = e {
+            if let Some(n) = checked_place(&a.left) {
+                if !self.scopes.is_empty() {
+                    self.scope().validated.remove(&n);
+                }
+            }
         }
         match e {
             Expr::MethodCall(m) => {
@@ -1705,7 +1722,16 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 // `else` of `if let Some(v) = cache.get(&k)`.
                 let (then_miss, else_miss) = cache_miss_branches(&i.cond);
                 // `if x.is_none() { x = Some(load(..)) }`: filled once.
-                let then_miss = then_miss || lazy_init(&i.cond, &i.then_branch);
+                // …unless `x` is made anew on every turn of the loop.
+                let then_miss = then_miss
+                    || lazy_init(&i.cond, &i.then_branch).is_some_and(|x| {
+                        let header = self.loops.last().map_or(0, |l| l.header.start);
+                        !self.scopes.last().is_some_and(|s| {
+                            s.bindings
+                                .get(&x)
+                                .is_some_and(|b| b.iter().any(|e| range_of(*e).start > header))
+                        })
+                    });
                 let in_loop = !self.loops.is_empty();
                 let leaves = in_loop && block_leaves(&i.then_branch);
                 // `if let Err(e) = r { … }`.
@@ -1773,6 +1799,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
     /// runs only on a miss: a query there is memoized, not per element.
     fn visit_block(&mut self, b: &'ast syn::Block) {
         let mut memo = 0;
+        // A check holds for the rest of its block only.
+        let validated = self.scopes.last().map(|s| s.validated.clone());
         for stmt in &b.stmts {
             self.visit_stmt(stmt);
             if let Some(name) = validation_guard(stmt) {
@@ -1782,6 +1810,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 memo = 1;
                 self.memo += 1;
             }
+        }
+        if let (Some(v), Some(scope)) = (validated, self.scopes.last_mut()) {
+            scope.validated = v;
         }
         self.memo -= memo;
     }
@@ -1935,8 +1966,15 @@ impl<'ast> FileVisitor<'ast, '_> {
             return;
         }
         self.macro_depth += 1;
+        let format = matches!(name.as_str(), "format" | "format_args");
         for piece in macros.get(mac).unwrap_or_default() {
             match piece {
+                // `format!("{id}", id = user.name)`: the value, not an
+                // assignment to a local `id`.
+                Piece::Exprs(es) if format => es.iter().for_each(|e| match e {
+                    Expr::Assign(a) => self.visit_expr(&a.right),
+                    e => self.visit_expr(e),
+                }),
                 Piece::Exprs(es) => es.iter().for_each(|e| self.visit_expr(e)),
                 Piece::Stmts(ss) => ss.iter().for_each(|st| self.visit_stmt(st)),
                 Piece::Items(is) => is.iter().for_each(|i| self.visit_item(i)),
@@ -2403,14 +2441,13 @@ fn cache_miss_branches(cond: &Expr) -> (bool, bool) {
 /// `ensure!(valid(&n), ..)`, `if !n.chars().all(|c| c.is_alphanumeric()) {
 /// bail!(..) }` — the local it names.
 fn validation_guard(stmt: &Stmt) -> Option<String> {
-    // A call of a function named as a check, on a local.
+    // A call of a function named as a check, on a local or one field of
+    // it (`form.email` is checked, not the rest of `form`).
     fn checked(e: &Expr) -> Option<String> {
         let validator = |name: &str| {
             let n = name.to_ascii_lowercase();
             n.starts_with("is_valid")
                 || n.starts_with("valid")
-                || n.starts_with("check_")
-                || n.starts_with("ensure_")
                 || n.starts_with("assert_valid")
                 || n.starts_with("is_safe")
                 || n.starts_with("is_allowed")
@@ -2418,22 +2455,28 @@ fn validation_guard(stmt: &Stmt) -> Option<String> {
         match unwrap_expr(e) {
             Expr::Call(c) => match &*c.func {
                 Expr::Path(p) if validator(&last_ident(&p.path)) => {
-                    c.args.first().and_then(root_ident)
+                    c.args.first().and_then(checked_place)
                 }
                 _ => None,
             },
-            Expr::MethodCall(m) if validator(&m.method.to_string()) => m
-                .args
-                .first()
-                .and_then(root_ident)
-                .or_else(|| root_ident(&m.receiver)),
-            // `n.chars().all(|c| …)`: every character from an allow-list.
-            Expr::MethodCall(m) if m.method == "all" => match unwrap_expr(&m.receiver) {
-                Expr::MethodCall(c) if c.method == "chars" || c.method == "bytes" => {
-                    root_ident(&c.receiver)
+            // `name.is_valid_identifier()`; not a whole struct's
+            // `payload.validate()`, whose rules may only bound lengths.
+            Expr::MethodCall(m) if validator(&m.method.to_string()) => {
+                m.args.first().and_then(checked_place)
+            }
+            // `n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')`:
+            // every character from an allow-list of letters and digits.
+            Expr::MethodCall(m) if m.method == "all" => {
+                let allow_list = m.args.first().is_some_and(allows_only_word_chars);
+                match unwrap_expr(&m.receiver) {
+                    Expr::MethodCall(c)
+                        if allow_list && (c.method == "chars" || c.method == "bytes") =>
+                    {
+                        checked_place(&c.receiver)
+                    }
+                    _ => None,
                 }
-                _ => None,
-            },
+            }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
                 checked(&b.left).or_else(|| checked(&b.right))
             }
@@ -2492,22 +2535,85 @@ fn validation_guard(stmt: &Stmt) -> Option<String> {
     }
 }
 
+/// A closure over characters that accepts letters and digits (and maybe
+/// a few named ones), not one that only rejects some:
+/// `|c| c.is_ascii_alphanumeric() || c == '_'`, `|c| matches!(c, 'a'..='z')`,
+/// but not `|c| c != ' '` or `|c| !c.is_control()`.
+fn allows_only_word_chars(e: &Expr) -> bool {
+    struct Scan {
+        classes: bool,
+        negated: bool,
+    }
+    impl<'x> Visit<'x> for Scan {
+        fn visit_expr_method_call(&mut self, m: &'x syn::ExprMethodCall) {
+            let n = m.method.to_string();
+            if n.starts_with("is_")
+                && (n.contains("alphanumeric")
+                    || n.contains("alphabetic")
+                    || n.contains("digit")
+                    || n.contains("lowercase")
+                    || n.contains("uppercase"))
+            {
+                self.classes = true;
+            }
+            visit::visit_expr_method_call(self, m);
+        }
+        fn visit_macro(&mut self, m: &'x syn::Macro) {
+            if m.path.is_ident("matches") {
+                self.classes = true;
+            }
+        }
+        fn visit_expr_unary(&mut self, u: &'x syn::ExprUnary) {
+            self.negated |= matches!(u.op, syn::UnOp::Not(_));
+            visit::visit_expr_unary(self, u);
+        }
+        fn visit_expr_binary(&mut self, b: &'x syn::ExprBinary) {
+            self.negated |= matches!(b.op, syn::BinOp::Ne(_));
+            visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut s = Scan {
+        classes: false,
+        negated: false,
+    };
+    s.visit_expr(e);
+    s.classes && !s.negated
+}
+
+/// The local (`n`) or field path (`form.email`) an expression checks.
+fn checked_place(e: &Expr) -> Option<String> {
+    match unwrap_expr(e) {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Field(f) => {
+            let base = checked_place(&f.base)?;
+            match &f.member {
+                syn::Member::Named(n) => Some(format!("{base}.{n}")),
+                syn::Member::Unnamed(i) => Some(format!("{base}.{}", i.index)),
+            }
+        }
+        // `n.as_str()`, `n.trim()`: the local itself.
+        Expr::MethodCall(m) if m.args.is_empty() => checked_place(&m.receiver),
+        _ => None,
+    }
+}
+
 /// `if x.is_none() { x = Some(..) }`: the branch fills `x` once, so what
 /// it runs is memoized whatever loop it sits in.
-fn lazy_init(cond: &Expr, then: &syn::Block) -> bool {
+fn lazy_init(cond: &Expr, then: &syn::Block) -> Option<String> {
     let Expr::MethodCall(m) = unwrap_expr(cond) else {
-        return false;
+        return None;
     };
     if m.method != "is_none" {
-        return false;
+        return None;
     }
     let Expr::Path(target) = unwrap_expr(&m.receiver) else {
-        return false;
+        return None;
     };
-    then.stmts.iter().any(|s| {
+    let fills = then.stmts.iter().any(|s| {
         matches!(s, Stmt::Expr(Expr::Assign(a), _)
             if matches!(unwrap_expr(&a.left), Expr::Path(p) if p.path == target.path))
-    })
+    });
+    fills.then(|| path_string(&target.path))
 }
 
 /// `if let Some(v) = cache.get(&k) { return … }` or

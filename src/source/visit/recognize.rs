@@ -219,13 +219,14 @@ impl<'ast> FileVisitor<'ast, '_> {
                         m.method.to_string().as_str(),
                         "unwrap" | "expect" | "unwrap_or_else"
                     ) => {}
+                // `PgConnection::establish(..)`: the type right before
+                // the function.
                 Expr::Call(c) => match &*c.func {
                     Expr::Path(p)
                         if p.path.segments.len() >= 2
-                            && p.path
-                                .segments
-                                .iter()
-                                .any(|s| types.iter().any(|t| s.ident == t.as_str())) =>
+                            && types.iter().any(|t| {
+                                p.path.segments[p.path.segments.len() - 2].ident == t.as_str()
+                            }) =>
                     {
                         made = true
                     }

@@ -131,6 +131,23 @@ fn escapes_quotes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> b
     (from == "'" || from == "\"") && (to == format!("{from}{from}") || to == format!("\\{from}"))
 }
 
+/// Does the expression use the name `name` anywhere (`x.as_ref()`,
+/// `if let Some(x) = x { x.item } else { .. }`)?
+fn names_ident(e: &Expr, name: &str) -> bool {
+    struct Find<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'x> syn::visit::Visit<'x> for Find<'_> {
+        fn visit_path(&mut self, p: &'x syn::Path) {
+            self.found |= p.is_ident(self.name);
+        }
+    }
+    let mut f = Find { name, found: false };
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.found
+}
+
 /// `x.replace('"', "\"\"")`: the quote character it doubles, and `x`.
 pub(super) fn escaped_quote(e: &Expr) -> Option<(char, &Expr)> {
     match unwrap_expr(e) {
@@ -210,6 +227,7 @@ impl FileVisitor<'_, '_> {
                 if matches!(unwrap_expr(&f.base), Expr::Path(p) if p.path.is_ident("self")) {
                     let owner = self.impl_ty.last().cloned().flatten();
                     return match (owner, &f.member) {
+                        _ if self.is_validated(e) => Vec::new(),
                         (Some(owner), syn::Member::Named(field)) => vec![Taint::Field {
                             owner,
                             field: field.to_string(),
@@ -217,6 +235,9 @@ impl FileVisitor<'_, '_> {
                         }],
                         _ => vec![Taint::Unknown],
                     };
+                }
+                if self.is_validated(e) {
+                    return Vec::new();
                 }
                 self.taint_of(&f.base, depth + 1)
             }
@@ -357,8 +378,28 @@ impl FileVisitor<'_, '_> {
                     return vec![Taint::Unknown];
                 };
                 let mut out = Vec::new();
+                let template = match args.first() {
+                    Some(Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(s), ..
+                    })) => Some(s.value()),
+                    _ => None,
+                };
+                let mut position = 0;
                 for (i, a) in args.iter().enumerate() {
-                    match a {
+                    let (value, key) = match a {
+                        Expr::Assign(asg) => (
+                            &*asg.right,
+                            match &*asg.left {
+                                Expr::Path(p) => path_string(&p.path),
+                                _ => String::new(),
+                            },
+                        ),
+                        other => {
+                            position += usize::from(i > 0);
+                            (other, position.saturating_sub(1).to_string())
+                        }
+                    };
+                    match value {
                         Expr::Lit(syn::ExprLit {
                             lit: Lit::Str(s), ..
                         }) if i == 0 => {
@@ -369,10 +410,16 @@ impl FileVisitor<'_, '_> {
                                 );
                             }
                         }
-                        Expr::Assign(asg) => {
-                            push_all(&mut out, self.taint_of(&asg.right, depth + 1))
-                        }
-                        other => push_all(&mut out, self.taint_of(other, depth + 1)),
+                        // Quotes doubled in a value the text does not put
+                        // between those quotes quote nothing.
+                        v => match (escaped_quote(v), &template) {
+                            (Some((quote, inner)), Some(t))
+                                if !super::text::inside_quotes(t, &key, quote) =>
+                            {
+                                push_all(&mut out, self.taint_of(inner, depth + 1))
+                            }
+                            _ => push_all(&mut out, self.taint_of(v, depth + 1)),
+                        },
                     }
                 }
                 out
@@ -456,7 +503,8 @@ impl FileVisitor<'_, '_> {
         let shadowed = self
             .scopes
             .last()
-            .filter(|s| s.bindings.contains_key(name))
+            .and_then(|s| s.bindings.get(name)?.first().copied())
+            .filter(|first| names_ident(first, name))
             .and_then(|_| self.param_taint(name, at.clone()))
             .unwrap_or_default();
         self.taint_memo
@@ -550,6 +598,12 @@ impl FileVisitor<'_, '_> {
             }]);
         }
         None
+    }
+
+    /// Has a guard checked this field path (`form.email`) in this block?
+    fn is_validated(&self, e: &Expr) -> bool {
+        super::checked_place(e)
+            .is_some_and(|p| self.scopes.last().is_some_and(|s| s.validated.contains(&p)))
     }
 
     /// `self.f = v` and `T { f: v }` / `Self { f: v }`: what each field is

@@ -149,6 +149,16 @@ impl<'ast> FileVisitor<'ast, '_> {
             return TextSource::Constant;
         }
         let scope = self.scopes.last();
+        // Checked against an allow-list by a guard before this point.
+        if scope.is_some_and(|s| s.validated.contains(name)) {
+            return TextSource::Dynamic {
+                what: name.to_string(),
+                numeric: false,
+                at,
+                how: "format!".into(),
+                taint: Vec::new(),
+            };
+        }
         let bound = scope.and_then(|s| s.bindings.get(name));
         let appends = scope.and_then(|s| s.appends.get(name));
         if let Some(bound) = bound {
@@ -341,7 +351,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             // quotes (`LISTEN {}` with `name.replace('"', "\"\"")`): the
             // doubling quotes nothing.
             if let Some((quote, inner)) = super::taint::escaped_quote(value) {
-                if !always_between(&template, &key, quote) {
+                if !inside_quotes(&template, &key, quote) {
                     let mut taint = self.taint_of(inner, 0);
                     taint.retain(|t| *t != crate::source::facts::Taint::Unknown);
                     if !taint.is_empty() {
@@ -598,16 +608,19 @@ pub(super) fn placeholders(fmt: &str) -> Vec<(String, Range<usize>)> {
     out
 }
 
-/// Does every placeholder for `key` sit between two `quote` characters
-/// (`"{}"`, `'{}'`)? Doubling a quote inside a value quotes it only there.
-pub(super) fn always_between(fmt: &str, key: &str, quote: char) -> bool {
+/// Does every placeholder for `key` sit inside a literal quoted with
+/// `quote` (`"{}"`, `'%{}%'`, `'{a}{b}'`)? Doubling a quote inside a value
+/// quotes it only there.
+pub(super) fn inside_quotes(fmt: &str, key: &str, quote: char) -> bool {
     let mut any = false;
     for (k, at) in placeholders(fmt) {
         if k != key {
             continue;
         }
         any = true;
-        if !(fmt[..at.start].ends_with(quote) && fmt[at.end..].starts_with(quote)) {
+        // An odd count of quote characters before it: inside a literal (a
+        // doubled quote inside the literal counts twice).
+        if fmt[..at.start].matches(quote).count() % 2 == 0 {
             return false;
         }
     }

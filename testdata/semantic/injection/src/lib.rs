@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 pub mod builders;
 pub mod fields;
+pub mod guards;
 
 #[derive(serde::Deserialize)]
 pub struct Search {
