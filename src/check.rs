@@ -11,6 +11,9 @@ pub struct CheckRun {
     pub files: FileDb,
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
+    /// Crates whose queries missing-index could not judge for want of a
+    /// schema, and where it was looked for (`check -v` says so).
+    pub no_schema: Vec<(PathBuf, Vec<String>)>,
 }
 
 /// Checks the Rust files under `paths` with the enabled rules.
@@ -29,6 +32,7 @@ pub fn run_with_schema(
 ) -> CheckRun {
     let mut analysis = static_analysis(paths, config, rules, cwd);
     let mut schema_notes = Vec::new();
+    let mut no_schema = Vec::new();
     if rules.is_enabled("missing-index") {
         let explicit = schema.or_else(|| {
             config
@@ -42,6 +46,7 @@ pub fn run_with_schema(
         let mut schemas = crate::source::indexes::Schemas::new(explicit);
         crate::source::indexes::annotate(&mut analysis.sites, &analysis.files, &mut schemas, cwd);
         schema_notes = schemas.notes;
+        no_schema = schemas.missing;
         for s in analysis.sites.iter_mut() {
             if let Some(u) = s.unindexed.as_mut() {
                 if let Some(n) = config.tables.get(&u.table) {
@@ -103,10 +108,12 @@ pub fn run_with_schema(
     diagnostics
         .dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
     one_per_loop(&mut diagnostics);
+    no_schema.sort();
     CheckRun {
         files: analysis.files,
         diagnostics,
         summary,
+        no_schema,
     }
 }
 

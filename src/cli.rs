@@ -109,6 +109,10 @@ pub enum Command {
         /// `benches/`, `examples/`); same as `[source] tests = true`.
         #[arg(long)]
         include_tests: bool,
+        /// Say which crates had no schema for missing-index, and where it
+        /// was looked for.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Runtime analysis of captured query logs.
     Replay {
@@ -219,6 +223,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             schema,
             diff_base,
             include_tests,
+            verbose,
         } => {
             let cwd = std::env::current_dir()?;
             let changed = match diff_base {
@@ -239,6 +244,15 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 None => None,
             };
             let mut run = crate::check::run_with_schema(paths, &config, &rules, &cwd, schema);
+            if *verbose {
+                for (krate, looked) in &run.no_schema {
+                    eprintln!(
+                        "ormlint: {}: no schema found, so missing-index judged none of its queries (looked for {}; give one with --schema or [schema] path)",
+                        crate::source::walk::display_path(krate, &cwd),
+                        if looked.is_empty() { "nothing".to_string() } else { looked.iter().map(|l| crate::source::walk::display_path(std::path::Path::new(l), &cwd)).collect::<Vec<_>>().join(", ") }
+                    );
+                }
+            }
             if let Some(changed) = &changed {
                 let files = &run.files;
                 run.diagnostics.retain(|d| changed.contains(d, files, &cwd));

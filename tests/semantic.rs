@@ -437,3 +437,28 @@ fn local_sources_count_when_the_threat_model_says() {
     .unwrap();
     assert!(lines(&dir).contains(&line));
 }
+
+/// Without a schema, `check -v` says which crate missing-index could not
+/// judge and where it looked; without `-v` it stays quiet.
+#[test]
+fn no_schema_is_said_once_per_crate_with_verbose() {
+    let dir = common::temp_dir("no-schema");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"bare\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "pub async fn a(p: &sqlx::PgPool) { let _ = sqlx::query(\"SELECT id FROM t WHERE x = $1\").fetch_all(p).await; }\n\
+         pub async fn b(p: &sqlx::PgPool) { let _ = sqlx::query(\"SELECT id FROM t WHERE y = $1\").fetch_all(p).await; }\n",
+    )
+    .unwrap();
+    let quiet = ormlint(&dir, &["check", "."]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("no schema found"));
+    let out = ormlint(&dir, &["check", "-v", "."]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("no schema found").count(), 1, "{err}");
+    assert!(err.contains("migrations"), "{err}");
+}

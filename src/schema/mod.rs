@@ -4,14 +4,16 @@
 //! shapes are planned there with `EXPLAIN QUERY PLAN`, and a proposed index
 //! is proved by creating it and planning again.
 
+pub mod locate;
 pub mod rewrite;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::Connection;
 use sqlparser::ast::{
-    AlterTableOperation, ColumnOption, CreateIndex, CreateTable, Statement, TableConstraint,
+    AlterTableOperation, ColumnOption, CreateIndex, CreateTable, ObjectType, RenameTableNameKind,
+    Statement, TableConstraint,
 };
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
@@ -52,6 +54,9 @@ pub struct Schema {
     /// Row counts the planner was told (lower-case table names).
     pub rows: BTreeMap<String, u64>,
     pub default_rows: u64,
+    /// Named indexes: name → (table, columns), so a later migration's
+    /// `DROP INDEX` takes its columns' cover away.
+    indexes: BTreeMap<String, (String, Vec<String>)>,
 }
 
 fn dialects() -> [Box<dyn Dialect>; 3] {
@@ -157,7 +162,6 @@ fn irrelevant(head: &str) -> bool {
         "commit",
         "lock ",
         "use ",
-        "drop ",
         "insert ",
         "copy ",
         "create publication",
@@ -183,6 +187,7 @@ impl Schema {
             notes: Vec::new(),
             rows: BTreeMap::new(),
             default_rows: DEFAULT_ROWS,
+            indexes: BTreeMap::new(),
         })
     }
 
@@ -192,7 +197,7 @@ impl Schema {
     pub fn load(path: &Path, cwd: &Path) -> Result<Schema, String> {
         let mut schema = Schema::new().map_err(|e| format!("cannot open SQLite: {e}"))?;
         let files = if path.is_dir() {
-            migration_files(path)
+            locate::ordered_files(path)
         } else {
             vec![path.to_path_buf()]
         };
@@ -275,6 +280,80 @@ impl Schema {
                                 }
                             }
                         }
+                        AlterTableOperation::RenameTable { table_name } => {
+                            let (RenameTableNameKind::To(to) | RenameTableNameKind::As(to)) =
+                                table_name;
+                            let to = name_of(to);
+                            self.exec(&format!(
+                                "ALTER TABLE {} RENAME TO {}",
+                                quote(&table),
+                                quote(&to)
+                            ))
+                            .map_err(|e| format!("skipped renaming `{table}`: {e}"))?;
+                            if let Some(info) = self.tables.remove(&table) {
+                                self.tables.insert(to.clone(), info);
+                            }
+                            for (t, _) in self.indexes.values_mut() {
+                                if *t == table {
+                                    *t = to.clone();
+                                }
+                            }
+                            return Ok(());
+                        }
+                        AlterTableOperation::RenameColumn {
+                            old_column_name,
+                            new_column_name,
+                        } => {
+                            let (old, new) = (
+                                old_column_name.value.to_lowercase(),
+                                new_column_name.value.to_lowercase(),
+                            );
+                            self.exec(&format!(
+                                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                                quote(&table),
+                                quote(&old),
+                                quote(&new)
+                            ))
+                            .map_err(|e| format!("skipped renaming `{table}.{old}`: {e}"))?;
+                            let rename = |c: &mut String| {
+                                if *c == old {
+                                    *c = new.clone();
+                                }
+                            };
+                            if let Some(t) = self.tables.get_mut(&table) {
+                                t.columns.iter_mut().for_each(rename);
+                                t.keys.iter_mut().flatten().for_each(rename);
+                            }
+                            for (t, cols) in self.indexes.values_mut() {
+                                if *t == table {
+                                    cols.iter_mut().for_each(rename);
+                                }
+                            }
+                        }
+                        AlterTableOperation::DropColumn { column_names, .. } => {
+                            for c in column_names {
+                                let col = c.value.to_lowercase();
+                                // SQLite keeps no index on a dropped column.
+                                let on: Vec<String> = self
+                                    .indexes
+                                    .iter()
+                                    .filter(|(_, (t, cols))| *t == table && cols.contains(&col))
+                                    .map(|(n, _)| n.clone())
+                                    .collect();
+                                for n in on {
+                                    self.drop_index(&n);
+                                }
+                                let _ = self.exec(&format!(
+                                    "ALTER TABLE {} DROP COLUMN {}",
+                                    quote(&table),
+                                    quote(&col)
+                                ));
+                                if let Some(t) = self.tables.get_mut(&table) {
+                                    t.columns.retain(|x| *x != col);
+                                    t.keys.retain(|k| !k.contains(&col));
+                                }
+                            }
+                        }
                         AlterTableOperation::AddColumn { column_def, .. } => {
                             let col = column_def.name.value.to_lowercase();
                             let ddl = format!(
@@ -288,6 +367,25 @@ impl Schema {
                             if let Some(t) = self.tables.get_mut(&table) {
                                 t.columns.push(col);
                             }
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(())
+            }
+            // A later migration takes an index or a table away.
+            Statement::Drop {
+                object_type, names, ..
+            } => {
+                for n in names {
+                    let name = name_of(n);
+                    match object_type {
+                        ObjectType::Index => self.drop_index(&name),
+                        ObjectType::Table | ObjectType::View => {
+                            let _ = self.exec(&format!("DROP TABLE IF EXISTS {}", quote(&name)));
+                            let _ = self.exec(&format!("DROP VIEW IF EXISTS {}", quote(&name)));
+                            self.tables.remove(&name);
+                            self.indexes.retain(|_, (t, _)| *t != name);
                         }
                         _ => {}
                     }
@@ -407,10 +505,26 @@ impl Schema {
         }
         self.exec(&ddl)
             .map_err(|e| format!("skipped index `{name}` on `{table}`: {e}"))?;
+        let cols: Vec<String> = exprs.iter().map(|e| ident(e)).collect();
         if let Some(t) = self.tables.get_mut(&table) {
-            t.keys.push(exprs.iter().map(|e| ident(e)).collect());
+            t.keys.push(cols.clone());
         }
+        self.indexes.insert(name, (table, cols));
         Ok(())
+    }
+
+    /// `DROP INDEX name`: its cover goes with it (a key of the same
+    /// columns from another index or constraint stays).
+    fn drop_index(&mut self, name: &str) {
+        let _ = self.exec(&format!("DROP INDEX IF EXISTS {}", quote(name)));
+        let Some((table, cols)) = self.indexes.remove(name) else {
+            return;
+        };
+        if let Some(t) = self.tables.get_mut(&table) {
+            if let Some(i) = t.keys.iter().position(|k| *k == cols) {
+                t.keys.remove(i);
+            }
+        }
     }
 
     /// Tells the planner how big each table is (`sqlite_stat1`), so small
@@ -581,33 +695,6 @@ fn constraint_columns(c: &TableConstraint) -> Option<(Vec<String>, bool)> {
     }
 }
 
-/// Migration files in apply order.
-fn migration_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            let up = p.join("up.sql");
-            if up.is_file() {
-                out.push(up);
-            }
-        } else if p.extension().is_some_and(|x| x == "sql") {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_lowercase())
-                .unwrap_or_default();
-            if !name.ends_with(".down.sql") && name != "down.sql" {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,6 +715,33 @@ CREATE INDEX orders_gin ON orders USING gin (status);
 CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;
 CREATE VIEW v AS SELECT 1;
 "#;
+
+    #[test]
+    fn later_migrations_drop_and_rename() {
+        let mut s = Schema::new().unwrap();
+        s.apply_sql(
+            "CREATE TABLE users (id INT PRIMARY KEY, email TEXT, name TEXT, age INT);
+             CREATE INDEX users_name ON users (name);
+             CREATE INDEX users_age ON users (age);
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email);
+             DROP INDEX IF EXISTS users_name;
+             ALTER TABLE users RENAME COLUMN email TO mail;
+             ALTER TABLE users DROP COLUMN age;
+             ALTER TABLE users RENAME TO people;
+             CREATE TABLE gone (id INT);
+             DROP TABLE gone;",
+            "m.sql",
+        );
+        assert!(!s.tables.contains_key("users"));
+        assert!(!s.tables.contains_key("gone"));
+        let p = &s.tables["people"];
+        assert_eq!(p.columns, vec!["id", "mail", "name"]);
+        assert!(p.covers("id"));
+        assert!(p.covers("mail"));
+        assert!(!p.covers("name"));
+        assert!(!p.covers("age"));
+        assert!(s.notes.is_empty(), "{:?}", s.notes);
+    }
 
     #[test]
     fn loads_postgres_dump() {

@@ -1,7 +1,7 @@
 //! Static evidence for missing-index: the columns a query filters or sorts
 //! on (from its SQL literal, or the SQL derived from a Diesel/SeaORM chain),
 //! checked against the crate's schema — `--schema`, `[schema] path`, or the
-//! crate's own `migrations/` folder beside its Cargo.toml.
+//! crate's migrations wherever its runner finds them (`schema::locate`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,9 @@ pub struct Schemas {
     explicit: Option<Schema>,
     by_crate: HashMap<PathBuf, Option<Schema>>,
     pub notes: Vec<crate::schema::SchemaNote>,
+    /// Crates with queries to judge and no schema found: the crate's
+    /// folder and where it was looked for (for `check -v`).
+    pub missing: Vec<(PathBuf, Vec<String>)>,
 }
 
 impl Schemas {
@@ -27,10 +30,17 @@ impl Schemas {
             explicit,
             by_crate: HashMap::new(),
             notes,
+            missing: Vec::new(),
         }
     }
 
-    fn for_file(&mut self, file: &Path, cwd: &Path) -> Option<&Schema> {
+    fn for_file(
+        &mut self,
+        file: &Path,
+        cwd: &Path,
+        files: &FileDb,
+        database: Option<&str>,
+    ) -> Option<&Schema> {
         if self.explicit.is_some() {
             return self.explicit.as_ref();
         }
@@ -44,18 +54,36 @@ impl Schemas {
             .find(|d| d.join("Cargo.toml").is_file())?
             .to_path_buf();
         if !self.by_crate.contains_key(&krate) {
-            let migrations = krate.join("migrations");
-            let schema = if migrations.is_dir() {
-                match Schema::load(&migrations, cwd) {
+            let root = crate::source::workspace_root(&krate.join("Cargo.toml"));
+            let root = root.parent().unwrap_or(&krate).to_path_buf();
+            let sources: Vec<&str> = (0..files.len())
+                .filter_map(|id| files.get(id))
+                .filter(|f| {
+                    let p = Path::new(&f.name);
+                    let abs = if p.is_absolute() {
+                        p.to_path_buf()
+                    } else {
+                        cwd.join(p)
+                    };
+                    abs.starts_with(&krate)
+                })
+                .map(|f| f.source.as_str())
+                .collect();
+            let located =
+                crate::schema::locate::migrations_of(&krate, &root, sources, database.as_slice());
+            let schema = match &located.dir {
+                Some(dir) => match Schema::load(dir, cwd) {
                     Ok(s) => {
                         self.notes.extend(s.notes.iter().cloned());
                         Some(s)
                     }
                     Err(_) => None,
-                }
-            } else {
-                None
+                },
+                None => None,
             };
+            if schema.is_none() {
+                self.missing.push((krate.clone(), located.looked));
+            }
             self.by_crate.insert(krate.clone(), schema);
         }
         self.by_crate.get(&krate)?.as_ref()
@@ -78,7 +106,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             continue;
         };
         let path = PathBuf::from(files.name(site.span.file));
-        let Some(schema) = schemas.for_file(&path, cwd) else {
+        let Some(schema) = schemas.for_file(&path, cwd, files, site.database) else {
             continue;
         };
         let a = analyze(&sql);

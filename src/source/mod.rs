@@ -549,7 +549,7 @@ fn read_source(path: &Path) -> Result<String, (String, Option<String>, usize)> {
 
 /// The manifest of the workspace a crate's manifest belongs to: the nearest
 /// `Cargo.toml` at or above it with a `[workspace]` table, else its own.
-fn workspace_root(manifest: &Path) -> PathBuf {
+pub(crate) fn workspace_root(manifest: &Path) -> PathBuf {
     let mut dir = manifest.parent();
     while let Some(d) = dir {
         let m = d.join("Cargo.toml");

@@ -1,0 +1,303 @@
+//! Where a crate's migrations are, and the order its runner applies them.
+//!
+//! Looked for the way the runners look (their sources read for issue 12):
+//!
+//! 1. `diesel.toml` in the crate's folder or a parent up to the workspace
+//!    root: `[migrations_directory] dir`, relative to the `diesel.toml`;
+//! 2. a path the crate's code names: sqlx `migrate!("./db/migrations")`
+//!    and refinery `embed_migrations!("sql")` (relative to the crate's
+//!    manifest folder; `migrate!()` alone means `./migrations`), Diesel
+//!    `embed_migrations!("path")`;
+//! 3. `migrations/` beside the crate's `Cargo.toml`, then in each parent up
+//!    to the workspace root (Diesel's upward search; a workspace whose
+//!    crates live in `crates/*` keeps one `migrations/` at its root).
+//!
+//! A folder that holds no migrations itself but per-backend folders
+//! (`migrations/{postgres,mysql,sqlite}`) gives the one for the crate's
+//! database.
+//!
+//! Order: Diesel names a migration by the part of its folder name before
+//! the first `_`, dashes removed (`2019-02-26-002946_x` is `20190226002946`),
+//! and sorts those as strings; sqlx parses the part before the first `_` of
+//! a file name as an integer; refinery parses `V<n>__name.sql` and walks
+//! subfolders. Down migrations are not applied.
+
+use std::path::{Path, PathBuf};
+
+/// Where a crate's schema comes from, and where it was looked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Located {
+    /// The migrations folder found, if any.
+    pub dir: Option<PathBuf>,
+    /// What was tried, for `-v`: "diesel.toml", "migrate!(…)", folders.
+    pub looked: Vec<String>,
+}
+
+/// Finds the migrations of the crate whose manifest folder is `krate`.
+/// `root` is the workspace root (or the crate itself), `sources` the text
+/// of the crate's Rust files, `databases` what its manifest names
+/// (`postgres`, `mysql`, `sqlite`), preferred first.
+pub fn migrations_of<'a>(
+    krate: &Path,
+    root: &Path,
+    sources: impl IntoIterator<Item = &'a str>,
+    databases: &[&str],
+) -> Located {
+    let mut out = Located::default();
+    let within = |d: &Path| d.starts_with(root) || d == krate;
+    // 1. diesel.toml.
+    for d in krate.ancestors().take_while(|d| within(d)) {
+        let toml = d.join("diesel.toml");
+        if let Ok(text) = std::fs::read_to_string(&toml) {
+            out.looked.push(toml.display().to_string());
+            let dir = text
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|t| {
+                    t.get("migrations_directory")?
+                        .get("dir")?
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .map(|p| d.join(p));
+            if let Some(dir) = dir.and_then(|p| pick_backend(&p, databases)) {
+                out.dir = Some(dir);
+                return out;
+            }
+            break;
+        }
+    }
+    // 2. A path the code names.
+    for text in sources {
+        for named in named_paths(text) {
+            let dir = krate.join(named.trim_start_matches("./"));
+            out.looked.push(dir.display().to_string());
+            if let Some(dir) = pick_backend(&dir, databases) {
+                out.dir = Some(dir);
+                return out;
+            }
+        }
+    }
+    // 3. `migrations/` here, then up to the workspace root.
+    for d in krate.ancestors().take_while(|d| within(d)) {
+        let dir = d.join("migrations");
+        out.looked.push(dir.display().to_string());
+        if let Some(dir) = pick_backend(&dir, databases) {
+            out.dir = Some(dir);
+            return out;
+        }
+    }
+    out
+}
+
+/// The folders `migrate!("…")` and `embed_migrations!("…")` name in a
+/// file's text (`migrate!()` alone is `./migrations`).
+fn named_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for mac in ["migrate!(", "embed_migrations!("] {
+        let mut rest = text;
+        while let Some(i) = rest.find(mac) {
+            rest = &rest[i + mac.len()..];
+            let arg = rest.trim_start();
+            if let Some(lit) = arg.strip_prefix('"') {
+                if let Some(end) = lit.find('"') {
+                    out.push(lit[..end].to_string());
+                }
+            } else if arg.starts_with(')') && mac == "migrate!(" {
+                out.push("./migrations".to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The folder itself when it holds migrations, else its per-backend
+/// subfolder for the crate's database (`postgres`, `postgresql`, `pg`,
+/// `mysql`, `sqlite`), else the first backend folder there is.
+fn pick_backend(dir: &Path, databases: &[&str]) -> Option<PathBuf> {
+    if !dir.is_dir() {
+        return None;
+    }
+    if !ordered_files(dir).is_empty() {
+        return Some(dir.to_path_buf());
+    }
+    let names = |db: &str| -> &'static [&'static str] {
+        match db {
+            "postgres" => &["postgres", "postgresql", "pg"],
+            "mysql" => &["mysql", "mariadb"],
+            "sqlite" => &["sqlite", "sqlite3"],
+            _ => &[],
+        }
+    };
+    let mut wanted: Vec<&str> = databases.to_vec();
+    for db in ["postgres", "mysql", "sqlite"] {
+        if !wanted.contains(&db) {
+            wanted.push(db);
+        }
+    }
+    for db in wanted {
+        for name in names(db) {
+            let sub = dir.join(name);
+            if sub.is_dir() && !ordered_files(&sub).is_empty() {
+                return Some(sub);
+            }
+        }
+    }
+    None
+}
+
+/// How a runner orders one migration: Diesel's version string, or a
+/// number (sqlx, refinery), or the name when it is neither.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Number(i64),
+    Text(String),
+}
+
+/// The SQL files of a migrations folder that an upgrade applies, in the
+/// order its runner applies them.
+pub fn ordered_files(dir: &Path) -> Vec<PathBuf> {
+    let mut keyed: Vec<(Key, PathBuf)> = Vec::new();
+    collect(dir, 0, &mut keyed);
+    keyed.sort();
+    keyed.into_iter().map(|(_, p)| p).collect()
+}
+
+fn collect(dir: &Path, depth: usize, out: &mut Vec<(Key, PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            // Diesel: `<version>_<name>/up.sql`.
+            let up = p.join("up.sql");
+            if up.is_file() {
+                let version = name.split('_').next().unwrap_or(&name).replace('-', "");
+                out.push((Key::Text(version), up));
+            } else if depth < 2 && refinery_version(&name).is_none() {
+                // refinery walks subfolders (`migrations/2024/V3__x.sql`).
+                let mut inner = Vec::new();
+                collect(&p, depth + 1, &mut inner);
+                out.extend(
+                    inner
+                        .into_iter()
+                        .filter(|(k, _)| matches!(k, Key::Number(_))),
+                );
+            }
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        if !lower.ends_with(".sql") || lower.ends_with(".down.sql") || lower == "down.sql" {
+            continue;
+        }
+        if lower.starts_with('u') && refinery_version(&name).is_some() {
+            // refinery's unversioned migrations run after the versioned ones.
+            out.push((Key::Text(format!("~{name}")), p));
+            continue;
+        }
+        let key = refinery_version(&name)
+            .or_else(|| name.split('_').next().and_then(|v| v.parse::<i64>().ok()))
+            .map(Key::Number)
+            .unwrap_or(Key::Text(name));
+        out.push((key, p));
+    }
+}
+
+/// `V12__add_users.sql` (or `U12__…`): refinery's version.
+fn refinery_version(name: &str) -> Option<i64> {
+    let rest = name.strip_prefix(['V', 'v', 'U', 'u'])?;
+    let (digits, tail) = rest.split_once("__")?;
+    if tail.is_empty() {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(name: &str, files: &[&str]) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("ormlint-locate-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "SELECT 1;").unwrap();
+        }
+        dir
+    }
+
+    fn names(dir: &Path, files: Vec<PathBuf>) -> Vec<String> {
+        files
+            .iter()
+            .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn diesel_orders_both_version_styles_by_their_digits() {
+        let dir = tree(
+            "diesel",
+            &[
+                "2019-02-26-002946_third/up.sql",
+                "2019-02-26-002946_third/down.sql",
+                "20140929103749_first/up.sql",
+                "2015-01-01-000000_second/up.sql",
+                "00000000000000_diesel_initial_setup/up.sql",
+            ],
+        );
+        assert_eq!(
+            names(&dir, ordered_files(&dir)),
+            [
+                "00000000000000_diesel_initial_setup/up.sql",
+                "20140929103749_first/up.sql",
+                "2015-01-01-000000_second/up.sql",
+                "2019-02-26-002946_third/up.sql",
+            ]
+        );
+    }
+
+    #[test]
+    fn sqlx_and_refinery_order_by_number() {
+        let dir = tree(
+            "numbers",
+            &[
+                "10_later.sql",
+                "9_earlier.up.sql",
+                "9_earlier.down.sql",
+                "V2__b.sql",
+                "V11__c.sql",
+            ],
+        );
+        assert_eq!(
+            names(&dir, ordered_files(&dir)),
+            [
+                "V2__b.sql",
+                "9_earlier.up.sql",
+                "10_later.sql",
+                "V11__c.sql"
+            ]
+        );
+    }
+
+    #[test]
+    fn named_paths_in_code() {
+        assert_eq!(
+            named_paths("static M: Migrator = sqlx::migrate!(\"./db/migrations\");"),
+            ["./db/migrations"]
+        );
+        assert_eq!(named_paths("sqlx::migrate!().run(&pool)"), ["./migrations"]);
+        assert_eq!(named_paths("embed_migrations!(\"sql\");"), ["sql"]);
+    }
+}

@@ -1,0 +1,2 @@
+CREATE TABLE jobs (id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, run_at TIMESTAMPTZ NOT NULL);
+CREATE INDEX jobs_queue ON jobs (queue);
