@@ -67,15 +67,25 @@ pub fn migrations_of<'a>(
             break;
         }
     }
-    // 2. A path the code names.
-    for text in sources {
-        for named in named_paths(text) {
-            let dir = krate.join(named.trim_start_matches("./"));
-            out.looked.push(dir.display().to_string());
-            if let Some(dir) = pick_backend(&dir, databases) {
-                out.dir = Some(dir);
-                return out;
-            }
+    // 2. A path the code names; of several (`migrate!("migrations/mysql")`
+    // and `migrate!("migrations/sqlite")`), the one for the crate's database.
+    let mut named: Vec<String> = sources.into_iter().flat_map(named_paths).collect();
+    named.dedup();
+    let for_db = |p: &String| {
+        let p = p.to_ascii_lowercase();
+        databases.first().is_some_and(|db| {
+            backend_names(db)
+                .iter()
+                .any(|w| p.split(['/', '\\']).any(|part| part == *w))
+        })
+    };
+    named.sort_by_key(|p| !for_db(p));
+    for named in named {
+        let dir = krate.join(named.trim_start_matches("./"));
+        out.looked.push(dir.display().to_string());
+        if let Some(dir) = pick_backend(&dir, databases) {
+            out.dir = Some(dir);
+            return out;
         }
     }
     // 3. `migrations/` here, then up to the workspace root.
@@ -121,14 +131,6 @@ fn pick_backend(dir: &Path, databases: &[&str]) -> Option<PathBuf> {
     if !ordered_files(dir).is_empty() {
         return Some(dir.to_path_buf());
     }
-    let names = |db: &str| -> &'static [&'static str] {
-        match db {
-            "postgres" => &["postgres", "postgresql", "pg"],
-            "mysql" => &["mysql", "mariadb"],
-            "sqlite" => &["sqlite", "sqlite3"],
-            _ => &[],
-        }
-    };
     let mut wanted: Vec<&str> = databases.to_vec();
     for db in ["postgres", "mysql", "sqlite"] {
         if !wanted.contains(&db) {
@@ -136,7 +138,7 @@ fn pick_backend(dir: &Path, databases: &[&str]) -> Option<PathBuf> {
         }
     }
     for db in wanted {
-        for name in names(db) {
+        for name in backend_names(db) {
             let sub = dir.join(name);
             if sub.is_dir() && !ordered_files(&sub).is_empty() {
                 return Some(sub);
@@ -144,6 +146,16 @@ fn pick_backend(dir: &Path, databases: &[&str]) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// The folder names a database's migrations go by.
+fn backend_names(db: &str) -> &'static [&'static str] {
+    match db {
+        "postgres" => &["postgres", "postgresql", "pg"],
+        "mysql" => &["mysql", "mariadb"],
+        "sqlite" => &["sqlite", "sqlite3"],
+        _ => &[],
+    }
 }
 
 /// How a runner orders one migration: Diesel's version string, or a

@@ -36,6 +36,10 @@ pub struct TableInfo {
     /// index order: a column is covered when it leads one of them.
     pub keys: Vec<Vec<String>>,
     pub is_view: bool,
+    /// Each column's declared type, lower-case (`boolean`, `tinyint(1)`).
+    pub types: BTreeMap<String, String>,
+    /// Column lists of its foreign keys (InnoDB indexes each one).
+    pub foreign_keys: Vec<Vec<String>>,
 }
 
 impl TableInfo {
@@ -44,6 +48,18 @@ impl TableInfo {
         self.keys
             .iter()
             .any(|k| k.first().is_some_and(|c| c == column))
+    }
+
+    /// Is the column declared as a truth value (`boolean`, `bool`,
+    /// MySQL's `tinyint(1)`, `bit(1)`)? An index led by one rarely helps.
+    pub fn is_flag(&self, column: &str) -> bool {
+        self.types.get(column).is_some_and(|t| {
+            let t = t.replace(' ', "");
+            matches!(
+                t.as_str(),
+                "bool" | "boolean" | "tinyint(1)" | "bit" | "bit(1)"
+            )
+        })
     }
 }
 
@@ -264,6 +280,13 @@ impl Schema {
                 for op in &a.operations {
                     match op {
                         AlterTableOperation::AddConstraint { constraint, .. } => {
+                            if let (TableConstraint::ForeignKey(fk), Some(t)) =
+                                (constraint, self.tables.get_mut(&table))
+                            {
+                                t.foreign_keys.push(
+                                    fk.columns.iter().map(|c| c.value.to_lowercase()).collect(),
+                                );
+                            }
                             if let Some((cols, unique)) = constraint_columns(constraint) {
                                 let name = format!("{table}_{}_key", cols.join("_"));
                                 let ddl = format!(
@@ -323,6 +346,10 @@ impl Schema {
                             if let Some(t) = self.tables.get_mut(&table) {
                                 t.columns.iter_mut().for_each(rename);
                                 t.keys.iter_mut().flatten().for_each(rename);
+                                t.foreign_keys.iter_mut().flatten().for_each(rename);
+                                if let Some(ty) = t.types.remove(&old) {
+                                    t.types.insert(new.clone(), ty);
+                                }
                             }
                             for (t, cols) in self.indexes.values_mut() {
                                 if *t == table {
@@ -351,6 +378,8 @@ impl Schema {
                                 if let Some(t) = self.tables.get_mut(&table) {
                                     t.columns.retain(|x| *x != col);
                                     t.keys.retain(|k| !k.contains(&col));
+                                    t.foreign_keys.retain(|k| !k.contains(&col));
+                                    t.types.remove(&col);
                                 }
                             }
                         }
@@ -365,6 +394,10 @@ impl Schema {
                             self.exec(&ddl)
                                 .map_err(|e| format!("skipped new column `{table}.{col}`: {e}"))?;
                             if let Some(t) = self.tables.get_mut(&table) {
+                                t.types.insert(
+                                    col.clone(),
+                                    column_def.data_type.to_string().to_lowercase(),
+                                );
                                 t.columns.push(col);
                             }
                         }
@@ -424,15 +457,22 @@ impl Schema {
                         def.push_str(" UNIQUE");
                         info.keys.push(vec![col.clone()]);
                     }
+                    ColumnOption::ForeignKey(_) => info.foreign_keys.push(vec![col.clone()]),
                     _ => {}
                 }
             }
+            info.types
+                .insert(col.clone(), c.data_type.to_string().to_lowercase());
             // `serial` and identity columns are integer keys in SQLite too.
             info.columns.push(col);
             defs.push(def);
         }
         let mut plain_indexes = Vec::new();
         for con in &t.constraints {
+            if let TableConstraint::ForeignKey(fk) = con {
+                info.foreign_keys
+                    .push(fk.columns.iter().map(|c| c.value.to_lowercase()).collect());
+            }
             if let Some((cols, unique)) = constraint_columns(con) {
                 let list = cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
                 let primary = matches!(con, TableConstraint::PrimaryKey(_));
@@ -511,6 +551,29 @@ impl Schema {
         }
         self.indexes.insert(name, (table, cols));
         Ok(())
+    }
+
+    /// MySQL's InnoDB indexes every foreign key whose columns lead no
+    /// index yet: the replica of a MySQL schema gets those indexes too.
+    pub fn index_foreign_keys(&mut self) {
+        let mut ddl = Vec::new();
+        for (name, t) in self.tables.iter_mut() {
+            for fk in t.foreign_keys.clone() {
+                if fk.is_empty() || t.keys.iter().any(|k| k.starts_with(&fk)) {
+                    continue;
+                }
+                ddl.push(format!(
+                    "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+                    quote(&format!("{name}_{}_fk", fk.join("_"))),
+                    quote(name),
+                    fk.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+                ));
+                t.keys.push(fk);
+            }
+        }
+        for d in ddl {
+            let _ = self.exec(&d);
+        }
     }
 
     /// `DROP INDEX name`: its cover goes with it (a key of the same

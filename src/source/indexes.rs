@@ -13,7 +13,9 @@ use crate::sql::analyze::{analyze, ColumnUse};
 /// Schemas by crate folder, loaded once.
 pub struct Schemas {
     explicit: Option<Schema>,
-    by_crate: HashMap<PathBuf, Option<Schema>>,
+    /// By crate folder and the database its queries go to (a crate for
+    /// several keeps one migrations folder per backend).
+    by_crate: HashMap<(PathBuf, Option<String>), Option<Schema>>,
     pub notes: Vec<crate::schema::SchemaNote>,
     /// Crates with queries to judge and no schema found: the crate's
     /// folder and where it was looked for (for `check -v`).
@@ -53,7 +55,8 @@ impl Schemas {
             .ancestors()
             .find(|d| d.join("Cargo.toml").is_file())?
             .to_path_buf();
-        if !self.by_crate.contains_key(&krate) {
+        let key = (krate.clone(), database.map(str::to_string));
+        if !self.by_crate.contains_key(&key) {
             let root = crate::source::workspace_root(&krate.join("Cargo.toml"));
             let root = root.parent().unwrap_or(&krate).to_path_buf();
             let sources: Vec<&str> = (0..files.len())
@@ -71,9 +74,20 @@ impl Schemas {
                 .collect();
             let located =
                 crate::schema::locate::migrations_of(&krate, &root, sources, database.as_slice());
+            let mysql = database == Some("mysql")
+                || located.dir.as_ref().is_some_and(|d| {
+                    d.components().any(|c| {
+                        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+                        c == "mysql" || c == "mariadb"
+                    })
+                });
             let schema = match &located.dir {
                 Some(dir) => match Schema::load(dir, cwd) {
-                    Ok(s) => {
+                    Ok(mut s) => {
+                        // InnoDB indexes foreign keys by itself.
+                        if mysql {
+                            s.index_foreign_keys();
+                        }
                         self.notes.extend(s.notes.iter().cloned());
                         Some(s)
                     }
@@ -81,12 +95,12 @@ impl Schemas {
                 },
                 None => None,
             };
-            if schema.is_none() {
+            if schema.is_none() && !self.missing.iter().any(|(k, _)| *k == krate) {
                 self.missing.push((krate.clone(), located.looked));
             }
-            self.by_crate.insert(krate.clone(), schema);
+            self.by_crate.insert(key.clone(), schema);
         }
-        self.by_crate.get(&krate)?.as_ref()
+        self.by_crate.get(&key)?.as_ref()
     }
 }
 
@@ -157,6 +171,11 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 })
                 .map(|(c, _)| *c)
                 .collect();
+            // A lone flag (`verified = ?`) picks half the table: no index
+            // led by it helps (a partial index on the rare value might).
+            if !filters.is_empty() && filters.iter().all(|c| info.is_flag(c)) {
+                continue;
+            }
             let orders: Vec<&str> = used
                 .iter()
                 .filter(|(_, u)| *u == ColumnUse::Order)
@@ -173,7 +192,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             let mut columns: Vec<String> = Vec::new();
             let mut uses = Vec::new();
             for (c, u) in &used {
-                if columns.len() >= 3 || columns.iter().any(|x| x == c) {
+                if columns.len() >= 3 || columns.iter().any(|x| x == c) || info.is_flag(c) {
                     continue;
                 }
                 let first_range = *u == ColumnUse::Range

@@ -514,7 +514,7 @@ pub fn analyze(
         let Some(spec) = specs.iter().find(|sp| sp.name == s.orm) else {
             continue;
         };
-        let db = site_database(s, &crate_dbs[loaded[li].krate]);
+        let db = site_database(s, &crate_dbs[loaded[li].krate], &loaded[li].path);
         graph::fit_help(s, spec, db, unit_relations.contains(&loaded[li].unit));
     }
     lap("call graph", sites.len());
@@ -715,6 +715,7 @@ fn manifest_databases(manifest: &str, workspace: &str) -> Vec<&'static str> {
 fn site_database(
     site: &crate::engine::QuerySite,
     crate_dbs: &[&'static str],
+    path: &Path,
 ) -> Option<&'static str> {
     match site.orm.as_str() {
         "rusqlite" => return Some("sqlite"),
@@ -724,6 +725,21 @@ fn site_database(
     }
     if let [one] = crate_dbs {
         return Some(one);
+    }
+    // A crate for several databases keeps each one's code apart:
+    // `databases/sqlite.rs`, `src/postgres/…`.
+    for part in path.components().rev().take(3) {
+        let part = part.as_os_str().to_string_lossy().to_ascii_lowercase();
+        let stem = part.trim_end_matches(".rs");
+        for (db, words) in [
+            ("sqlite", &["sqlite", "sqlite3"][..]),
+            ("postgres", &["postgres", "postgresql", "pg"][..]),
+            ("mysql", &["mysql", "mariadb"][..]),
+        ] {
+            if words.contains(&stem) && (crate_dbs.is_empty() || crate_dbs.contains(&db)) {
+                return Some(db);
+            }
+        }
     }
     let sql = site.sql.as_deref()?;
     let has = |db| crate_dbs.is_empty() || crate_dbs.contains(&db);
