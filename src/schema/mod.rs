@@ -40,6 +40,9 @@ pub struct TableInfo {
     pub types: BTreeMap<String, String>,
     /// Column lists of its foreign keys (InnoDB indexes each one).
     pub foreign_keys: Vec<Vec<String>>,
+    /// Partial indexes: columns and predicate (normalized text); one serves
+    /// only a query whose filter implies its predicate.
+    pub partial: Vec<(Vec<String>, String)>,
 }
 
 impl TableInfo {
@@ -48,6 +51,19 @@ impl TableInfo {
         self.keys
             .iter()
             .any(|k| k.first().is_some_and(|c| c == column))
+    }
+
+    /// A partial index whose predicate the query's text states (`WHERE
+    /// deleted_at IS NULL` for `… WHERE deleted_at IS NULL`), led by one of
+    /// `columns` or predicating on one of them.
+    pub fn partial_serves(&self, sql: &str, columns: &[&str]) -> bool {
+        let text = normalize_predicate(sql);
+        self.partial.iter().any(|(cols, pred)| {
+            text.contains(pred.as_str())
+                && columns
+                    .iter()
+                    .any(|c| cols.first().is_some_and(|f| f == c) || pred.contains(c))
+        })
     }
 
     /// Is the column declared as a truth value (`boolean`, `bool`,
@@ -393,11 +409,38 @@ impl Schema {
                             );
                             self.exec(&ddl)
                                 .map_err(|e| format!("skipped new column `{table}.{col}`: {e}"))?;
+                            // `ADD COLUMN x text UNIQUE` / `REFERENCES …`: SQLite
+                            // cannot add a unique column, so its index comes apart.
+                            let mut unique = false;
+                            let mut foreign = false;
+                            for o in &column_def.options {
+                                match &o.option {
+                                    ColumnOption::Unique(_) | ColumnOption::PrimaryKey(_) => {
+                                        unique = true
+                                    }
+                                    ColumnOption::ForeignKey(_) => foreign = true,
+                                    _ => {}
+                                }
+                            }
+                            if unique {
+                                let _ = self.exec(&format!(
+                                    "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
+                                    quote(&format!("{table}_{col}_key")),
+                                    quote(&table),
+                                    quote(&col)
+                                ));
+                            }
                             if let Some(t) = self.tables.get_mut(&table) {
                                 t.types.insert(
                                     col.clone(),
                                     column_def.data_type.to_string().to_lowercase(),
                                 );
+                                if unique {
+                                    t.keys.push(vec![col.clone()]);
+                                }
+                                if foreign {
+                                    t.foreign_keys.push(vec![col.clone()]);
+                                }
                                 t.columns.push(col);
                             }
                         }
@@ -547,7 +590,13 @@ impl Schema {
             .map_err(|e| format!("skipped index `{name}` on `{table}`: {e}"))?;
         let cols: Vec<String> = exprs.iter().map(|e| ident(e)).collect();
         if let Some(t) = self.tables.get_mut(&table) {
-            t.keys.push(cols.clone());
+            match &i.predicate {
+                // A partial index serves only queries inside its predicate.
+                Some(p) => t
+                    .partial
+                    .push((cols.clone(), normalize_predicate(&p.to_string()))),
+                None => t.keys.push(cols.clone()),
+            }
         }
         self.indexes.insert(name, (table, cols));
         Ok(())
@@ -586,6 +635,8 @@ impl Schema {
         if let Some(t) = self.tables.get_mut(&table) {
             if let Some(i) = t.keys.iter().position(|k| *k == cols) {
                 t.keys.remove(i);
+            } else if let Some(i) = t.partial.iter().position(|(k, _)| *k == cols) {
+                t.partial.remove(i);
             }
         }
     }
@@ -740,6 +791,16 @@ impl Schema {
     }
 }
 
+/// Predicate text to compare: lower-case, no quotes around names, no
+/// parentheses, single spaces.
+pub fn normalize_predicate(text: &str) -> String {
+    text.to_lowercase()
+        .replace(['"', '`', '(', ')'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Default row count for tables the user gave no size: large enough to
 /// matter (documented in the missing-index page).
 pub const DEFAULT_ROWS: u64 = 1_000_000;
@@ -791,6 +852,7 @@ CREATE VIEW v AS SELECT 1;
              ALTER TABLE users RENAME COLUMN email TO mail;
              ALTER TABLE users DROP COLUMN age;
              ALTER TABLE users RENAME TO people;
+             ALTER TABLE people ADD COLUMN actor_id text NOT NULL UNIQUE;
              CREATE TABLE gone (id INT);
              DROP TABLE gone;",
             "m.sql",
@@ -798,7 +860,8 @@ CREATE VIEW v AS SELECT 1;
         assert!(!s.tables.contains_key("users"));
         assert!(!s.tables.contains_key("gone"));
         let p = &s.tables["people"];
-        assert_eq!(p.columns, vec!["id", "mail", "name"]);
+        assert_eq!(p.columns, vec!["id", "mail", "name", "actor_id"]);
+        assert!(p.covers("actor_id"));
         assert!(p.covers("id"));
         assert!(p.covers("mail"));
         assert!(!p.covers("name"));
@@ -813,7 +876,11 @@ CREATE VIEW v AS SELECT 1;
         assert_eq!(s.tables["users"].columns, vec!["id", "email", "created_at"]);
         assert!(s.tables["users"].covers("id"));
         assert!(s.tables["orders"].covers("customer_id"));
-        assert!(s.tables["orders"].covers("status"));
+        // A partial index serves only queries inside its predicate.
+        assert!(!s.tables["orders"].covers("status"));
+        assert!(s.tables["orders"]
+            .partial_serves("SELECT id FROM orders WHERE status <> 'done' AND status = $1", &["status"]));
+        assert!(!s.tables["orders"].partial_serves("SELECT id FROM orders WHERE status = $1", &["status"]));
         assert!(!s.tables["orders"].covers("total"));
         assert!(s.tables["v"].is_view);
         assert_eq!(s.notes.len(), 1, "{:?}", s.notes);

@@ -185,7 +185,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 orders.first().is_none_or(|c| info.covers(c))
             } else {
                 filters.iter().any(|c| info.covers(c))
-            };
+            } || info.partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat());
             if covered {
                 continue;
             }
