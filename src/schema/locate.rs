@@ -27,8 +27,11 @@ use std::path::{Path, PathBuf};
 /// Where a crate's schema comes from, and where it was looked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Located {
-    /// The migrations folder found, if any.
-    pub dir: Option<PathBuf>,
+    /// The migrations folders found, applied in this order: usually one;
+    /// a crate with two migrators (`migrate!("./migrations")` for one
+    /// database file, `migrate!("./record-migrations")` for another) has
+    /// both, their tables side by side.
+    pub dirs: Vec<PathBuf>,
     /// What was tried, for `-v`: "diesel.toml", "migrate!(…)", folders.
     pub looked: Vec<String>,
 }
@@ -61,7 +64,7 @@ pub fn migrations_of<'a>(
                 })
                 .map(|p| d.join(p));
             if let Some(dir) = dir.and_then(|p| pick_backend(&p, databases)) {
-                out.dir = Some(dir);
+                out.dirs.push(dir);
                 return out;
             }
             break;
@@ -79,21 +82,43 @@ pub fn migrations_of<'a>(
                 .any(|w| p.split(['/', '\\']).any(|part| part == *w))
         })
     };
-    named.sort_by_key(|p| !for_db(p));
+    let backend = |p: &String| {
+        let p = p.to_ascii_lowercase();
+        ["postgres", "mysql", "sqlite"].iter().any(|db| {
+            backend_names(db)
+                .iter()
+                .any(|w| p.split(['/', '\\']).any(|part| part == *w))
+        })
+    };
+    // Of per-backend paths, only this database's (else the first).
+    let any_for_db = named.iter().any(|p| backend(p) && for_db(p));
+    let mut first_backend = true;
+    named.retain(|p| {
+        if !backend(p) {
+            return true;
+        }
+        let keep = if any_for_db { for_db(p) } else { first_backend };
+        first_backend = false;
+        keep
+    });
     for named in named {
         let dir = krate.join(named.trim_start_matches("./"));
         out.looked.push(dir.display().to_string());
         if let Some(dir) = pick_backend(&dir, databases) {
-            out.dir = Some(dir);
-            return out;
+            if !out.dirs.contains(&dir) {
+                out.dirs.push(dir);
+            }
         }
+    }
+    if !out.dirs.is_empty() {
+        return out;
     }
     // 3. `migrations/` here, then up to the workspace root.
     for d in krate.ancestors().take_while(|d| within(d)) {
         let dir = d.join("migrations");
         out.looked.push(dir.display().to_string());
         if let Some(dir) = pick_backend(&dir, databases) {
-            out.dir = Some(dir);
+            out.dirs.push(dir);
             return out;
         }
     }
@@ -108,12 +133,14 @@ fn named_paths(text: &str) -> Vec<String> {
         let mut rest = text;
         while let Some(i) = rest.find(mac) {
             rest = &rest[i + mac.len()..];
-            let arg = rest.trim_start();
-            if let Some(lit) = arg.strip_prefix('"') {
+            // The first string among the arguments: `migrate!("./m")`, or a
+            // house macro's `db::migrate!(pool, "./m")`.
+            let args = &rest[..rest.find(')').unwrap_or(rest.len())];
+            if let Some(lit) = args.split_once('"').map(|(_, l)| l) {
                 if let Some(end) = lit.find('"') {
                     out.push(lit[..end].to_string());
                 }
-            } else if arg.starts_with(')') && mac == "migrate!(" {
+            } else if args.trim().is_empty() && mac == "migrate!(" {
                 out.push("./migrations".to_string());
             }
         }
@@ -311,5 +338,9 @@ mod tests {
         );
         assert_eq!(named_paths("sqlx::migrate!().run(&pool)"), ["./migrations"]);
         assert_eq!(named_paths("embed_migrations!(\"sql\");"), ["sql"]);
+        assert_eq!(
+            named_paths("db::migrate!(pool, \"./record-migrations\").await?;"),
+            ["./record-migrations"]
+        );
     }
 }

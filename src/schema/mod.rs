@@ -245,6 +245,25 @@ impl Schema {
         Ok(schema)
     }
 
+    /// Loads several migrations folders (or files) one after the other.
+    pub fn load_all(paths: &[std::path::PathBuf], cwd: &Path) -> Result<Schema, String> {
+        let mut schema = Schema::new().map_err(|e| format!("cannot open SQLite: {e}"))?;
+        for path in paths {
+            let files = if path.is_dir() {
+                locate::ordered_files(path)
+            } else {
+                vec![path.to_path_buf()]
+            };
+            for f in files {
+                let text = std::fs::read(&f)
+                    .map_err(|e| format!("{}: cannot read schema: {e}", f.display()))?;
+                let text = String::from_utf8_lossy(&text);
+                schema.apply_sql(&text, &crate::source::walk::display_path(&f, cwd));
+            }
+        }
+        Ok(schema)
+    }
+
     /// Applies every statement of a DDL text; what cannot be taken is
     /// noted with its line and skipped.
     pub fn apply_sql(&mut self, text: &str, source: &str) {
@@ -878,9 +897,12 @@ CREATE VIEW v AS SELECT 1;
         assert!(s.tables["orders"].covers("customer_id"));
         // A partial index serves only queries inside its predicate.
         assert!(!s.tables["orders"].covers("status"));
-        assert!(s.tables["orders"]
-            .partial_serves("SELECT id FROM orders WHERE status <> 'done' AND status = $1", &["status"]));
-        assert!(!s.tables["orders"].partial_serves("SELECT id FROM orders WHERE status = $1", &["status"]));
+        assert!(s.tables["orders"].partial_serves(
+            "SELECT id FROM orders WHERE status <> 'done' AND status = $1",
+            &["status"]
+        ));
+        assert!(!s.tables["orders"]
+            .partial_serves("SELECT id FROM orders WHERE status = $1", &["status"]));
         assert!(!s.tables["orders"].covers("total"));
         assert!(s.tables["v"].is_view);
         assert_eq!(s.notes.len(), 1, "{:?}", s.notes);

@@ -75,14 +75,15 @@ impl Schemas {
             let located =
                 crate::schema::locate::migrations_of(&krate, &root, sources, database.as_slice());
             let mysql = database == Some("mysql")
-                || located.dir.as_ref().is_some_and(|d| {
+                || located.dirs.iter().any(|d| {
                     d.components().any(|c| {
                         let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
                         c == "mysql" || c == "mariadb"
                     })
                 });
-            let schema = match &located.dir {
-                Some(dir) => match Schema::load(dir, cwd) {
+            let schema = match located.dirs.as_slice() {
+                [] => None,
+                dirs => match Schema::load_all(dirs, cwd) {
                     Ok(mut s) => {
                         // InnoDB indexes foreign keys by itself.
                         if mysql {
@@ -93,7 +94,6 @@ impl Schemas {
                     }
                     Err(_) => None,
                 },
-                None => None,
             };
             if schema.is_none() && !self.missing.iter().any(|(k, _)| *k == krate) {
                 self.missing.push((krate.clone(), located.looked));
@@ -185,7 +185,8 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 orders.first().is_none_or(|c| info.covers(c))
             } else {
                 filters.iter().any(|c| info.covers(c))
-            } || info.partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat());
+            } || info
+                .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat());
             if covered {
                 continue;
             }

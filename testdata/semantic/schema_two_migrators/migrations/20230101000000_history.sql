@@ -1,0 +1,1 @@
+CREATE TABLE history (id TEXT PRIMARY KEY, command TEXT NOT NULL);
