@@ -104,6 +104,12 @@ impl Schemas {
     }
 }
 
+/// Does the statement stop after a number of rows (`LIMIT`, `FETCH FIRST`)?
+fn has_limit(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    lower.contains(" limit ") || lower.contains("fetch first") || lower.contains("fetch next")
+}
+
 /// Finds, for each site whose SQL is known, a filter or sort on a column
 /// that no key or index of the schema covers.
 pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, cwd: &Path) {
@@ -186,7 +192,10 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             } else {
                 filters.iter().any(|c| info.covers(c))
             } || info
-                .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat());
+                .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat())
+                // `ORDER BY indexed LIMIT n`: the planner walks that index and
+                // stops after n rows; an index on the filter would make it sort.
+                || (has_limit(&sql) && orders.first().is_some_and(|c| info.covers(c)));
             if covered {
                 continue;
             }
