@@ -247,9 +247,9 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             if *verbose {
                 for (krate, looked) in &run.no_schema {
                     eprintln!(
-                        "ormlint: {}: no schema found, so missing-index judged none of its queries (looked for {}; give one with --schema or [schema] path)",
+                        "ormlint: {}: no schema found, so missing-index judged none of its queries (looked for {}; name one with --schema or `[schema] path`)",
                         crate::source::walk::display_path(krate, &cwd),
-                        if looked.is_empty() { "nothing".to_string() } else { looked.iter().map(|l| crate::source::walk::display_path(std::path::Path::new(l), &cwd)).collect::<Vec<_>>().join(", ") }
+                        if looked.is_empty() { "nothing".to_string() } else { looked.iter().map(|l| format!("`{}`", crate::source::walk::display_path(std::path::Path::new(l), &cwd))).collect::<Vec<_>>().join(", ") }
                     );
                 }
             }
