@@ -227,22 +227,10 @@ impl Schema {
     /// (`migrations/<version>/up.sql` for Diesel, `migrations/*.sql` for
     /// sqlx; `down.sql` and `*.down.sql` are ignored).
     pub fn load(path: &Path, cwd: &Path) -> Result<Schema, String> {
-        let mut schema = Schema::new().map_err(|e| format!("cannot open SQLite: {e}"))?;
-        let files = if path.is_dir() {
-            locate::ordered_files(path)
-        } else {
-            vec![path.to_path_buf()]
-        };
-        if files.is_empty() {
+        if path.is_dir() && locate::ordered_files(path).is_empty() {
             return Err(format!("{}: no .sql files found", path.display()));
         }
-        for f in files {
-            let text = std::fs::read(&f)
-                .map_err(|e| format!("{}: cannot read schema: {e}", f.display()))?;
-            let text = String::from_utf8_lossy(&text);
-            schema.apply_sql(&text, &crate::source::walk::display_path(&f, cwd));
-        }
-        Ok(schema)
+        Self::load_all(&[path.to_path_buf()], cwd)
     }
 
     /// Loads several migrations folders (or files) one after the other.

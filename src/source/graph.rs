@@ -452,16 +452,8 @@ impl Graph<'_> {
             }
             self.calls_by_name = Some(by_name);
         }
-        let name = self.facts(file).fns[idx].name.clone();
-        let unit = self.loaded[file].unit;
-        let candidates = self
-            .calls_by_name
-            .as_ref()
-            .and_then(|m| m.get(&(unit, name)))
-            .cloned()
-            .unwrap_or_default();
         let mut out = Vec::new();
-        for (cf, ci) in candidates {
+        for (cf, ci) in self.calls_naming(file, idx) {
             let c = &self.parsed[cf].as_ref().map(|p| &p.facts.calls[ci]);
             let Some(c) = c else { continue };
             let c = (*c).clone();
@@ -473,6 +465,18 @@ impl Graph<'_> {
             .get_or_insert_with(HashMap::new)
             .insert((file, idx), out.clone());
         out
+    }
+
+    /// The calls with arguments in the unit that name fn `(file, idx)`
+    /// (built by `callers_of`).
+    fn calls_naming(&self, file: usize, idx: usize) -> Vec<CallRef> {
+        let name = self.facts(file).fns[idx].name.clone();
+        let unit = self.loaded[file].unit;
+        self.calls_by_name
+            .as_ref()
+            .and_then(|m| m.get(&(unit, name)))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Where the unit of `file` stores something in `owner.field`.
@@ -506,15 +510,7 @@ impl Graph<'_> {
     /// count.
     fn maybe_called(&mut self, file: usize, idx: usize) -> bool {
         let _ = self.callers_of(file, idx);
-        let name = self.facts(file).fns[idx].name.clone();
-        let unit = self.loaded[file].unit;
-        let candidates = self
-            .calls_by_name
-            .as_ref()
-            .and_then(|m| m.get(&(unit, name)))
-            .cloned()
-            .unwrap_or_default();
-        candidates.into_iter().any(|(cf, ci)| {
+        self.calls_naming(file, idx).into_iter().any(|(cf, ci)| {
             let Some(c) = self.parsed[cf].as_ref().map(|p| p.facts.calls[ci].clone()) else {
                 return false;
             };
@@ -622,25 +618,14 @@ impl Graph<'_> {
                             if here.is_empty() {
                                 continue;
                             }
-                            match self.origin(file, func, &here, depth + 1)? {
-                                Origin::Input {
-                                    kind,
-                                    what,
-                                    mut steps,
-                                } => {
-                                    steps.push((
-                                        Span::new(file_id, at.clone()),
-                                        format!("passed through `{}` here", info.key),
-                                    ));
-                                    return Ok(Origin::Input { kind, what, steps });
-                                }
-                                Origin::Row { steps } => {
-                                    row.get_or_insert(steps);
-                                }
-                                Origin::Unresolved { function, param } => {
-                                    unresolved.get_or_insert((function, param));
-                                }
-                                Origin::None => {}
+                            let up = self.origin(file, func, &here, depth + 1)?;
+                            let step = (
+                                Span::new(file_id, at.clone()),
+                                format!("passed through `{}` here", info.key),
+                            );
+                            if let Some(found) = fold_up(up, vec![step], &mut row, &mut unresolved)
+                            {
+                                return Ok(found);
                             }
                         }
                     }
@@ -687,25 +672,11 @@ impl Graph<'_> {
                             Span::new(file_id, at.clone()),
                             format!("read from `{owner}.{field}` here"),
                         );
-                        match self.origin(wf, w.func, &w.taint, depth + 1)? {
-                            Origin::Input {
-                                kind,
-                                what,
-                                mut steps,
-                            } => {
-                                steps.push(step);
-                                steps.push(read);
-                                return Ok(Origin::Input { kind, what, steps });
-                            }
-                            Origin::Row { mut steps } => {
-                                steps.push(step);
-                                steps.push(read);
-                                row.get_or_insert(steps);
-                            }
-                            Origin::Unresolved { function, param } => {
-                                unresolved.get_or_insert((function, param));
-                            }
-                            Origin::None => {}
+                        let up = self.origin(wf, w.func, &w.taint, depth + 1)?;
+                        if let Some(found) =
+                            fold_up(up, vec![step, read], &mut row, &mut unresolved)
+                        {
+                            return Ok(found);
                         }
                     }
                 }
@@ -764,23 +735,8 @@ impl Graph<'_> {
                             Span::new(call_file, c.span.clone()),
                             format!("passed to `{}` as `{name}` here", info.key),
                         );
-                        match up {
-                            Origin::Input {
-                                kind,
-                                what,
-                                mut steps,
-                            } => {
-                                steps.push(step);
-                                return Ok(Origin::Input { kind, what, steps });
-                            }
-                            Origin::Row { mut steps } => {
-                                steps.push(step);
-                                row.get_or_insert(steps);
-                            }
-                            Origin::Unresolved { function, param } => {
-                                unresolved.get_or_insert((function, param));
-                            }
-                            Origin::None => {}
+                        if let Some(found) = fold_up(up, vec![step], &mut row, &mut unresolved) {
+                            return Ok(found);
                         }
                     }
                 }
@@ -791,6 +747,37 @@ impl Graph<'_> {
             (None, Some((function, param))) => Origin::Unresolved { function, param },
             (None, None) => Origin::None,
         })
+    }
+}
+
+/// What one step up found, folded into the search for an origin: outside
+/// input is the answer, with `more` steps (source first) appended; a row
+/// or an unresolved parameter is kept while other paths are tried.
+fn fold_up(
+    up: Origin,
+    more: Vec<(Span, String)>,
+    row: &mut Option<Vec<(Span, String)>>,
+    unresolved: &mut Option<(String, String)>,
+) -> Option<Origin> {
+    match up {
+        Origin::Input {
+            kind,
+            what,
+            mut steps,
+        } => {
+            steps.extend(more);
+            Some(Origin::Input { kind, what, steps })
+        }
+        Origin::Row { mut steps } => {
+            steps.extend(more);
+            row.get_or_insert(steps);
+            None
+        }
+        Origin::Unresolved { function, param } => {
+            unresolved.get_or_insert((function, param));
+            None
+        }
+        Origin::None => None,
     }
 }
 

@@ -2493,15 +2493,12 @@ fn validation_guard(stmt: &Stmt) -> Option<String> {
             }
             let stops = i.then_branch.stmts.iter().any(|s| match s {
                 Stmt::Expr(e, _) => expr_leaves(e),
-                Stmt::Macro(m) => matches!(
-                    m.mac
-                        .path
-                        .segments
-                        .last()
-                        .map(|s| s.ident.to_string())
-                        .as_deref(),
-                    Some("bail" | "panic" | "unreachable")
-                ),
+                Stmt::Macro(m) => {
+                    matches!(
+                        macro_name(&m.mac).as_str(),
+                        "bail" | "panic" | "unreachable"
+                    )
+                }
                 _ => false,
             });
             if stops {
@@ -2512,17 +2509,7 @@ fn validation_guard(stmt: &Stmt) -> Option<String> {
         }
         // `validate_name(&n)?;`
         Stmt::Expr(Expr::Try(t), _) => checked(&t.expr),
-        Stmt::Macro(m)
-            if matches!(
-                m.mac
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .as_deref(),
-                Some("ensure" | "assert")
-            ) =>
-        {
+        Stmt::Macro(m) if matches!(macro_name(&m.mac).as_str(), "ensure" | "assert") => {
             let args = m
                 .mac
                 .parse_body_with(

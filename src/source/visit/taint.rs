@@ -384,42 +384,30 @@ impl FileVisitor<'_, '_> {
                     })) => Some(s.value()),
                     _ => None,
                 };
-                let mut position = 0;
-                for (i, a) in args.iter().enumerate() {
-                    let (value, key) = match a {
-                        Expr::Assign(asg) => (
-                            &*asg.right,
-                            match &*asg.left {
-                                Expr::Path(p) => path_string(&p.path),
-                                _ => String::new(),
-                            },
-                        ),
-                        other => {
-                            position += usize::from(i > 0);
-                            (other, position.saturating_sub(1).to_string())
+                // The template's inline captures (`{name}`), then the
+                // arguments; a first argument that is no template is one.
+                let rest = match &template {
+                    Some(t) => {
+                        for cap in inline_captures(t) {
+                            push_all(
+                                &mut out,
+                                self.taint_of_name(&cap, range_of(&m.mac.tokens), depth + 1),
+                            );
                         }
-                    };
-                    match value {
-                        Expr::Lit(syn::ExprLit {
-                            lit: Lit::Str(s), ..
-                        }) if i == 0 => {
-                            for cap in inline_captures(&s.value()) {
-                                push_all(
-                                    &mut out,
-                                    self.taint_of_name(&cap, range_of(&m.mac.tokens), depth + 1),
-                                );
-                            }
+                        args.get(1..).unwrap_or_default()
+                    }
+                    None => &args[..],
+                };
+                for (v, key) in super::text::keyed_format_args(rest) {
+                    // Quotes doubled in a value the text does not put
+                    // between those quotes quote nothing.
+                    match (escaped_quote(v), &template) {
+                        (Some((quote, inner)), Some(t))
+                            if !super::text::inside_quotes(t, &key, quote) =>
+                        {
+                            push_all(&mut out, self.taint_of(inner, depth + 1))
                         }
-                        // Quotes doubled in a value the text does not put
-                        // between those quotes quote nothing.
-                        v => match (escaped_quote(v), &template) {
-                            (Some((quote, inner)), Some(t))
-                                if !super::text::inside_quotes(t, &key, quote) =>
-                            {
-                                push_all(&mut out, self.taint_of(inner, depth + 1))
-                            }
-                            _ => push_all(&mut out, self.taint_of(v, depth + 1)),
-                        },
+                        _ => push_all(&mut out, self.taint_of(v, depth + 1)),
                     }
                 }
                 out

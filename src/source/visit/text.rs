@@ -331,22 +331,8 @@ impl<'ast> FileVisitor<'ast, '_> {
         // is named, and the taint of all of them travels on.
         let mut pieces: Vec<TextSource> = Vec::new();
         let template = fmt.value();
-        let mut position = 0;
         // Arguments are parsed from the macro's tokens, so their spans are real.
-        for a in &args[1..] {
-            let (value, key) = match a {
-                Expr::Assign(asg) => (
-                    &*asg.right,
-                    match &*asg.left {
-                        Expr::Path(p) => path_string(&p.path),
-                        _ => String::new(),
-                    },
-                ),
-                other => {
-                    position += 1;
-                    (other, (position - 1).to_string())
-                }
-            };
+        for (value, key) in keyed_format_args(&args[1..]) {
             // Quotes doubled in a value that is not put between those
             // quotes (`LISTEN {}` with `name.replace('"', "\"\"")`): the
             // doubling quotes nothing.
@@ -606,6 +592,27 @@ pub(super) fn placeholders(fmt: &str) -> Vec<(String, Range<usize>)> {
         i = j + 1;
     }
     out
+}
+
+/// The arguments of a `format!` after its template, each with the key
+/// its placeholders use: `name` for `name = v`, else its position.
+pub(super) fn keyed_format_args(args: &[Expr]) -> Vec<(&Expr, String)> {
+    let mut position = 0;
+    args.iter()
+        .map(|a| match a {
+            Expr::Assign(asg) => (
+                &*asg.right,
+                match &*asg.left {
+                    Expr::Path(p) => path_string(&p.path),
+                    _ => String::new(),
+                },
+            ),
+            other => {
+                position += 1;
+                (other, (position - 1).to_string())
+            }
+        })
+        .collect()
 }
 
 /// Does every placeholder for `key` sit inside a literal quoted with
