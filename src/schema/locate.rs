@@ -72,8 +72,12 @@ pub fn migrations_of<'a>(
     }
     // 2. A path the code names; of several (`migrate!("migrations/mysql")`
     // and `migrate!("migrations/sqlite")`), the one for the crate's database.
-    let mut named: Vec<String> = sources.into_iter().flat_map(named_paths).collect();
-    named.dedup();
+    let mut named: Vec<String> = Vec::new();
+    for p in sources.into_iter().flat_map(named_paths) {
+        if !named.contains(&p) {
+            named.push(p);
+        }
+    }
     let for_db = |p: &String| {
         let p = p.to_ascii_lowercase();
         databases.first().is_some_and(|db| {
@@ -103,6 +107,10 @@ pub fn migrations_of<'a>(
     });
     for named in named {
         let dir = krate.join(named.trim_start_matches("./"));
+        // Only folders of the workspace (not `../../elsewhere`).
+        if named.contains("..") || !within(&dir) {
+            continue;
+        }
         out.looked.push(dir.display().to_string());
         if let Some(dir) = pick_backend(&dir, databases) {
             if !out.dirs.contains(&dir) {
@@ -155,15 +163,13 @@ fn pick_backend(dir: &Path, databases: &[&str]) -> Option<PathBuf> {
     if !dir.is_dir() {
         return None;
     }
-    if !ordered_files(dir).is_empty() {
-        return Some(dir.to_path_buf());
-    }
     let mut wanted: Vec<&str> = databases.to_vec();
     for db in ["postgres", "mysql", "sqlite"] {
         if !wanted.contains(&db) {
             wanted.push(db);
         }
     }
+    // Per-backend folders first: their files must not be merged.
     for db in wanted {
         for name in backend_names(db) {
             let sub = dir.join(name);
@@ -172,7 +178,7 @@ fn pick_backend(dir: &Path, databases: &[&str]) -> Option<PathBuf> {
             }
         }
     }
-    None
+    (!ordered_files(dir).is_empty()).then(|| dir.to_path_buf())
 }
 
 /// The folder names a database's migrations go by.
@@ -203,6 +209,22 @@ pub fn ordered_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn collect(dir: &Path, depth: usize, out: &mut Vec<(Key, PathBuf)>) {
+    collect_all(dir, depth, out);
+    // Beside real migrations, a loose `reset.sql` or `seed.sql` is no
+    // migration: its runner would refuse or ignore it.
+    if out
+        .iter()
+        .any(|(k, p)| matches!(k, Key::Number(_)) || p.ends_with("up.sql"))
+    {
+        out.retain(|(k, p)| {
+            matches!(k, Key::Number(_))
+                || p.ends_with("up.sql")
+                || matches!(k, Key::Text(t) if t.starts_with('~'))
+        });
+    }
+}
+
+fn collect_all(dir: &Path, depth: usize, out: &mut Vec<(Key, PathBuf)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -225,7 +247,7 @@ fn collect(dir: &Path, depth: usize, out: &mut Vec<(Key, PathBuf)>) {
             } else if depth < 2 && refinery_version(&name).is_none() {
                 // refinery walks subfolders (`migrations/2024/V3__x.sql`).
                 let mut inner = Vec::new();
-                collect(&p, depth + 1, &mut inner);
+                collect_all(&p, depth + 1, &mut inner);
                 out.extend(
                     inner
                         .into_iter()
@@ -328,6 +350,21 @@ mod tests {
                 "V11__c.sql"
             ]
         );
+    }
+
+    #[test]
+    fn loose_scripts_and_backend_folders_are_not_merged() {
+        let dir = tree("mixed", &["1_init.sql", "2_more.sql", "reset.sql"]);
+        assert_eq!(
+            names(&dir, ordered_files(&dir)),
+            ["1_init.sql", "2_more.sql"]
+        );
+        let dir = tree(
+            "backends",
+            &["postgres/1_init.sql", "sqlite/1_init.sql", "sqlite/2_x.sql"],
+        );
+        assert_eq!(pick_backend(&dir, &["sqlite"]), Some(dir.join("sqlite")));
+        assert_eq!(pick_backend(&dir, &[]), Some(dir.join("postgres")));
     }
 
     #[test]

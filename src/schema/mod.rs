@@ -57,12 +57,14 @@ impl TableInfo {
     /// deleted_at IS NULL` for `… WHERE deleted_at IS NULL`), led by one of
     /// `columns` or predicating on one of them.
     pub fn partial_serves(&self, sql: &str, columns: &[&str]) -> bool {
-        let text = normalize_predicate(sql);
+        // Whole words only: `deleted_at is null` is not in
+        // `other_deleted_at is null`.
+        let text = format!(" {} ", normalize_predicate(sql));
         self.partial.iter().any(|(cols, pred)| {
-            text.contains(pred.as_str())
-                && columns
-                    .iter()
-                    .any(|c| cols.first().is_some_and(|f| f == c) || pred.contains(c))
+            text.contains(&format!(" {pred} "))
+                && columns.iter().any(|c| {
+                    cols.first().is_some_and(|f| f == c) || pred.split(' ').any(|w| w == *c)
+                })
         })
     }
 
@@ -88,7 +90,7 @@ pub struct Schema {
     pub default_rows: u64,
     /// Named indexes: name → (table, columns), so a later migration's
     /// `DROP INDEX` takes its columns' cover away.
-    indexes: BTreeMap<String, (String, Vec<String>)>,
+    indexes: BTreeMap<String, (String, Vec<String>, bool)>,
 }
 
 fn dialects() -> [Box<dyn Dialect>; 3] {
@@ -206,7 +208,6 @@ fn irrelevant(head: &str) -> bool {
     .any(|p| h.starts_with(p))
         || (h.starts_with("alter table")
             && (h.contains(" owner to ")
-                || h.contains(" foreign key ")
                 || h.contains("set default")
                 || h.contains("replica identity")))
 }
@@ -339,7 +340,7 @@ impl Schema {
                             if let Some(info) = self.tables.remove(&table) {
                                 self.tables.insert(to.clone(), info);
                             }
-                            for (t, _) in self.indexes.values_mut() {
+                            for (t, _, _) in self.indexes.values_mut() {
                                 if *t == table {
                                     *t = to.clone();
                                 }
@@ -374,7 +375,7 @@ impl Schema {
                                     t.types.insert(new.clone(), ty);
                                 }
                             }
-                            for (t, cols) in self.indexes.values_mut() {
+                            for (t, cols, _) in self.indexes.values_mut() {
                                 if *t == table {
                                     cols.iter_mut().for_each(rename);
                                 }
@@ -387,7 +388,7 @@ impl Schema {
                                 let on: Vec<String> = self
                                     .indexes
                                     .iter()
-                                    .filter(|(_, (t, cols))| *t == table && cols.contains(&col))
+                                    .filter(|(_, (t, cols, _))| *t == table && cols.contains(&col))
                                     .map(|(n, _)| n.clone())
                                     .collect();
                                 for n in on {
@@ -468,7 +469,7 @@ impl Schema {
                             let _ = self.exec(&format!("DROP TABLE IF EXISTS {}", quote(&name)));
                             let _ = self.exec(&format!("DROP VIEW IF EXISTS {}", quote(&name)));
                             self.tables.remove(&name);
-                            self.indexes.retain(|_, (t, _)| *t != name);
+                            self.indexes.retain(|_, (t, _, _)| *t != name);
                         }
                         _ => {}
                     }
@@ -605,7 +606,8 @@ impl Schema {
                 None => t.keys.push(cols.clone()),
             }
         }
-        self.indexes.insert(name, (table, cols));
+        self.indexes
+            .insert(name, (table, cols, i.predicate.is_some()));
         Ok(())
     }
 
@@ -636,14 +638,16 @@ impl Schema {
     /// columns from another index or constraint stays).
     fn drop_index(&mut self, name: &str) {
         let _ = self.exec(&format!("DROP INDEX IF EXISTS {}", quote(name)));
-        let Some((table, cols)) = self.indexes.remove(name) else {
+        let Some((table, cols, partial)) = self.indexes.remove(name) else {
             return;
         };
         if let Some(t) = self.tables.get_mut(&table) {
-            if let Some(i) = t.keys.iter().position(|k| *k == cols) {
+            if partial {
+                if let Some(i) = t.partial.iter().position(|(k, _)| *k == cols) {
+                    t.partial.remove(i);
+                }
+            } else if let Some(i) = t.keys.iter().position(|k| *k == cols) {
                 t.keys.remove(i);
-            } else if let Some(i) = t.partial.iter().position(|(k, _)| *k == cols) {
-                t.partial.remove(i);
             }
         }
     }
@@ -801,8 +805,17 @@ impl Schema {
 /// Predicate text to compare: lower-case, no quotes around names, no
 /// parentheses, single spaces.
 pub fn normalize_predicate(text: &str) -> String {
-    text.to_lowercase()
-        .replace(['"', '`', '(', ')'], " ")
+    let lower = text.to_lowercase();
+    // `(status)::text <> 'done'::text` (pg_dump) states `status <> 'done'`.
+    let mut out = String::with_capacity(lower.len());
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("::") {
+        out.push_str(&rest[..i]);
+        rest =
+            rest[i + 2..].trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == ' ');
+    }
+    out.push_str(rest);
+    out.replace(['"', '`', '(', ')'], " ")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -891,6 +904,22 @@ CREATE VIEW v AS SELECT 1;
         ));
         assert!(!s.tables["orders"]
             .partial_serves("SELECT id FROM orders WHERE status = $1", &["status"]));
+        let mut d = Schema::new().unwrap();
+        d.apply_sql(
+            "CREATE TABLE h (id INT PRIMARY KEY, deleted_at TIMESTAMP, other_deleted_at TIMESTAMP, ts INT);
+             CREATE INDEX h_live ON public.h USING btree (ts) WHERE (deleted_at IS NULL);",
+            "d.sql",
+        );
+        let h = &d.tables["h"];
+        assert!(h.partial_serves("SELECT id FROM h WHERE deleted_at IS NULL", &["deleted_at"]));
+        assert!(!h.partial_serves(
+            "SELECT id FROM h WHERE other_deleted_at IS NULL",
+            &["other_deleted_at"]
+        ));
+        assert_eq!(
+            normalize_predicate("((status)::text <> 'done'::text)"),
+            "status <> 'done'"
+        );
         assert!(!s.tables["orders"].covers("total"));
         assert!(s.tables["v"].is_view);
         assert_eq!(s.notes.len(), 1, "{:?}", s.notes);

@@ -59,6 +59,7 @@ impl Schemas {
         if !self.by_crate.contains_key(&key) {
             let root = crate::source::workspace_root(&krate.join("Cargo.toml"));
             let root = root.parent().unwrap_or(&krate).to_path_buf();
+            // The crate's own files, not those of crates nested in it.
             let sources: Vec<&str> = (0..files.len())
                 .filter_map(|id| files.get(id))
                 .filter(|f| {
@@ -69,6 +70,11 @@ impl Schemas {
                         cwd.join(p)
                     };
                     abs.starts_with(&krate)
+                        && abs
+                            .ancestors()
+                            .skip(1)
+                            .find(|d| d.join("Cargo.toml").is_file())
+                            .is_some_and(|d| d == krate)
                 })
                 .map(|f| f.source.as_str())
                 .collect();
@@ -76,7 +82,7 @@ impl Schemas {
                 crate::schema::locate::migrations_of(&krate, &root, sources, database.as_slice());
             let mysql = database == Some("mysql")
                 || located.dirs.iter().any(|d| {
-                    d.components().any(|c| {
+                    d.strip_prefix(&root).unwrap_or(d).components().any(|c| {
                         let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
                         c == "mysql" || c == "mariadb"
                     })
@@ -102,12 +108,6 @@ impl Schemas {
         }
         self.by_crate.get(&key)?.as_ref()
     }
-}
-
-/// Does the statement stop after a number of rows (`LIMIT`, `FETCH FIRST`)?
-fn has_limit(sql: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
-    lower.contains(" limit ") || lower.contains("fetch first") || lower.contains("fetch next")
 }
 
 /// Finds, for each site whose SQL is known, a filter or sort on a column
@@ -192,10 +192,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             } else {
                 filters.iter().any(|c| info.covers(c))
             } || info
-                .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat())
-                // `ORDER BY indexed LIMIT n`: the planner walks that index and
-                // stops after n rows; an index on the filter would make it sort.
-                || (has_limit(&sql) && orders.first().is_some_and(|c| info.covers(c)));
+                .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat());
             if covered {
                 continue;
             }

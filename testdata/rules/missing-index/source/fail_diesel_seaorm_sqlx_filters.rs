@@ -13,7 +13,7 @@ pub async fn latest(db: &sea_orm::DatabaseConnection) -> Result<Vec<post::Model>
 }
 
 pub async fn by_status(pool: &sqlx::PgPool) -> sqlx::Result<Vec<(i32,)>> {
-    sqlx::query_as("SELECT id FROM posts WHERE status = $1 ORDER BY slug")
+    sqlx::query_as("SELECT id FROM posts WHERE status = $1 ORDER BY id DESC LIMIT 10")
         .bind("draft")
         .fetch_all(pool) // ~ missing-index
         .await

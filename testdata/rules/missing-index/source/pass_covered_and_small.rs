@@ -14,12 +14,3 @@ pub fn lookups(conn: &mut PgConnection, id: i32, email: &str) -> QueryResult<()>
     audit::table.filter(audit::actor.eq("x")).load::<Audit>(conn)?;
     Ok(())
 }
-
-// `ORDER BY id LIMIT n`: the planner walks the primary key and stops after
-// ten rows; an index on `status` would make it sort every draft instead.
-pub async fn latest_drafts(pool: &sqlx::PgPool) -> sqlx::Result<Vec<(i32,)>> {
-    sqlx::query_as("SELECT id FROM posts WHERE status = $1 ORDER BY id DESC LIMIT 10")
-        .bind("draft")
-        .fetch_all(pool)
-        .await
-}
