@@ -68,6 +68,28 @@ impl TableInfo {
         })
     }
 
+    /// An expression index (`lower(email)`) whose expression the query
+    /// states on `column`: it serves that expression and nothing else.
+    pub fn expression_serves(&self, sql: &str, column: &str) -> bool {
+        // Lower-case, no quotes, no spaces: `LOWER( "email" )` is `lower(email)`.
+        let squash = |t: &str| -> String {
+            t.to_lowercase()
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '"' && *c != '`')
+                .collect()
+        };
+        let text = squash(sql);
+        self.keys.iter().any(|k| {
+            k.first().is_some_and(|e| {
+                let e = squash(e);
+                e.contains('(')
+                    && e.split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|w| w == column)
+                    && text.contains(&e)
+            })
+        })
+    }
+
     /// Is the column declared as a truth value (`boolean`, `bool`,
     /// MySQL's `tinyint(1)`, `bit(1)`)? An index led by one rarely helps.
     pub fn is_flag(&self, column: &str) -> bool {
@@ -920,6 +942,10 @@ CREATE VIEW v AS SELECT 1;
             normalize_predicate("((status)::text <> 'done'::text)"),
             "status <> 'done'"
         );
+        // An expression index serves its expression, not the bare column.
+        let users = &s.tables["users"];
+        assert!(users.expression_serves("SELECT id FROM users WHERE lower(email) = $1", "email"));
+        assert!(!users.expression_serves("SELECT id FROM users WHERE email = $1", "email"));
         assert!(!s.tables["orders"].covers("total"));
         assert!(s.tables["v"].is_view);
         assert_eq!(s.notes.len(), 1, "{:?}", s.notes);

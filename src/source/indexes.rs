@@ -192,7 +192,8 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             } else {
                 filters.iter().any(|c| info.covers(c))
             } || info
-                .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat());
+                .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat())
+                || filters.iter().any(|c| info.expression_serves(&sql, c));
             if covered {
                 continue;
             }
