@@ -78,27 +78,13 @@ pub fn migrations_of<'a>(
             named.push(p);
         }
     }
-    let for_db = |p: &String| {
-        let p = p.to_ascii_lowercase();
-        databases.first().is_some_and(|db| {
-            backend_names(db)
-                .iter()
-                .any(|w| p.split(['/', '\\']).any(|part| part == *w))
-        })
-    };
-    let backend = |p: &String| {
-        let p = p.to_ascii_lowercase();
-        ["postgres", "mysql", "sqlite"].iter().any(|db| {
-            backend_names(db)
-                .iter()
-                .any(|w| p.split(['/', '\\']).any(|part| part == *w))
-        })
-    };
+    let backend = |p: &String| p.split(['/', '\\']).find_map(backend_named);
+    let for_db = |p: &String| backend(p).is_some_and(|b| databases.first() == Some(&b));
     // Of per-backend paths, only this database's (else the first).
-    let any_for_db = named.iter().any(|p| backend(p) && for_db(p));
+    let any_for_db = named.iter().any(for_db);
     let mut first_backend = true;
     named.retain(|p| {
-        if !backend(p) {
+        if backend(p).is_none() {
             return true;
         }
         let keep = if any_for_db { for_db(p) } else { first_backend };
@@ -181,14 +167,28 @@ fn pick_backend(dir: &Path, databases: &[&str]) -> Option<PathBuf> {
     (!ordered_files(dir).is_empty()).then(|| dir.to_path_buf())
 }
 
-/// The folder names a database's migrations go by.
+/// The names a database's folders and files go by.
+const BACKENDS: [(&str, &[&str]); 3] = [
+    ("postgres", &["postgres", "postgresql", "pg"]),
+    ("mysql", &["mysql", "mariadb"]),
+    ("sqlite", &["sqlite", "sqlite3"]),
+];
+
 fn backend_names(db: &str) -> &'static [&'static str] {
-    match db {
-        "postgres" => &["postgres", "postgresql", "pg"],
-        "mysql" => &["mysql", "mariadb"],
-        "sqlite" => &["sqlite", "sqlite3"],
-        _ => &[],
-    }
+    BACKENDS
+        .iter()
+        .find(|(d, _)| *d == db)
+        .map_or(&[], |(_, names)| names)
+}
+
+/// The database a folder or file name stands for (`sqlite3`, `pg.rs`).
+pub fn backend_named(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    let stem = name.trim_end_matches(".rs");
+    BACKENDS
+        .iter()
+        .find(|(_, names)| names.contains(&stem))
+        .map(|(db, _)| *db)
 }
 
 /// How a runner orders one migration: Diesel's version string, or a

@@ -83,8 +83,8 @@ impl Schemas {
             let mysql = database == Some("mysql")
                 || located.dirs.iter().any(|d| {
                     d.strip_prefix(&root).unwrap_or(d).components().any(|c| {
-                        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-                        c == "mysql" || c == "mariadb"
+                        crate::schema::locate::backend_named(&c.as_os_str().to_string_lossy())
+                            == Some("mysql")
                     })
                 });
             let schema = match located.dirs.as_slice() {

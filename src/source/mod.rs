@@ -729,16 +729,9 @@ fn site_database(
     // A crate for several databases keeps each one's code apart:
     // `databases/sqlite.rs`, `src/postgres/…`.
     for part in path.components().rev().take(3) {
-        let part = part.as_os_str().to_string_lossy().to_ascii_lowercase();
-        let stem = part.trim_end_matches(".rs");
-        for (db, words) in [
-            ("sqlite", &["sqlite", "sqlite3"][..]),
-            ("postgres", &["postgres", "postgresql", "pg"][..]),
-            ("mysql", &["mysql", "mariadb"][..]),
-        ] {
-            if words.contains(&stem) && (crate_dbs.is_empty() || crate_dbs.contains(&db)) {
-                return Some(db);
-            }
+        let db = crate::schema::locate::backend_named(&part.as_os_str().to_string_lossy());
+        if let Some(db) = db.filter(|db| crate_dbs.is_empty() || crate_dbs.contains(db)) {
+            return Some(db);
         }
     }
     let sql = site.sql.as_deref()?;

@@ -113,6 +113,11 @@ fn rowish(name: &str) -> bool {
 /// `replace(q, qq)` where `q` is a quote and `qq` the quote doubled or
 /// escaped with a backslash.
 fn escapes_quotes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+    doubled_quote(args).is_some()
+}
+
+/// The quote character a `replace` doubles or escapes, if it does.
+fn doubled_quote(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<char> {
     let text = |e: &Expr| match unwrap_expr(e) {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(s), ..
@@ -126,9 +131,24 @@ fn escapes_quotes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> b
         args.first().and_then(text),
         args.iter().nth(1).and_then(text),
     ) else {
-        return false;
+        return None;
     };
-    (from == "'" || from == "\"") && (to == format!("{from}{from}") || to == format!("\\{from}"))
+    let doubled = (from == "'" || from == "\"")
+        && (to == format!("{from}{from}") || to == format!("\\{from}"));
+    doubled.then(|| from.chars().next()).flatten()
+}
+
+/// `self.name`: the field's name.
+fn self_field(e: &Expr) -> Option<String> {
+    match unwrap_expr(e) {
+        Expr::Field(f) => match (unwrap_expr(&f.base), &f.member) {
+            (Expr::Path(p), syn::Member::Named(field)) if p.path.is_ident("self") => {
+                Some(field.to_string())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Does the expression use the name `name` anywhere (`x.as_ref()`,
@@ -151,17 +171,8 @@ fn names_ident(e: &Expr, name: &str) -> bool {
 /// `x.replace('"', "\"\"")`: the quote character it doubles, and `x`.
 pub(super) fn escaped_quote(e: &Expr) -> Option<(char, &Expr)> {
     match unwrap_expr(e) {
-        Expr::MethodCall(m) if m.method == "replace" && escapes_quotes(&m.args) => {
-            let q = match unwrap_expr(m.args.first()?) {
-                Expr::Lit(syn::ExprLit {
-                    lit: Lit::Char(c), ..
-                }) => c.value(),
-                Expr::Lit(syn::ExprLit {
-                    lit: Lit::Str(s), ..
-                }) => s.value().chars().next()?,
-                _ => return None,
-            };
-            Some((q, &m.receiver))
+        Expr::MethodCall(m) if m.method == "replace" => {
+            Some((doubled_quote(&m.args)?, &m.receiver))
         }
         _ => None,
     }
@@ -226,11 +237,11 @@ impl FileVisitor<'_, '_> {
                 // A field of `self`: what the workspace stores in it.
                 if matches!(unwrap_expr(&f.base), Expr::Path(p) if p.path.is_ident("self")) {
                     let owner = self.impl_ty.last().cloned().flatten();
-                    return match (owner, &f.member) {
+                    return match (owner, self_field(e)) {
                         _ if self.is_validated(e) => Vec::new(),
-                        (Some(owner), syn::Member::Named(field)) => vec![Taint::Field {
+                        (Some(owner), Some(field)) => vec![Taint::Field {
                             owner,
-                            field: field.to_string(),
+                            field,
                             at: range_of(e),
                         }],
                         _ => vec![Taint::Unknown],
@@ -603,34 +614,15 @@ impl FileVisitor<'_, '_> {
         let mut writes: Vec<(String, String, Range<usize>, &Expr)> = Vec::new();
         match e {
             Expr::Assign(a) => {
-                if let Expr::Field(f) = unwrap_expr(&a.left) {
-                    if let (Expr::Path(p), syn::Member::Named(field), Some(owner)) =
-                        (unwrap_expr(&f.base), &f.member, &impl_ty)
-                    {
-                        if p.path.is_ident("self") {
-                            writes.push((owner.clone(), field.to_string(), range_of(e), &a.right));
-                        }
-                    }
+                if let (Some(field), Some(owner)) = (self_field(&a.left), &impl_ty) {
+                    writes.push((owner.clone(), field, range_of(e), &a.right));
                 }
             }
-            // `name.clone_into(&mut self.f)`.
+            // `name.clone_into(&mut self.f)` (`unwrap_expr` sees through the `&mut`).
             Expr::MethodCall(m) => {
-                // (`unwrap_expr` sees through the `&mut`.)
-                if let Some(target) = m.args.first().map(unwrap_expr) {
-                    if let (Expr::Field(f), Some(owner)) = (target, &impl_ty) {
-                        if let (Expr::Path(p), syn::Member::Named(field)) =
-                            (unwrap_expr(&f.base), &f.member)
-                        {
-                            if p.path.is_ident("self") {
-                                writes.push((
-                                    owner.clone(),
-                                    field.to_string(),
-                                    range_of(e),
-                                    &m.receiver,
-                                ));
-                            }
-                        }
-                    }
+                if let (Some(field), Some(owner)) = (m.args.first().and_then(self_field), &impl_ty)
+                {
+                    writes.push((owner.clone(), field, range_of(e), &m.receiver));
                 }
             }
             Expr::Struct(st) => {
