@@ -14,6 +14,9 @@ pub struct CheckRun {
     /// Crates whose queries missing-index could not judge for want of a
     /// schema, and where it was looked for (`check -v` says so).
     pub no_schema: Vec<(PathBuf, Vec<String>)>,
+    /// Migration statements the schema replica could not take
+    /// (`path:line: what`), in order: shown to the user, not only counted.
+    pub schema_notes: Vec<String>,
 }
 
 /// Checks the Rust files under `paths` with the enabled rules.
@@ -74,6 +77,15 @@ pub fn run_with_schema(
         diagnostics.extend(rules.tool_diagnostic("parse-error", span, p.message.clone()));
     }
     // DDL the schema replica could not take.
+    // In the order the migrations were applied, each once.
+    let mut seen = std::collections::HashSet::new();
+    let mut shown: Vec<String> = Vec::new();
+    for n in &schema_notes {
+        let line = format!("{}:{}: {}", n.path, n.line, n.message);
+        if seen.insert(line.clone()) {
+            shown.push(line);
+        }
+    }
     for n in schema_notes {
         summary.skipped.push(Skipped {
             path: n.path,
@@ -114,6 +126,7 @@ pub fn run_with_schema(
         diagnostics,
         summary,
         no_schema,
+        schema_notes: shown,
     }
 }
 

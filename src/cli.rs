@@ -244,7 +244,12 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 None => None,
             };
             let mut run = crate::check::run_with_schema(paths, &config, &rules, &cwd, schema);
-            if *verbose {
+            if !g.quiet {
+                for n in &run.schema_notes {
+                    eprintln!("ormlint: note: {n}");
+                }
+            }
+            if *verbose && !g.quiet {
                 for (krate, looked) in &run.no_schema {
                     eprintln!(
                         "ormlint: {}: no schema found, so missing-index judged none of its queries (looked for {}; name one with --schema or `[schema] path`)",

@@ -223,6 +223,9 @@ pub struct Unindexed {
     pub rows: u64,
     pub columns: Vec<String>,
     pub uses: Vec<String>,
+    /// The first migration statement on the table that could not be read
+    /// (`path:line`): the judgement may miss an index made there.
+    pub gap: Option<String>,
 }
 
 /// One fingerprinted SQL shape: from a literal in Rust source, or one

@@ -49,6 +49,12 @@ impl Rule for MissingIndex {
                 sql.split_whitespace().collect::<Vec<_>>().join(" ")
             ));
         }
+        if let Some(at) = &u.gap {
+            d.note(format!(
+                "the history of `{}` was not read in full ({at} could not be read): an index made there is not known",
+                u.table
+            ));
+        }
         d.help(format!(
             "add it in a migration: `CREATE INDEX {} ON {} ({cols});`",
             index_name(&u.table, &u.columns),

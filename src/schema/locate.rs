@@ -8,9 +8,14 @@
 //!    and refinery `embed_migrations!("sql")` (relative to the crate's
 //!    manifest folder; `migrate!()` alone means `./migrations`), Diesel
 //!    `embed_migrations!("path")`;
-//! 3. `migrations/` beside the crate's `Cargo.toml`, then in each parent up
+//! 3. a SeaORM migrator among the crate's files (`impl MigratorTrait for
+//!    Migrator`): its Rust migrations, read by [`super::seaorm`];
+//! 4. `migrations/` beside the crate's `Cargo.toml`, then in each parent up
 //!    to the workspace root (Diesel's upward search; a workspace whose
-//!    crates live in `crates/*` keeps one `migrations/` at its root).
+//!    crates live in `crates/*` keeps one `migrations/` at its root);
+//! 5. else the migrations of the workspace crates it depends on (an app
+//!    crate using its `migration` or `db_schema` crate's schema), found
+//!    the same way, one level deep.
 //!
 //! A folder that holds no migrations itself but per-backend folders
 //! (`migrations/{postgres,mysql,sqlite}`) gives the one for the crate's
@@ -43,7 +48,44 @@ pub struct Located {
 pub fn migrations_of<'a>(
     krate: &Path,
     root: &Path,
-    sources: impl IntoIterator<Item = &'a str>,
+    sources: impl IntoIterator<Item = (&'a Path, &'a str)>,
+    databases: &[&str],
+) -> Located {
+    let sources: Vec<(&Path, &str)> = sources.into_iter().collect();
+    let mut out = own_migrations(krate, root, &sources, databases);
+    if !out.dirs.is_empty() {
+        return out;
+    }
+    // 5. The workspace crates this one depends on.
+    for member in workspace_dependencies(krate, root) {
+        let files = rust_files(&member.join("src"));
+        let texts: Vec<(PathBuf, String)> = files
+            .into_iter()
+            .filter_map(|p| Some((p.clone(), std::fs::read_to_string(&p).ok()?)))
+            .collect();
+        let theirs = own_migrations(
+            &member,
+            root,
+            &texts
+                .iter()
+                .map(|(p, t)| (p.as_path(), t.as_str()))
+                .collect::<Vec<_>>(),
+            databases,
+        );
+        out.looked.extend(theirs.looked);
+        if !theirs.dirs.is_empty() {
+            out.dirs = theirs.dirs;
+            return out;
+        }
+    }
+    out
+}
+
+/// Steps 1 to 4: the migrations the crate itself names or holds.
+fn own_migrations(
+    krate: &Path,
+    root: &Path,
+    sources: &[(&Path, &str)],
     databases: &[&str],
 ) -> Located {
     let mut out = Located::default();
@@ -73,7 +115,7 @@ pub fn migrations_of<'a>(
     // 2. A path the code names; of several (`migrate!("migrations/mysql")`
     // and `migrate!("migrations/sqlite")`), the one for the crate's database.
     let mut named: Vec<String> = Vec::new();
-    for p in sources.into_iter().flat_map(named_paths) {
+    for p in sources.iter().flat_map(|(_, text)| named_paths(text)) {
         if !named.contains(&p) {
             named.push(p);
         }
@@ -107,7 +149,21 @@ pub fn migrations_of<'a>(
     if !out.dirs.is_empty() {
         return out;
     }
-    // 3. `migrations/` here, then up to the workspace root.
+    // 3. A SeaORM migrator.
+    let mut migrators: Vec<&Path> = sources
+        .iter()
+        .filter(|(p, text)| {
+            super::seaorm::is_migrator(text) && p.extension().is_some_and(|e| e == "rs")
+        })
+        .map(|(p, _)| *p)
+        .collect();
+    migrators.sort();
+    if let Some(m) = migrators.first() {
+        out.looked.push(m.display().to_string());
+        out.dirs.push(m.to_path_buf());
+        return out;
+    }
+    // 4. `migrations/` here, then up to the workspace root.
     for d in krate.ancestors().take_while(|d| within(d)) {
         let dir = d.join("migrations");
         out.looked.push(dir.display().to_string());
@@ -116,6 +172,88 @@ pub fn migrations_of<'a>(
             return out;
         }
     }
+    out
+}
+
+/// The folders of the workspace crates `krate`'s manifest depends on
+/// (`[dependencies]`, by package name), in the manifest's order.
+fn workspace_dependencies(krate: &Path, root: &Path) -> Vec<PathBuf> {
+    if root == krate {
+        return Vec::new();
+    }
+    let Some(manifest) = std::fs::read_to_string(krate.join("Cargo.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    else {
+        return Vec::new();
+    };
+    let norm = |s: &str| s.replace('-', "_");
+    let deps: Vec<String> = manifest
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|d| {
+            d.iter()
+                .map(|(k, v)| {
+                    // `alias = { package = "real-name", … }`
+                    norm(v.get("package").and_then(|p| p.as_str()).unwrap_or(k))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if deps.is_empty() {
+        return Vec::new();
+    }
+    // The workspace's crates: manifests a few levels under its root.
+    let mut members: Vec<(String, PathBuf)> = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0)];
+    while let Some((d, depth)) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !p.is_dir() || name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            if let Some(pkg) = std::fs::read_to_string(p.join("Cargo.toml"))
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .and_then(|t| Some(t.get("package")?.get("name")?.as_str()?.to_string()))
+            {
+                if p != krate {
+                    members.push((norm(&pkg), p.clone()));
+                }
+            }
+            if depth < 3 {
+                stack.push((p, depth + 1));
+            }
+        }
+    }
+    deps.iter()
+        .filter_map(|d| members.iter().find(|(n, _)| n == d).map(|(_, p)| p.clone()))
+        .collect()
+}
+
+/// The `.rs` files under a folder (a few levels; for a dependency crate's
+/// `migrate!` paths and SeaORM migrator).
+pub(super) fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() && depth < 4 {
+                stack.push((p, depth + 1));
+            } else if p.extension().is_some_and(|e| e == "rs") && out.len() < 2_000 {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
     out
 }
 

@@ -6,6 +6,7 @@
 
 pub mod locate;
 pub mod rewrite;
+pub mod seaorm;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -113,6 +114,11 @@ pub struct Schema {
     /// Named indexes: name → (table, columns), so a later migration's
     /// `DROP INDEX` takes its columns' cover away.
     indexes: BTreeMap<String, (String, Vec<String>, bool)>,
+    /// Tables whose history was not all applied: the first statement on
+    /// each that could not be read (`path:line`), for findings to say so.
+    pub gaps: BTreeMap<String, String>,
+    /// The first unread statement whose table is not known.
+    pub unknown_gap: Option<String>,
 }
 
 fn dialects() -> [Box<dyn Dialect>; 3] {
@@ -166,6 +172,38 @@ fn name_of(n: &sqlparser::ast::ObjectName) -> String {
             None => ident(&p.to_string()),
         })
         .unwrap_or_default()
+}
+
+/// The table a DDL statement changes, read from its words alone (for a
+/// statement the parser rejected): `ALTER TABLE [IF EXISTS] [ONLY] t`,
+/// `CREATE [TEMP] TABLE [IF NOT EXISTS] t`, `CREATE … INDEX … ON [ONLY] t`.
+fn table_named_in(stmt: &str) -> Option<String> {
+    let words: Vec<String> = stmt
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let skip = ["if", "not", "exists", "only"];
+    let after = |i: usize| {
+        words[i + 1..]
+            .iter()
+            .find(|w| !skip.contains(&w.as_str()))
+            .map(|w| {
+                let last = w.rsplit('.').next().unwrap_or(w);
+                last.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']' | ';'))
+                    .to_string()
+            })
+            .filter(|w| !w.is_empty())
+    };
+    let first = words.first()?.as_str();
+    let index = words.iter().position(|w| w == "index");
+    match first {
+        "alter" if words.get(1).map(String::as_str) == Some("table") => after(1),
+        "create" if index.is_some() => after(words.iter().position(|w| w == "on")?),
+        "create" => after(words.iter().position(|w| w == "table")?),
+        _ => None,
+    }
 }
 
 fn quote(s: &str) -> String {
@@ -243,6 +281,8 @@ impl Schema {
             rows: BTreeMap::new(),
             default_rows: DEFAULT_ROWS,
             indexes: BTreeMap::new(),
+            gaps: BTreeMap::new(),
+            unknown_gap: None,
         })
     }
 
@@ -265,6 +305,20 @@ impl Schema {
             } else {
                 vec![path.to_path_buf()]
             };
+            if path.extension().is_some_and(|e| e == "rs") {
+                // A SeaORM migrator: its builders, translated.
+                for d in seaorm::statements(path)? {
+                    let at = crate::source::walk::display_path(&d.path, cwd);
+                    match d.sql {
+                        Ok(sql) => schema.apply_sql_at(&sql, &at, d.line),
+                        Err(why) => {
+                            schema.note(&at, d.line, why);
+                            schema.gaps_unknown(&at, d.line);
+                        }
+                    }
+                }
+                continue;
+            }
             for f in files {
                 let text = std::fs::read(&f)
                     .map_err(|e| format!("{}: cannot read schema: {e}", f.display()))?;
@@ -278,7 +332,13 @@ impl Schema {
     /// Applies every statement of a DDL text; what cannot be taken is
     /// noted with its line and skipped.
     pub fn apply_sql(&mut self, text: &str, source: &str) {
+        self.apply_sql_at(text, source, 1);
+    }
+
+    /// [`Self::apply_sql`] of text that starts on line `first` of `source`.
+    pub fn apply_sql_at(&mut self, text: &str, source: &str, first: usize) {
         for (line, stmt) in split_statements(text) {
+            let line = line + first - 1;
             if irrelevant(stmt) {
                 continue;
             }
@@ -294,15 +354,35 @@ impl Schema {
                 let lower = head.to_ascii_lowercase();
                 if lower.starts_with("create") || lower.starts_with("alter table") {
                     self.note(source, line, format!("skipped `{head} …`: cannot parse it"));
+                    match table_named_in(stmt) {
+                        Some(t) => self.gap(t, source, line),
+                        None => self.gaps_unknown(source, line),
+                    }
                 }
                 continue;
             };
             for s in stmts {
                 if let Err(e) = self.apply(&s) {
                     self.note(source, line, e);
+                    if let Some(t) = table_named_in(stmt) {
+                        self.gap(t, source, line);
+                    }
                 }
             }
         }
+    }
+
+    /// A statement on an unknown table was not read: every table's
+    /// history may be incomplete.
+    fn gaps_unknown(&mut self, path: &str, line: usize) {
+        self.unknown_gap
+            .get_or_insert_with(|| format!("{path}:{line}"));
+    }
+
+    fn gap(&mut self, table: String, path: &str, line: usize) {
+        self.gaps
+            .entry(table)
+            .or_insert_with(|| format!("{path}:{line}"));
     }
 
     fn note(&mut self, path: &str, line: usize, message: String) {

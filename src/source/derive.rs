@@ -33,6 +33,14 @@ fn column(e: &Expr) -> Option<String> {
                 c
             })
         }
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "nullable" | "assume_not_null" | "single_value"
+            ) =>
+        {
+            column(&m.receiver)
+        }
         Expr::Tuple(t) => {
             let cols: Option<Vec<String>> = t.elems.iter().map(column).collect();
             Some(cols?.join(", "))
@@ -166,7 +174,7 @@ pub fn derive(calls: &[&Expr], exec: &str) -> Option<String> {
                 }
                 match name.as_str() {
                     "filter" | "or_filter" => wheres.push(predicate(m.args.first()?)?),
-                    "find" => wheres.push(format!("{}.id = ?", table.clone()?)),
+                    "find" => wheres.push(find_key(&table.clone()?)),
                     "find_by_id" => wheres.push("id = ?".to_string()),
                     "select" => select = column(m.args.first()?)?,
                     "order" | "order_by" | "then_order_by" => orders.push(column(m.args.first()?)?),
@@ -177,13 +185,19 @@ pub fn derive(calls: &[&Expr], exec: &str) -> Option<String> {
                     "count" => select = "COUNT(*)".to_string(),
                     "distinct" => select = format!("DISTINCT {select}"),
                     "inner_join" | "left_join" | "left_outer_join" => {
-                        let t = table_of(m.args.first()?)?;
+                        let target = m.args.first()?;
+                        let t = table_of(target)?;
                         let how = if name == "inner_join" {
                             "JOIN"
                         } else {
                             "LEFT JOIN"
                         };
-                        joins.push(format!("{how} {t}"));
+                        // `.on(a.eq(b))` names the condition; without it the
+                        // schema's `joinable!` does (`DieselSchema::complete`).
+                        match on_condition(target) {
+                            Some(on) => joins.push(format!("{how} {t} ON {on}")),
+                            None => joins.push(format!("{how} {t}")),
+                        }
                     }
                     "find_related" | "find_also_related" => {
                         joins.push(format!("JOIN {}", table_of(m.args.first()?)?))
@@ -241,6 +255,41 @@ pub fn derive(calls: &[&Expr], exec: &str) -> Option<String> {
     Some(sql)
 }
 
+/// What `.find(k)` filters on: the table's key, which its `table!` tells
+/// (completed over the workspace by `DieselSchema::complete`).
+fn find_key(table: &str) -> String {
+    format!("{table}.{} = ?", crate::source::diesel_schema::FIND_KEY)
+}
+
+/// `b::table.on(a::x.eq(b::y).and(…))` → `a.x = b.y AND …`.
+fn on_condition(target: &Expr) -> Option<String> {
+    let Expr::MethodCall(m) = strip(target) else {
+        return None;
+    };
+    if m.method != "on" {
+        return on_condition(&m.receiver);
+    }
+    fn cond(e: &Expr) -> Option<String> {
+        let Expr::MethodCall(m) = strip(e) else {
+            return None;
+        };
+        match m.method.to_string().as_str() {
+            "and" => Some(format!(
+                "{} AND {}",
+                cond(&m.receiver)?,
+                cond(m.args.first()?)?
+            )),
+            "eq" => {
+                let l = column(&m.receiver)?;
+                let r = column(m.args.first()?).unwrap_or_else(|| "?".to_string());
+                Some(format!("{l} = {r}"))
+            }
+            _ => predicate(e),
+        }
+    }
+    cond(m.args.first()?)
+}
+
 /// Filters inside an `update(…)` / `delete(…)` target.
 fn collect_filters(e: &Expr, out: &mut Vec<String>) -> Option<()> {
     match strip(e) {
@@ -248,7 +297,7 @@ fn collect_filters(e: &Expr, out: &mut Vec<String>) -> Option<()> {
             collect_filters(&m.receiver, out)?;
             match m.method.to_string().as_str() {
                 "filter" => out.push(predicate(m.args.first()?)?),
-                "find" => out.push(format!("{}.id = ?", table_of(&m.receiver)?)),
+                "find" => out.push(find_key(&table_of(&m.receiver)?)),
                 _ => {}
             }
             Some(())
@@ -325,16 +374,20 @@ mod tests {
         );
         assert_eq!(
             sql("users::table.find(id).first(conn)").as_deref(),
-            Some("SELECT * FROM users WHERE users.id = ? LIMIT 1")
+            Some("SELECT * FROM users WHERE users.<key> = ? LIMIT 1")
         );
         assert_eq!(
             sql("diesel::update(users::table.find(id)).set(users::name.eq(n)).execute(conn)")
                 .as_deref(),
-            Some("UPDATE users SET users.name = ? WHERE users.id = ?")
+            Some("UPDATE users SET users.name = ? WHERE users.<key> = ?")
         );
         assert_eq!(
             sql("Comment::belonging_to(&posts).load(conn)").as_deref(),
             Some("SELECT * FROM comment WHERE <parent>_id = ANY(?)")
+        );
+        assert_eq!(
+            sql("posts::table.inner_join(users::table.on(posts::author_id.eq(users::id).and(users::active.eq(true)))).filter(users::name.eq(n)).load(conn)").as_deref(),
+            Some("SELECT * FROM posts JOIN users ON posts.author_id = users.id AND users.active = ? WHERE users.name = ?")
         );
         assert_eq!(sql("users::table.filter(weird(x)).load(conn)"), None);
     }

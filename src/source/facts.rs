@@ -275,6 +275,12 @@ pub struct FileFacts {
     /// What the file stores in struct fields (`self.f = v`, `T { f: v }`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub field_writes: Vec<FieldWrite>,
+    /// Diesel `table!` and `joinable!` declarations.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::source::diesel_schema::DieselFacts::is_empty"
+    )]
+    pub diesel: crate::source::diesel_schema::DieselFacts,
 }
 
 /// `self.f = v` or `T { f: v }` in fn `func`: the taint `T.f` is given.

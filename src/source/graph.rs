@@ -1060,6 +1060,14 @@ pub(super) fn build_sites(
             }
         }
     }
+    // A chain's `.find(k)` and bare joins, completed from `table!`/`joinable!`.
+    let diesel =
+        super::diesel_schema::DieselSchema::new(parsed.iter().flatten().map(|p| &p.facts.diesel));
+    for q in &mut out {
+        if let Some(d) = q.derived_sql.as_mut() {
+            *d = diesel.complete(d);
+        }
+    }
     out
 }
 

@@ -60,26 +60,30 @@ impl Schemas {
             let root = crate::source::workspace_root(&krate.join("Cargo.toml"));
             let root = root.parent().unwrap_or(&krate).to_path_buf();
             // The crate's own files, not those of crates nested in it.
-            let sources: Vec<&str> = (0..files.len())
+            let sources: Vec<(PathBuf, &str)> = (0..files.len())
                 .filter_map(|id| files.get(id))
-                .filter(|f| {
+                .filter_map(|f| {
                     let p = Path::new(&f.name);
                     let abs = if p.is_absolute() {
                         p.to_path_buf()
                     } else {
                         cwd.join(p)
                     };
-                    abs.starts_with(&krate)
+                    let own = abs.starts_with(&krate)
                         && abs
                             .ancestors()
                             .skip(1)
                             .find(|d| d.join("Cargo.toml").is_file())
-                            .is_some_and(|d| d == krate)
+                            .is_some_and(|d| d == krate);
+                    own.then_some((abs, f.source.as_str()))
                 })
-                .map(|f| f.source.as_str())
                 .collect();
-            let located =
-                crate::schema::locate::migrations_of(&krate, &root, sources, database.as_slice());
+            let located = crate::schema::locate::migrations_of(
+                &krate,
+                &root,
+                sources.iter().map(|(p, t)| (p.as_path(), *t)),
+                database.as_slice(),
+            );
             let mysql = database == Some("mysql")
                 || located.dirs.iter().any(|d| {
                     d.strip_prefix(&root).unwrap_or(d).components().any(|c| {
@@ -134,6 +138,10 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             continue;
         }
         let single = a.tables.len() == 1;
+        let narrows = a
+            .columns
+            .iter()
+            .any(|c| matches!(c.usage, ColumnUse::Equality | ColumnUse::Range));
         for written in &a.tables {
             // SeaORM entities and Diesel models are often named in the
             // singular (`post::Entity`) for a plural table (`posts`).
@@ -170,10 +178,13 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 .collect();
             // Covered when a key or index leads with any filter column: the
             // database searches by it. Sort-only queries need their sort column.
+            // A join column is searched only when the query narrows some
+            // table first; a join of whole tables reads them all anyway.
             let filters: Vec<&str> = used
                 .iter()
                 .filter(|(_, u)| {
-                    matches!(u, ColumnUse::Equality | ColumnUse::Range | ColumnUse::Join)
+                    matches!(u, ColumnUse::Equality | ColumnUse::Range)
+                        || (*u == ColumnUse::Join && narrows)
                 })
                 .map(|(c, _)| *c)
                 .collect();
@@ -200,7 +211,11 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             let mut columns: Vec<String> = Vec::new();
             let mut uses = Vec::new();
             for (c, u) in &used {
-                if columns.len() >= 3 || columns.iter().any(|x| x == c) || info.is_flag(c) {
+                if columns.len() >= 3
+                    || columns.iter().any(|x| x == c)
+                    || info.is_flag(c)
+                    || (*u == ColumnUse::Join && !narrows)
+                {
                     continue;
                 }
                 let first_range = *u == ColumnUse::Range
@@ -211,7 +226,8 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 }
                 columns.push(c.to_string());
                 uses.push(match u {
-                    ColumnUse::Equality | ColumnUse::Join => format!("`{c} = ?`"),
+                    ColumnUse::Equality => format!("`{c} = ?`"),
+                    ColumnUse::Join => format!("the join on `{c}`"),
                     ColumnUse::Range => format!("a range on `{c}`"),
                     ColumnUse::Order => format!("`ORDER BY {c}`"),
                 });
@@ -224,6 +240,11 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 rows: schema.rows_of(table),
                 columns,
                 uses,
+                gap: schema
+                    .gaps
+                    .get(table)
+                    .or(schema.unknown_gap.as_ref())
+                    .cloned(),
             });
             break;
         }

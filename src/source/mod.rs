@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod derive;
+pub mod diesel_schema;
 pub mod facts;
 mod graph;
 pub mod indexes;
@@ -344,6 +345,7 @@ pub fn analyze(
                     loaded: i,
                     facts: FileFacts {
                         opaque_macros: macros.opaque,
+                        diesel: diesel_schema::DieselFacts::collect(&file),
                         ..v.facts
                     },
                     key,

@@ -1,0 +1,386 @@
+//! What a Diesel `schema.rs` says about the tables: each `table!`'s primary
+//! key (`table! { t (user_id, action) { … } }`; `id` when none is written)
+//! and its SQL name (`#[sql_name = "…"]`), and each `joinable!(child ->
+//! parent (fk))`. Read per file; [`DieselSchema`] joins them over the
+//! workspace and completes the SQL derived from a builder chain: a `.find(k)`
+//! filters on the key, and a join without `.on(..)` on its `joinable!`.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use serde::{Deserialize, Serialize};
+
+/// The key column a derived `.find(k)` stands for until the table's
+/// `table!` is known; [`DieselSchema::complete`] replaces it.
+pub const FIND_KEY: &str = "<key>";
+
+/// One `table!` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DieselTable {
+    /// The name the Rust code uses (`users` in `users::table`).
+    pub name: String,
+    /// `#[sql_name = "…"]` when the database's name differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_name: Option<String>,
+    pub key: Vec<String>,
+}
+
+/// `joinable!(child -> parent (column))`: `child.column = parent.<key>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Joinable {
+    pub child: String,
+    pub parent: String,
+    pub column: String,
+}
+
+/// The `table!` and `joinable!` macros of one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DieselFacts {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<DieselTable>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<Joinable>,
+}
+
+impl DieselFacts {
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.joins.is_empty()
+    }
+
+    /// Reads the file's top-level and module-level macros.
+    pub fn collect(file: &syn::File) -> DieselFacts {
+        let mut out = DieselFacts::default();
+        out.items(&file.items);
+        out
+    }
+
+    fn items(&mut self, items: &[syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Macro(m) => {
+                    let name = m
+                        .mac
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default();
+                    match name.as_str() {
+                        "table" => self.tables.extend(tables(m.mac.tokens.clone())),
+                        "joinable" => self.joins.extend(joinable(m.mac.tokens.clone())),
+                        _ => {}
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        self.items(items);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `sql_name = "x"` inside an attribute's brackets.
+fn sql_name(attr: &TokenStream) -> Option<String> {
+    let toks: Vec<TokenTree> = attr.clone().into_iter().collect();
+    match toks.as_slice() {
+        [TokenTree::Ident(i), TokenTree::Punct(p), TokenTree::Literal(l)]
+            if i == "sql_name" && p.as_char() == '=' =>
+        {
+            Some(l.to_string().trim_matches('"').to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The entries of one `table! { … }` (Diesel 2 allows several).
+fn tables(tokens: TokenStream) -> Vec<DieselTable> {
+    let mut out = Vec::new();
+    let mut name: Vec<String> = Vec::new();
+    let mut key: Option<Vec<String>> = None;
+    let mut sql: Option<String> = None;
+    let mut in_use = false;
+    let mut after_hash = false;
+    for t in tokens {
+        if in_use {
+            in_use = !matches!(&t, TokenTree::Punct(p) if p.as_char() == ';');
+            continue;
+        }
+        match t {
+            TokenTree::Ident(i) if name.is_empty() && i == "use" => in_use = true,
+            TokenTree::Punct(p) if p.as_char() == '#' => after_hash = true,
+            TokenTree::Group(g) if after_hash && g.delimiter() == Delimiter::Bracket => {
+                after_hash = false;
+                if let Some(n) = sql_name(&g.stream()) {
+                    sql = Some(n);
+                }
+            }
+            TokenTree::Ident(i) => name.push(i.to_string()),
+            TokenTree::Punct(p) if p.as_char() == '.' => {}
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                key = Some(
+                    g.stream()
+                        .into_iter()
+                        .filter_map(|t| match t {
+                            TokenTree::Ident(i) => Some(i.to_string()),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+            }
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                // `schema.table` names the table by its last word.
+                if let Some(n) = name.last() {
+                    out.push(DieselTable {
+                        name: n.trim_start_matches("r#").to_string(),
+                        sql_name: sql.take(),
+                        key: key.take().unwrap_or_else(|| vec!["id".to_string()]),
+                    });
+                }
+                name.clear();
+                key = None;
+                sql = None;
+            }
+            _ => {
+                after_hash = false;
+            }
+        }
+    }
+    out
+}
+
+/// `child -> parent (column)`.
+fn joinable(tokens: TokenStream) -> Option<Joinable> {
+    let toks: Vec<TokenTree> = tokens.into_iter().collect();
+    let idents: Vec<String> = toks
+        .iter()
+        .filter_map(|t| match t {
+            TokenTree::Ident(i) => Some(i.to_string()),
+            _ => None,
+        })
+        .collect();
+    let column = toks.iter().find_map(|t| match t {
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+            g.stream().into_iter().find_map(|t| match t {
+                TokenTree::Ident(i) => Some(i.to_string()),
+                _ => None,
+            })
+        }
+        _ => None,
+    })?;
+    match idents.as_slice() {
+        [child, parent, ..] => Some(Joinable {
+            child: child.clone(),
+            parent: parent.clone(),
+            column,
+        }),
+        _ => None,
+    }
+}
+
+/// The workspace's `table!` and `joinable!` declarations.
+#[derive(Default)]
+pub struct DieselSchema {
+    tables: HashMap<String, DieselTable>,
+    joins: Vec<Joinable>,
+}
+
+impl DieselSchema {
+    pub fn new<'a>(facts: impl Iterator<Item = &'a DieselFacts>) -> DieselSchema {
+        let mut s = DieselSchema::default();
+        for f in facts {
+            for t in &f.tables {
+                s.tables.entry(t.name.clone()).or_insert_with(|| t.clone());
+            }
+            for j in &f.joins {
+                if !s.joins.contains(j) {
+                    s.joins.push(j.clone());
+                }
+            }
+        }
+        s
+    }
+
+    fn key(&self, table: &str) -> Vec<String> {
+        self.tables
+            .get(table)
+            .map(|t| t.key.clone())
+            .unwrap_or_else(|| vec!["id".to_string()])
+    }
+
+    /// Completes SQL derived from a chain: `t.<key> = ?` becomes the
+    /// table's key columns, and `JOIN p` without a condition gets the one
+    /// its `joinable!` declares (either way round).
+    pub fn complete(&self, sql: &str) -> String {
+        let mut out = sql.to_string();
+        while let Some(at) = out.find(FIND_KEY) {
+            let start = out[..at]
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .map_or(0, |i| i + 1);
+            let table = out[start..at].trim_end_matches('.').to_string();
+            let end = out[at..]
+                .find(" = ?")
+                .map_or(at + FIND_KEY.len(), |i| at + i + 4);
+            let cond = self
+                .key(&table)
+                .iter()
+                .map(|k| {
+                    if table.is_empty() {
+                        format!("{k} = ?")
+                    } else {
+                        format!("{table}.{k} = ?")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            out.replace_range(start..end, &cond);
+        }
+        let Some(root) = from_table(&out) else {
+            return out;
+        };
+        let mut joined = vec![root];
+        let mut result = String::new();
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(" JOIN ") {
+            let (head, tail) = rest.split_at(i + 6);
+            result.push_str(head);
+            let name_len = tail
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(tail.len());
+            let parent = &tail[..name_len];
+            result.push_str(parent);
+            rest = &tail[name_len..];
+            if !rest.starts_with(" ON ") {
+                if let Some(on) = self.condition(&joined, parent) {
+                    result.push_str(" ON ");
+                    result.push_str(&on);
+                }
+            }
+            joined.push(parent.to_string());
+        }
+        result.push_str(rest);
+        result
+    }
+
+    /// The join condition between `table` and one of the tables already in
+    /// the query, from a `joinable!` either way round.
+    fn condition(&self, joined: &[String], table: &str) -> Option<String> {
+        for j in &self.joins {
+            if j.child == table && joined.contains(&j.parent) {
+                let key = self.key(&j.parent).into_iter().next()?;
+                return Some(format!("{}.{} = {}.{key}", j.child, j.column, j.parent));
+            }
+            if j.parent == table && joined.contains(&j.child) {
+                let key = self.key(&j.parent).into_iter().next()?;
+                return Some(format!("{}.{} = {}.{key}", j.child, j.column, j.parent));
+            }
+        }
+        None
+    }
+}
+
+/// `… FROM t …` → `t`.
+fn from_table(sql: &str) -> Option<String> {
+    let i = sql.find(" FROM ").map(|i| i + 6).or_else(|| {
+        ["UPDATE ", "DELETE FROM "]
+            .iter()
+            .find_map(|p| sql.starts_with(p).then_some(p.len()))
+    })?;
+    let t: String = sql[i..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!t.is_empty()).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(src: &str) -> DieselFacts {
+        DieselFacts::collect(&syn::parse_file(src).expect("fixture parses"))
+    }
+
+    #[test]
+    fn reads_keys_names_and_joins() {
+        let f = facts(
+            r#"
+            diesel::table! {
+                use diesel::sql_types::*;
+                person_block (person_id, target_id) {
+                    person_id -> Int4,
+                    target_id -> Int4,
+                }
+                #[sql_name = "type"]
+                type_ { id -> Int4, }
+                public.users { id -> Int4, #[sql_name = "kind"] kind_ -> Text, }
+            }
+            mod inner { table! { comment { id -> Int4, post_id -> Int4, } } }
+            diesel::joinable!(comment -> post (post_id));
+            "#,
+        );
+        let keys: Vec<(&str, Vec<&str>, Option<&str>)> = f
+            .tables
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.key.iter().map(String::as_str).collect(),
+                    t.sql_name.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("person_block", vec!["person_id", "target_id"], None),
+                ("type_", vec!["id"], Some("type")),
+                ("users", vec!["id"], None),
+                ("comment", vec!["id"], None),
+            ]
+        );
+        assert_eq!(
+            f.joins,
+            vec![Joinable {
+                child: "comment".into(),
+                parent: "post".into(),
+                column: "post_id".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn completes_find_keys_and_joins() {
+        let f = facts(
+            r#"
+            table! { person_block (person_id, target_id) { person_id -> Int4, } }
+            table! { post { id -> Int4, } }
+            table! { comment { id -> Int4, post_id -> Int4, } }
+            joinable!(comment -> post (post_id));
+            "#,
+        );
+        let s = DieselSchema::new(std::iter::once(&f));
+        assert_eq!(
+            s.complete("SELECT * FROM person_block WHERE person_block.<key> = ? LIMIT 1"),
+            "SELECT * FROM person_block WHERE person_block.person_id = ? AND person_block.target_id = ? LIMIT 1"
+        );
+        assert_eq!(
+            s.complete("SELECT * FROM unknown WHERE unknown.<key> = ?"),
+            "SELECT * FROM unknown WHERE unknown.id = ?"
+        );
+        assert_eq!(
+            s.complete("SELECT * FROM post JOIN comment WHERE comment.author_id = ?"),
+            "SELECT * FROM post JOIN comment ON comment.post_id = post.id WHERE comment.author_id = ?"
+        );
+        assert_eq!(
+            s.complete("SELECT * FROM comment LEFT JOIN post WHERE post.<key> = ?"),
+            "SELECT * FROM comment LEFT JOIN post ON comment.post_id = post.id WHERE post.id = ?"
+        );
+        assert_eq!(
+            s.complete("SELECT * FROM comment JOIN other WHERE comment.id = ?"),
+            "SELECT * FROM comment JOIN other WHERE comment.id = ?"
+        );
+    }
+}
