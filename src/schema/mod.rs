@@ -69,6 +69,20 @@ impl TableInfo {
         })
     }
 
+    /// A partial index `ON t (c) WHERE c IS NOT NULL` serves a filter that
+    /// compares `c` (`c = ?` is never true of NULL), not `c IS NULL`.
+    pub fn not_null_partial_serves(&self, sql: &str, filters: &[&str]) -> bool {
+        let text = format!(" {} ", normalize_predicate(sql));
+        self.partial.iter().any(|(cols, pred)| {
+            filters.iter().any(|f| {
+                cols.first().is_some_and(|c| c == f)
+                    && *pred == format!("{f} is not null")
+                    && !text.contains(&format!(" {f} is null "))
+                    && !text.contains(&format!(".{f} is null "))
+            })
+        })
+    }
+
     /// An expression index (`lower(email)`) whose expression the query
     /// states on `column`: it serves that expression and nothing else.
     pub fn expression_serves(&self, sql: &str, column: &str) -> bool {

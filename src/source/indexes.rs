@@ -190,7 +190,10 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 .collect();
             // A lone flag (`verified = ?`) picks half the table: no index
             // led by it helps (a partial index on the rare value might).
-            if !filters.is_empty() && filters.iter().all(|c| info.is_flag(c)) {
+            // A flag by its declared type, or by the query comparing it to
+            // TRUE/FALSE (SQLite keeps booleans in INTEGER columns).
+            let flag = |c: &str| info.is_flag(c) || compared_to_boolean(&sql, c);
+            if !filters.is_empty() && filters.iter().all(|c| flag(c)) {
                 continue;
             }
             let orders: Vec<&str> = used
@@ -204,7 +207,8 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 filters.iter().any(|c| info.covers(c))
             } || info
                 .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat())
-                || filters.iter().any(|c| info.expression_serves(&sql, c));
+                || filters.iter().any(|c| info.expression_serves(&sql, c))
+                || info.not_null_partial_serves(&sql, &filters);
             if covered {
                 continue;
             }
@@ -213,7 +217,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             for (c, u) in &used {
                 if columns.len() >= 3
                     || columns.iter().any(|x| x == c)
-                    || info.is_flag(c)
+                    || flag(c)
                     || (*u == ColumnUse::Join && !narrows)
                 {
                     continue;
@@ -248,5 +252,70 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             });
             break;
         }
+    }
+}
+
+/// Does the SQL compare `column` to a boolean literal (`sent_out = FALSE`,
+/// `t.done IS NOT TRUE`)?
+fn compared_to_boolean(sql: &str, column: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let column = column.to_ascii_lowercase();
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&column) {
+        let (start, end) = (from + i, from + i + column.len());
+        from = end;
+        let whole = !lower[..start].ends_with(word) && !lower[end..].starts_with(word);
+        if !whole {
+            continue;
+        }
+        let rest = lower[end..].trim_start_matches(['"', '`', ' ']);
+        let Some(rest) = ["=", "!=", "<>", "is not ", "is "]
+            .iter()
+            .find_map(|op| rest.strip_prefix(op))
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if ["true", "false"]
+            .iter()
+            .any(|b| rest.starts_with(b) && !rest[b.len()..].starts_with(word))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compared_to_boolean;
+
+    #[test]
+    fn boolean_comparisons_mark_a_flag() {
+        assert!(compared_to_boolean(
+            "SELECT data FROM kr WHERE sent_out = FALSE",
+            "sent_out"
+        ));
+        assert!(compared_to_boolean(
+            "SELECT 1 FROM t WHERE t.done IS NOT TRUE LIMIT 1",
+            "done"
+        ));
+        assert!(compared_to_boolean(
+            "SELECT 1 FROM t WHERE \"done\" = true",
+            "done"
+        ));
+        assert!(!compared_to_boolean(
+            "SELECT 1 FROM t WHERE done = ?",
+            "done"
+        ));
+        assert!(!compared_to_boolean(
+            "SELECT 1 FROM t WHERE undone = FALSE",
+            "done"
+        ));
+        assert!(!compared_to_boolean(
+            "SELECT 1 FROM t WHERE done = true_value",
+            "done"
+        ));
     }
 }
