@@ -109,11 +109,16 @@ impl TableInfo {
     /// MySQL's `tinyint(1)`, `bit(1)`)? An index led by one rarely helps.
     pub fn is_flag(&self, column: &str) -> bool {
         self.types.get(column).is_some_and(|t| {
-            let t = t.replace(' ', "");
+            let t = t.replace(' ', "").to_ascii_lowercase();
+            // SQLite has no boolean type: `is_admin INTEGER NOT NULL
+            // DEFAULT 0` is one by its name.
+            let named = ["is_", "has_", "can_"]
+                .iter()
+                .any(|p| column.starts_with(p));
             matches!(
                 t.as_str(),
                 "bool" | "boolean" | "tinyint(1)" | "bit" | "bit(1)"
-            )
+            ) || (named && matches!(t.as_str(), "integer" | "int" | "smallint" | "tinyint"))
         })
     }
 }

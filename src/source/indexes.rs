@@ -138,10 +138,6 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             continue;
         }
         let single = a.tables.len() == 1;
-        let narrows = a
-            .columns
-            .iter()
-            .any(|c| matches!(c.usage, ColumnUse::Equality | ColumnUse::Range));
         for written in &a.tables {
             // SeaORM entities and Diesel models are often named in the
             // singular (`post::Entity`) for a plural table (`posts`).
@@ -178,8 +174,18 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 .collect();
             // Covered when a key or index leads with any filter column: the
             // database searches by it. Sort-only queries need their sort column.
-            // A join column is searched only when the query narrows some
-            // table first; a join of whole tables reads them all anyway.
+            // A join column is searched when the table is reached through
+            // the join: it is not the one the query reads from (`FROM t`),
+            // or another table is narrowed first (`WHERE other.c = ?`).
+            // The table read from, with nothing narrowed elsewhere, is read
+            // by its own filters or in full.
+            let narrowed_elsewhere = a.columns.iter().any(|c| {
+                matches!(c.usage, ColumnUse::Equality | ColumnUse::Range)
+                    && c.qualifier
+                        .as_ref()
+                        .is_some_and(|q| !mine(&Some(q.clone())))
+            });
+            let narrows = a.driving.as_ref() != Some(written) || narrowed_elsewhere;
             let filters: Vec<&str> = used
                 .iter()
                 .filter(|(_, u)| {
@@ -201,8 +207,10 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 .filter(|(_, u)| *u == ColumnUse::Order)
                 .map(|(c, _)| *c)
                 .collect();
+            // A sort with no filter and no LIMIT returns every row: reading
+            // them through an index is slower than a scan and a sort.
             let covered = if filters.is_empty() {
-                orders.first().is_none_or(|c| info.covers(c))
+                orders.first().is_none_or(|c| info.covers(c)) || !has_limit(&sql)
             } else {
                 filters.iter().any(|c| info.covers(c))
             } || info
@@ -255,6 +263,15 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
     }
 }
 
+/// Does the statement stop after some rows (`LIMIT`, `FETCH FIRST`, `TOP`)?
+fn has_limit(sql: &str) -> bool {
+    let text = crate::schema::normalize_predicate(sql);
+    let text = format!(" {text} ");
+    [" limit ", " fetch first ", " fetch next ", " top "]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
 /// Does the SQL compare `column` to a boolean literal (`sent_out = FALSE`,
 /// `t.done IS NOT TRUE`)?
 fn compared_to_boolean(sql: &str, column: &str) -> bool {
@@ -289,7 +306,17 @@ fn compared_to_boolean(sql: &str, column: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::compared_to_boolean;
+    use super::{compared_to_boolean, has_limit};
+
+    #[test]
+    fn limits_are_seen() {
+        assert!(has_limit("SELECT * FROM t ORDER BY a DESC LIMIT 1"));
+        assert!(has_limit(
+            "SELECT * FROM t ORDER BY a FETCH FIRST 5 ROWS ONLY"
+        ));
+        assert!(!has_limit("SELECT * FROM t ORDER BY a"));
+        assert!(!has_limit("SELECT limited FROM t ORDER BY a"));
+    }
 
     #[test]
     fn boolean_comparisons_mark_a_flag() {

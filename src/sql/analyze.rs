@@ -47,6 +47,10 @@ pub struct SqlAnalysis {
     pub tables: Vec<String>,
     /// `alias → table` for the FROM/JOIN items that have one.
     pub aliases: Vec<(String, String)>,
+    /// The table the statement reads from: the first `FROM` item of the
+    /// outermost SELECT, or the table an UPDATE/DELETE changes. Other
+    /// tables are reached from it through joins.
+    pub driving: Option<String>,
     /// Columns used in WHERE, JOIN … ON and ORDER BY, in order of appearance.
     pub columns: Vec<ColumnRef>,
     /// Literals (not bind parameters) in WHERE / ON / HAVING predicates.
@@ -118,6 +122,10 @@ fn from_statements(stmts: &[Statement]) -> SqlAnalysis {
     let mut c = Collector { a: &mut a };
     for s in stmts {
         let _ = s.visit(&mut c);
+    }
+    // UPDATE/DELETE: their target is the first relation visited.
+    if matches!(a.operation, Some(Operation::Update | Operation::Delete)) || a.driving.is_none() {
+        a.driving = a.tables.first().cloned();
     }
     a.tables.sort();
     a.tables.dedup();
@@ -240,6 +248,13 @@ impl Collector<'_> {
     }
 
     fn select(&mut self, s: &Select) {
+        if self.a.driving.is_none() {
+            if let Some(sqlparser::ast::TableFactor::Table { name, .. }) =
+                s.from.first().map(|t| &t.relation)
+            {
+                self.a.driving = Some(last_name(name));
+            }
+        }
         for twj in &s.from {
             self.table_factor(&twj.relation);
             for j in &twj.joins {

@@ -47,3 +47,18 @@ pub fn block(conn: &mut PgConnection, p: i32, t: i32) -> QueryResult<usize> {
         .set(person_block::published.eq(diesel::dsl::now))
         .execute(conn)
 }
+
+pub fn all_by_name(conn: &mut PgConnection) -> QueryResult<Vec<i32>> {
+    // Every row, sorted: a scan and a sort beat reading the table through
+    // an index.
+    community::table.order(community::name).select(community::id).load(conn)
+}
+
+pub fn first_by_name(conn: &mut PgConnection) -> QueryResult<Vec<i32>> {
+    // The first ten by name: an index on name reads ten rows.
+    community::table
+        .order(community::name)
+        .limit(10)
+        .select(community::id)
+        .load(conn) // ~ missing-index
+}
