@@ -1,9 +1,11 @@
-//! What a Diesel `schema.rs` says about the tables: each `table!`'s primary
-//! key (`table! { t (user_id, action) { … } }`; `id` when none is written)
-//! and its SQL name (`#[sql_name = "…"]`), and each `joinable!(child ->
-//! parent (fk))`. Read per file; [`DieselSchema`] joins them over the
-//! workspace and completes the SQL derived from a builder chain: a `.find(k)`
-//! filters on the key, and a join without `.on(..)` on its `joinable!`.
+//! What the code declares about its tables: a Diesel `schema.rs`'s
+//! `table!` primary keys (`table! { t (user_id, action) { … } }`; `id` when
+//! none is written) and SQL names (`#[sql_name = "…"]`), its `joinable!(child
+//! -> parent (fk))`, and a SeaORM entity's `#[sea_orm(table_name = "…")]`.
+//! Read per file; [`DieselSchema`] joins them over the workspace and
+//! completes the SQL derived from a builder chain: a `.find(k)` filters on
+//! the key, a join without `.on(..)` takes its `joinable!`, and an entity's
+//! module name (`post::Entity`) becomes its table's (`posts`).
 
 use std::collections::HashMap;
 
@@ -40,23 +42,36 @@ pub struct DieselFacts {
     pub tables: Vec<DieselTable>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Joinable>,
+    /// SeaORM entities whose table is not named like their module:
+    /// (module, table).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<(String, String)>,
 }
 
 impl DieselFacts {
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.joins.is_empty()
+        self.tables.is_empty() && self.joins.is_empty() && self.entities.is_empty()
     }
 
-    /// Reads the file's top-level and module-level macros.
-    pub fn collect(file: &syn::File) -> DieselFacts {
+    /// Reads the file's top-level and module-level declarations; `module`
+    /// is the file's own module name (`post` for `entity/post.rs`).
+    pub fn collect(file: &syn::File, module: Option<&str>) -> DieselFacts {
         let mut out = DieselFacts::default();
-        out.items(&file.items);
+        out.items(&file.items, module);
         out
     }
 
-    fn items(&mut self, items: &[syn::Item]) {
+    fn items(&mut self, items: &[syn::Item], module: Option<&str>) {
         for item in items {
             match item {
+                syn::Item::Struct(st) => {
+                    let name = st.attrs.iter().find_map(seaorm_table_name);
+                    if let (Some(m), Some(t)) = (module, name) {
+                        if m != t && !self.entities.iter().any(|(a, _)| a == m) {
+                            self.entities.push((m.to_string(), t));
+                        }
+                    }
+                }
                 syn::Item::Macro(m) => {
                     let name = m
                         .mac
@@ -73,13 +88,27 @@ impl DieselFacts {
                 }
                 syn::Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
-                        self.items(items);
+                        self.items(items, Some(&m.ident.to_string()));
                     }
                 }
                 _ => {}
             }
         }
     }
+}
+
+/// `#[sea_orm(table_name = "posts")]`.
+fn seaorm_table_name(a: &syn::Attribute) -> Option<String> {
+    let syn::Meta::List(l) = &a.meta else {
+        return None;
+    };
+    if !l.path.is_ident("sea_orm") {
+        return None;
+    }
+    let text = l.tokens.to_string();
+    let rest = text.split_once("table_name")?.1.trim_start();
+    let lit = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
+    Some(lit[..lit.find('"')?].to_string())
 }
 
 /// `sql_name = "x"` inside an attribute's brackets.
@@ -185,6 +214,8 @@ fn joinable(tokens: TokenStream) -> Option<Joinable> {
 pub struct DieselSchema {
     tables: HashMap<String, DieselTable>,
     joins: Vec<Joinable>,
+    /// SeaORM entity module → table.
+    entities: HashMap<String, String>,
 }
 
 impl DieselSchema {
@@ -198,6 +229,9 @@ impl DieselSchema {
                 if !s.joins.contains(j) {
                     s.joins.push(j.clone());
                 }
+            }
+            for (m, t) in &f.entities {
+                s.entities.entry(m.clone()).or_insert_with(|| t.clone());
             }
         }
         s
@@ -214,7 +248,7 @@ impl DieselSchema {
     /// table's key columns, and `JOIN p` without a condition gets the one
     /// its `joinable!` declares (either way round).
     pub fn complete(&self, sql: &str) -> String {
-        let mut out = sql.to_string();
+        let mut out = self.entity_tables(sql);
         while let Some(at) = out.find(FIND_KEY) {
             let start = out[..at]
                 .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
@@ -264,6 +298,36 @@ impl DieselSchema {
         result
     }
 
+    /// `FROM post` → `FROM posts` where `post::Entity` says
+    /// `table_name = "posts"`.
+    fn entity_tables(&self, sql: &str) -> String {
+        if self.entities.is_empty() {
+            return sql.to_string();
+        }
+        let mut out = String::with_capacity(sql.len());
+        let mut rest = sql;
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        while !rest.is_empty() {
+            let next = ["FROM ", "JOIN ", "UPDATE "]
+                .iter()
+                .filter_map(|k| rest.find(k).map(|i| i + k.len()))
+                .min();
+            let Some(at) = next else {
+                break;
+            };
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            let len = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
+            match self.entities.get(&rest[..len]) {
+                Some(t) => out.push_str(t),
+                None => out.push_str(&rest[..len]),
+            }
+            rest = &rest[len..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// The join condition between `table` and one of the tables already in
     /// the query, from a `joinable!` either way round.
     fn condition(&self, joined: &[String], table: &str) -> Option<String> {
@@ -300,7 +364,7 @@ mod tests {
     use super::*;
 
     fn facts(src: &str) -> DieselFacts {
-        DieselFacts::collect(&syn::parse_file(src).expect("fixture parses"))
+        DieselFacts::collect(&syn::parse_file(src).expect("fixture parses"), Some("post"))
     }
 
     #[test]
@@ -348,6 +412,24 @@ mod tests {
                 parent: "post".into(),
                 column: "post_id".into()
             }]
+        );
+    }
+
+    #[test]
+    fn seaorm_entities_name_their_tables() {
+        let f = facts(
+            r#"
+            #[derive(DeriveEntityModel)]
+            #[sea_orm(table_name = "posts")]
+            pub struct Model { id: i32 }
+            pub mod tag { #[sea_orm(table_name = "tag")] pub struct Model {} }
+            "#,
+        );
+        assert_eq!(f.entities, vec![("post".to_string(), "posts".to_string())]);
+        let s = DieselSchema::new(std::iter::once(&f));
+        assert_eq!(
+            s.complete("SELECT * FROM post JOIN tag WHERE post_id = ?"),
+            "SELECT * FROM posts JOIN tag WHERE post_id = ?"
         );
     }
 

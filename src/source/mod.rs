@@ -345,7 +345,10 @@ pub fn analyze(
                     loaded: i,
                     facts: FileFacts {
                         opaque_macros: macros.opaque,
-                        diesel: diesel_schema::DieselFacts::collect(&file),
+                        diesel: diesel_schema::DieselFacts::collect(
+                            &file,
+                            module_name(&l.path).as_deref(),
+                        ),
                         ..v.facts
                     },
                     key,
@@ -551,6 +554,17 @@ fn read_source(path: &Path) -> Result<String, (String, Option<String>, usize)> {
 
 /// The manifest of the workspace a crate's manifest belongs to: the nearest
 /// `Cargo.toml` at or above it with a `[workspace]` table, else its own.
+/// The module a file is (`entity/post.rs` and `post/mod.rs` are `post`;
+/// a crate root is none).
+fn module_name(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_string_lossy();
+    match stem.as_ref() {
+        "lib" | "main" => None,
+        "mod" => Some(path.parent()?.file_name()?.to_string_lossy().into_owned()),
+        s => Some(s.to_string()),
+    }
+}
+
 pub(crate) fn workspace_root(manifest: &Path) -> PathBuf {
     let mut dir = manifest.parent();
     while let Some(d) = dir {

@@ -21,6 +21,33 @@ pub mod post {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod member {
+    use sea_orm::entity::prelude::*;
+
+    // The entity's module is `member`; its table is `accounts`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "accounts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub email: String,
+        pub display_name: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub async fn member_by_email(db: &DatabaseConnection, e: &str) -> Result<Option<member::Model>, DbErr> {
+    member::Entity::find().filter(member::Column::Email.eq(e)).one(db).await
+}
+
+pub async fn members_named(db: &DatabaseConnection, n: &str) -> Result<Vec<member::Model>, DbErr> {
+    member::Entity::find().filter(member::Column::DisplayName.eq(n)).all(db).await // ~ missing-index
+}
+
 pub async fn by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<post::Model>, DbErr> {
     // `string_uniq` made a unique index.
     post::Entity::find().filter(post::Column::Slug.eq(slug)).one(db).await
