@@ -236,11 +236,9 @@ impl Graph<'_> {
             return None;
         }
         let facts = self.facts(file);
-        if let Some(site) = facts
-            .sites
-            .iter()
-            .find(|s| s.executes && !s.memo && !s.on_error && s.func == Some(idx))
-        {
+        if let Some(site) = facts.sites.iter().find(|s| {
+            s.executes && !s.memo && !s.on_error && s.func == Some(idx) && !per_event(&s.loops)
+        }) {
             let path = vec![(file, site.span.clone(), facts.fns[idx].key.clone())];
             self.memo.insert((file, idx), Some(path.clone()));
             return Some(path);
@@ -249,7 +247,7 @@ impl Graph<'_> {
         let calls: Vec<(Vec<FnRef>, std::ops::Range<usize>)> = facts
             .calls
             .iter()
-            .filter(|c| c.caller == Some(idx) && !c.memo && !c.on_error)
+            .filter(|c| c.caller == Some(idx) && !c.memo && !c.on_error && !per_event(&c.loops))
             .map(|c| (self.targets(file, c).0, c.span.clone()))
             .collect();
         let mut found = None;
@@ -396,6 +394,22 @@ fn receiver_first(info: &facts::FnInfo, c: &CallRaw) -> usize {
 }
 
 /// A parameter named for SQL text or a prepared statement.
+/// Inside a loop of its own function that walks no data — an event,
+/// service or polling loop (`while let Some(msg) = rx.recv().await`): the
+/// query runs once per event, not once per call of the function, so a
+/// caller's loop does not repeat it.
+fn per_event(loops: &[facts::LoopRaw]) -> bool {
+    loops.iter().any(|l| {
+        !l.over_data
+            && matches!(
+                l.kind,
+                crate::engine::LoopKind::While
+                    | crate::engine::LoopKind::WhileLet
+                    | crate::engine::LoopKind::Loop
+            )
+    })
+}
+
 fn holds_sql(name: &str) -> bool {
     let n = name.trim_start_matches('_').to_ascii_lowercase();
     matches!(

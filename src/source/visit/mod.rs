@@ -965,10 +965,40 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
             })
     }
 
+    /// A collection inside a value whose declared type is configuration
+    /// (`import: &ReputationImportSettings` … `for i in &import.issuers`).
+    fn of_configuration_type(&self, e: &Expr) -> bool {
+        let mut cur = unwrap_expr(e);
+        let mut through_field = false;
+        let root = loop {
+            cur = match cur {
+                Expr::MethodCall(m) => &m.receiver,
+                Expr::Field(f) => {
+                    through_field = true;
+                    &f.base
+                }
+                Expr::Path(p) => break p.path.get_ident().map(|i| i.to_string()),
+                _ => break None,
+            };
+            cur = unwrap_expr(cur);
+        };
+        let Some(root) = root.filter(|_| through_field) else {
+            return false;
+        };
+        self.scopes
+            .last()
+            .and_then(|s| s.types.get(&root))
+            .is_some_and(|t| {
+                ["Settings", "Config", "Configuration", "Conf"]
+                    .iter()
+                    .any(|w| t.ends_with(w))
+            })
+    }
+
     /// [`fixed_list`], also through a local bound to one
     /// (`let checks = [("a", "b"), …]; for (t, c) in checks`).
     fn fixed_list_local(&self, e: &Expr) -> bool {
-        if fixed_list(e) || names_configuration(e) {
+        if fixed_list(e) || names_configuration(e) || self.of_configuration_type(e) {
             return true;
         }
         let mut inner = unwrap_expr(e);
@@ -1620,6 +1650,13 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                     self.bind_pattern(&f.pat, elem);
                     self.scope().unpacks(&f.pat, &f.expr);
                     let over_data = !self.fixed_list_local(&f.expr);
+                    // An entry of the configuration is configuration too
+                    // (`for issuer in &settings.issuers { for key in &issuer.keys`).
+                    if names_configuration(&f.expr) || self.of_configuration_type(&f.expr) {
+                        for v in &vars {
+                            self.scope().types.insert(v.clone(), "Configuration".into());
+                        }
+                    }
                     self.pending_bounded = Some(capped_by_constant(&f.expr));
                     self.with_loop(LoopKind::For, header, vars, (batched, over_data), |v| {
                         v.visit_block(&f.body)

@@ -135,6 +135,30 @@ pub async fn connect_all(root_config: &Settings) -> sqlx::Result<Vec<SqlitePool>
     Ok(pools)
 }
 
+pub struct Issuer {
+    pub name: String,
+    pub keys: Vec<String>,
+}
+
+pub struct ReputationImportSettings {
+    pub issuers: Vec<Issuer>,
+}
+
+// A loop over what a settings value lists (its type says so, whatever the
+// local is called): a few entries the operator wrote.
+pub async fn bind_issuers(pool: &SqlitePool, import: &ReputationImportSettings) -> sqlx::Result<()> {
+    for issuer in &import.issuers {
+        for key in &issuer.keys {
+            sqlx::query("INSERT OR IGNORE INTO issuer_keys (key, name) VALUES (?, ?)")
+                .bind(key)
+                .bind(&issuer.name)
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 pub trait Initializer {
     async fn after_start(&self, pool: &SqlitePool) -> sqlx::Result<()>;

@@ -190,3 +190,29 @@ pub async fn counts(pool: &PgPool, cache: &HashMap<String, i64>, periods: &[Stri
     }
     Ok(total)
 }
+
+// A function whose query runs in its own event loop, per message: calling
+// it once per element starts one subscription each, not one query each.
+pub async fn watch(pool: PgPool, topic: String) -> sqlx::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(16);
+    tokio::spawn(async move {
+        let _ = tx.send(topic).await;
+    });
+    let handler = async move {
+        while let Some(msg) = rx.recv().await {
+            let _ = sqlx::query("UPDATE topics SET seen = now() WHERE name = $1")
+                .bind(&msg)
+                .execute(&pool)
+                .await;
+        }
+    };
+    tokio::spawn(handler);
+    Ok(())
+}
+
+pub async fn watch_all(pool: &PgPool, topics: Vec<String>) -> sqlx::Result<()> {
+    for t in topics {
+        watch(pool.clone(), t).await?;
+    }
+    Ok(())
+}
