@@ -153,7 +153,9 @@ fn own_migrations(
     let mut migrators: Vec<&Path> = sources
         .iter()
         .filter(|(p, text)| {
-            super::seaorm::is_migrator(text) && p.extension().is_some_and(|e| e == "rs")
+            super::seaorm::is_migrator(text)
+                && p.extension().is_some_and(|e| e == "rs")
+                && super::seaorm::migration_list(p).is_ok_and(|l| !l.is_empty())
         })
         .map(|(p, _)| *p)
         .collect();
@@ -178,15 +180,17 @@ fn own_migrations(
 /// The folders of the workspace crates `krate`'s manifest depends on
 /// (`[dependencies]`, by package name), in the manifest's order.
 fn workspace_dependencies(krate: &Path, root: &Path) -> Vec<PathBuf> {
-    if root == krate {
-        return Vec::new();
-    }
     let Some(manifest) = std::fs::read_to_string(krate.join("Cargo.toml"))
         .ok()
         .and_then(|t| t.parse::<toml::Table>().ok())
     else {
         return Vec::new();
     };
+    // A crate of its own, in no workspace: nothing beside it to look at.
+    // (A workspace's root package, with its `migration` member, has one.)
+    if root == krate && !manifest.contains_key("workspace") {
+        return Vec::new();
+    }
     let norm = |s: &str| s.replace('-', "_");
     let deps: Vec<String> = manifest
         .get("dependencies")
@@ -210,7 +214,10 @@ fn workspace_dependencies(krate: &Path, root: &Path) -> Vec<PathBuf> {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
         };
-        for e in rd.flatten() {
+        // In name order, so that the same tree gives the same answer.
+        let mut entries: Vec<std::fs::DirEntry> = rd.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
             let p = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
             if !p.is_dir() || name.starts_with('.') || name == "target" || name == "node_modules" {
@@ -230,6 +237,7 @@ fn workspace_dependencies(krate: &Path, root: &Path) -> Vec<PathBuf> {
             }
         }
     }
+    members.sort();
     deps.iter()
         .filter_map(|d| members.iter().find(|(n, _)| n == d).map(|(_, p)| p.clone()))
         .collect()
@@ -244,16 +252,18 @@ pub(super) fn rust_files(dir: &Path) -> Vec<PathBuf> {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
         };
-        for e in rd.flatten() {
-            let p = e.path();
+        let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
             if p.is_dir() && depth < 4 {
                 stack.push((p, depth + 1));
-            } else if p.extension().is_some_and(|e| e == "rs") && out.len() < 2_000 {
+            } else if p.extension().is_some_and(|e| e == "rs") && out.len() < 20_000 {
                 out.push(p);
             }
         }
     }
     out.sort();
+    out.truncate(2_000);
     out
 }
 

@@ -225,7 +225,7 @@ fn table_named_in(stmt: &str) -> Option<String> {
     }
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -332,7 +332,10 @@ impl Schema {
                         Ok(sql) => schema.apply_sql_at(&sql, &at, d.line),
                         Err(why) => {
                             schema.note(&at, d.line, why);
-                            schema.gaps_unknown(&at, d.line);
+                            match d.table {
+                                Some(t) => schema.gap(t, &at, d.line),
+                                None => schema.gaps_unknown(&at, d.line),
+                            }
                         }
                     }
                 }
@@ -963,6 +966,40 @@ fn constraint_columns(c: &TableConstraint) -> Option<(Vec<String>, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_of_an_unreadable_statement_is_named() {
+        let t = |s: &str| table_named_in(s);
+        assert_eq!(
+            t("ALTER TABLE IF EXISTS ONLY public.\"Users\" ADD x"),
+            Some("users".into())
+        );
+        assert_eq!(
+            t("CREATE UNIQUE INDEX CONCURRENTLY i ON ONLY orders USING gist (a)"),
+            Some("orders".into())
+        );
+        assert_eq!(
+            t("create temp table if not exists jobs (id int)"),
+            Some("jobs".into())
+        );
+        assert_eq!(t("CREATE FUNCTION f() RETURNS int"), None);
+        assert_eq!(t(""), None);
+    }
+
+    #[test]
+    fn a_not_null_partial_index_serves_comparisons_not_null_tests() {
+        let mut s = Schema::new().expect("sqlite opens");
+        s.apply_sql(
+            "CREATE TABLE o (id int PRIMARY KEY, token text);
+             CREATE UNIQUE INDEX o_token ON o (token) WHERE token IS NOT NULL;",
+            "m.sql",
+        );
+        let info = &s.tables["o"];
+        assert!(info.not_null_partial_serves("SELECT 1 FROM o WHERE token = ?", &["token"]));
+        assert!(info.not_null_partial_serves("SELECT 1 FROM o WHERE o.token = ?", &["token"]));
+        assert!(!info.not_null_partial_serves("SELECT 1 FROM o WHERE token IS NULL", &["token"]));
+        assert!(!info.not_null_partial_serves("SELECT 1 FROM o WHERE o.token IS NULL", &["token"]));
+    }
 
     const PG: &str = r#"
 SET statement_timeout = 0;

@@ -18,8 +18,11 @@ use syn::{Expr, Lit};
 pub struct Ddl {
     pub path: PathBuf,
     pub line: usize,
-    /// `None` when the builder could not be read (the reason).
+    /// The DDL, or why the builder could not be read.
     pub sql: Result<String, String>,
+    /// The table the statement changes, when known (for a finding on it to
+    /// say its history was not read in full).
+    pub table: Option<String>,
 }
 
 /// Does this Rust file declare a SeaORM migrator?
@@ -30,9 +33,71 @@ pub fn is_migrator(text: &str) -> bool {
 /// The statements of the migrator declared in `lib` (a `.rs` file), in
 /// the order its `migrations()` lists them.
 pub fn statements(lib: &Path) -> Result<Vec<Ddl>, String> {
+    let order = migration_list(lib)?;
+    if order.is_empty() {
+        return Err(format!(
+            "{}: the migrator lists no migrations ormlint can read",
+            lib.display()
+        ));
+    }
+    let dir = lib.parent().unwrap_or(Path::new("."));
+    // Names given with `#[iden = "…"]`: each file's own first (sea-orm-cli
+    // declares `enum Post` again in every migration), then the crate's.
+    let mut names = HashMap::new();
+    let mut parsed = Vec::new();
+    for p in super::locate::rust_files(dir) {
+        let Ok(text) = read(&p) else { continue };
+        let Ok(f) = syn::parse_file(&text) else {
+            continue;
+        };
+        let mut own = HashMap::new();
+        collect_names(&f.items, &mut own);
+        for (k, v) in &own {
+            names.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        parsed.push((p, f, own));
+    }
+    let mut out = Vec::new();
+    for m in &order {
+        let file = [dir.join(format!("{m}.rs")), dir.join(m).join("mod.rs")]
+            .into_iter()
+            .find(|p| p.is_file());
+        let Some(p) = file else {
+            out.push(Ddl {
+                path: lib.to_path_buf(),
+                line: 1,
+                sql: Err(format!("cannot find migration `{m}` beside this file")),
+                table: None,
+            });
+            continue;
+        };
+        let Some((_, f, own)) = parsed.iter().find(|(q, _, _)| *q == p) else {
+            out.push(Ddl {
+                path: p.clone(),
+                line: 1,
+                sql: Err("cannot parse this migration".into()),
+                table: None,
+            });
+            continue;
+        };
+        let mut v = Up {
+            names: Names {
+                own,
+                crate_wide: &names,
+            },
+            path: &p,
+            out: &mut out,
+            in_up: false,
+        };
+        v.visit_file(f);
+    }
+    Ok(out)
+}
+
+/// The modules `Migrator::migrations()` lists, in its order.
+pub fn migration_list(lib: &Path) -> Result<Vec<String>, String> {
     let text = read(lib)?;
     let file = syn::parse_file(&text).map_err(|e| format!("{}: {e}", lib.display()))?;
-    let dir = lib.parent().unwrap_or(Path::new("."));
     let mut order = Vec::new();
     for item in &file.items {
         if let syn::Item::Impl(i) = item {
@@ -47,45 +112,19 @@ pub fn statements(lib: &Path) -> Result<Vec<Ddl>, String> {
             }
         }
     }
-    // Names given with `#[iden = "…"]` anywhere in the migration crate.
-    let mut names = HashMap::new();
-    let mut files = Vec::new();
-    for m in &order {
-        for p in [dir.join(format!("{m}.rs")), dir.join(m).join("mod.rs")] {
-            if p.is_file() {
-                files.push(p);
-                break;
-            }
-        }
+    Ok(order)
+}
+
+/// `#[iden]` names: the migration file's own, then the crate's.
+struct Names<'a> {
+    own: &'a HashMap<String, String>,
+    crate_wide: &'a HashMap<String, String>,
+}
+
+impl Names<'_> {
+    fn get(&self, key: &str) -> Option<&String> {
+        self.own.get(key).or_else(|| self.crate_wide.get(key))
     }
-    let mut parsed = Vec::new();
-    for p in super::locate::rust_files(dir) {
-        let Ok(text) = read(&p) else { continue };
-        let Ok(f) = syn::parse_file(&text) else {
-            continue;
-        };
-        collect_names(&f.items, &mut names);
-        parsed.push((p, f));
-    }
-    let mut out = Vec::new();
-    for p in files {
-        let Some((_, f)) = parsed.iter().find(|(q, _)| *q == p) else {
-            out.push(Ddl {
-                path: p.clone(),
-                line: 1,
-                sql: Err("cannot parse this migration".into()),
-            });
-            continue;
-        };
-        let mut v = Up {
-            names: &names,
-            path: &p,
-            out: &mut out,
-            in_up: false,
-        };
-        v.visit_file(f);
-    }
-    Ok(out)
 }
 
 fn read(p: &Path) -> Result<String, String> {
@@ -129,6 +168,10 @@ fn collect_names(items: &[syn::Item], out: &mut HashMap<String, String>) {
     for item in items {
         match item {
             syn::Item::Enum(e) => {
+                // `#[iden = "users"]` on the enum names its `Table`.
+                if let Some(n) = e.attrs.iter().find_map(iden_attr) {
+                    out.insert(format!("{}::Table", e.ident), n);
+                }
                 for v in &e.variants {
                     if let Some(n) = v.attrs.iter().find_map(iden_attr) {
                         out.insert(format!("{}::{}", e.ident, v.ident), n);
@@ -149,18 +192,35 @@ fn iden_attr(a: &syn::Attribute) -> Option<String> {
     match &a.meta {
         // `#[iden = "user"]`
         syn::Meta::NameValue(nv) if nv.path.is_ident("iden") => string_lit(&nv.value),
-        // `#[sea_orm(iden = "user")]`
-        syn::Meta::List(l) if l.path.is_ident("sea_orm") || l.path.is_ident("iden") => {
-            let text = l.tokens.to_string();
-            let rest = text.split_once("iden")?.1.trim_start();
-            let lit = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
-            Some(lit[..lit.find('"')?].to_string())
-        }
+        // `#[sea_orm(iden = "user")]`, `#[iden(rename = "user")]`
+        syn::Meta::List(l) if l.path.is_ident("sea_orm") => attr_value(l, "iden"),
+        syn::Meta::List(l) if l.path.is_ident("iden") => attr_value(l, "rename"),
         _ => None,
     }
 }
 
-fn snake(s: &str) -> String {
+/// `key = "value"` among an attribute's arguments.
+pub(crate) fn attr_value(l: &syn::MetaList, key: &str) -> Option<String> {
+    let text = l.tokens.to_string();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find(key) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + key.len()..].trim_start();
+        rest = &rest[i + key.len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        if let Some(lit) = after.strip_prefix('=').map(str::trim_start) {
+            let lit = lit.strip_prefix('"')?;
+            return Some(lit[..lit.find('"')?].to_string());
+        }
+    }
+    None
+}
+
+/// sea-query's (and heck's) snake case: `CreatedAt` → `created_at`,
+/// `HTTPStatus` → `http_status`, `ETag` → `e_tag`.
+pub(crate) fn snake(s: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();
     for (i, c) in chars.iter().enumerate() {
@@ -180,7 +240,7 @@ fn snake(s: &str) -> String {
 
 /// Walks a migration's `up` and translates each builder it finds.
 struct Up<'a> {
-    names: &'a HashMap<String, String>,
+    names: Names<'a>,
     path: &'a Path,
     out: &'a mut Vec<Ddl>,
     in_up: bool,
@@ -195,16 +255,29 @@ impl<'ast> Visit<'ast> for Up<'_> {
         }
     }
 
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // Builders inside `try_join!(…)`, `vec![…]`.
+        if self.in_up {
+            let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+            if let Ok(items) = m.parse_body_with(parser) {
+                for e in &items {
+                    self.visit_expr(e);
+                }
+            }
+        }
+    }
+
     fn visit_expr(&mut self, e: &'ast Expr) {
         if !self.in_up {
             return syn::visit::visit_expr(self, e);
         }
         if let Expr::MethodCall(m) = e {
             if m.method == "execute_unprepared" {
-                if let Some(sql) = m.args.first().and_then(string_lit) {
-                    self.push(e, Ok(sql));
-                    return;
+                match m.args.first().and_then(string_lit) {
+                    Some(sql) => self.push(e, Ok(sql), None),
+                    None => self.push(e, Err("SQL built at run time".into()), None),
                 }
+                return;
             }
         }
         if let Expr::Call(c) = e {
@@ -216,7 +289,7 @@ impl<'ast> Visit<'ast> for Up<'_> {
                     .is_some_and(|s| s.ident == "from_string")
                 {
                     if let Some(sql) = c.args.iter().find_map(string_lit) {
-                        self.push(e, Ok(sql));
+                        self.push(e, Ok(sql), None);
                         return;
                     }
                 }
@@ -224,10 +297,13 @@ impl<'ast> Visit<'ast> for Up<'_> {
         }
         let (root, calls) = chain(e);
         if let Some(kind) = root.and_then(builder_kind) {
-            let r = Translate { names: self.names }.statement(kind, &calls);
-            match r {
-                Some(Ok(sql)) => self.push(e, Ok(sql)),
-                Some(Err(why)) => self.push(e, Err(why)),
+            let t = Translate { names: &self.names };
+            let table = calls
+                .iter()
+                .find(|m| m.method == "table")
+                .and_then(|m| t.name(m.args.first()?));
+            match t.statement(kind, &calls) {
+                Some(sql) => self.push(e, sql, table),
                 None => {}
             }
             // The builder's own arguments hold no further statement.
@@ -238,12 +314,13 @@ impl<'ast> Visit<'ast> for Up<'_> {
 }
 
 impl Up<'_> {
-    fn push(&mut self, at: &Expr, sql: Result<String, String>) {
+    fn push(&mut self, at: &Expr, sql: Result<String, String>, table: Option<String>) {
         let line = syn::spanned::Spanned::span(at).start().line;
         self.out.push(Ddl {
             path: self.path.to_path_buf(),
             line,
             sql,
+            table,
         });
     }
 }
@@ -365,13 +442,10 @@ const TYPES: &[&str] = &[
 ];
 
 struct Translate<'a> {
-    names: &'a HashMap<String, String>,
+    names: &'a Names<'a>,
 }
 
-/// An SQL identifier, quoted.
-fn q(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+use super::quote as q;
 
 impl Translate<'_> {
     /// The name an iden expression stands for.
@@ -529,19 +603,58 @@ impl Translate<'_> {
                 if parts.is_empty() {
                     return fail("Table::create()");
                 }
-                Some(Ok(format!("CREATE TABLE {} ({})", q(&t), parts.join(", "))))
+                let mut sql = format!("CREATE TABLE {} ({})", q(&t), parts.join(", "));
+                // `.index(Index::create().name(..).col(..))` inside the table.
+                for m in calls.iter().filter(|m| m.method == "index") {
+                    let Some(a) = arg(m) else { continue };
+                    let a = match &a {
+                        Expr::Reference(r) => (*r.expr).clone(),
+                        other => other.clone(),
+                    };
+                    let (_, inner) = chain(&a);
+                    let mut with_table: Vec<&syn::ExprMethodCall> = inner;
+                    with_table.retain(|m| m.method != "table");
+                    let cols = self.index_columns(&a);
+                    let Some(cols) = cols else {
+                        return fail("Table::create() … .index(…)");
+                    };
+                    let unique = with_table.iter().any(|m| m.method == "unique");
+                    let name = with_table
+                        .iter()
+                        .find(|m| m.method == "name")
+                        .and_then(|m| self.name(m.args.first()?))
+                        .unwrap_or_else(|| format!("idx_{t}_{}", cols.join("_")));
+                    sql.push_str(&format!(
+                        "; CREATE {}INDEX {} ON {} ({})",
+                        if unique { "UNIQUE " } else { "" },
+                        q(&name),
+                        q(&t),
+                        list(&cols)
+                    ));
+                }
+                Some(Ok(sql))
             }
             Kind::CreateIndex => {
                 let Some(t) = table else {
                     return fail("Index::create()");
                 };
-                let cols: Vec<String> = calls
+                // One unreadable column would make the next one look like
+                // the index's first: the whole index is unread instead.
+                let cols: Option<Vec<String>> = calls
                     .iter()
                     .filter(|m| m.method == "col")
-                    .filter_map(|m| self.index_column(m.args.first()?))
+                    .map(|m| self.index_column(m.args.first()?))
                     .collect();
-                if cols.is_empty() {
+                let Some(cols) = cols.filter(|c| !c.is_empty()) else {
                     return fail("Index::create()");
+                };
+                // A partial index's predicate is not read: not taken as a
+                // full index.
+                if calls
+                    .iter()
+                    .any(|m| m.method == "and_where" || m.method == "cond_where")
+                {
+                    return fail("Index::create() … .and_where(…)");
                 }
                 let unique = calls.iter().any(|m| m.method == "unique");
                 let name = calls
@@ -583,7 +696,9 @@ impl Translate<'_> {
                     .join("; ")))
             }
             Kind::RenameTable => {
-                let m = calls.iter().find(|m| m.method == "table")?;
+                let Some(m) = calls.iter().find(|m| m.method == "table") else {
+                    return fail("Table::rename()");
+                };
                 let (Some(a), Some(b)) = (
                     m.args.first().and_then(|e| self.name(e)),
                     m.args.iter().nth(1).and_then(|e| self.name(e)),
@@ -634,12 +749,12 @@ impl Translate<'_> {
             other => other,
         };
         let (_, calls) = chain(e);
-        let cols: Vec<String> = calls
+        let cols: Option<Vec<String>> = calls
             .iter()
             .filter(|m| m.method == "col")
-            .filter_map(|m| self.index_column(m.args.first()?))
+            .map(|m| self.index_column(m.args.first()?))
             .collect();
-        (!cols.is_empty()).then_some(cols)
+        cols.filter(|c| !c.is_empty())
     }
 
     /// `ForeignKey::create().from(T, C).to(P, K)`.
@@ -689,6 +804,67 @@ mod tests {
             Some("user")
         );
         assert_eq!(names.len(), 2);
+    }
+
+    fn translate(src: &str) -> Vec<String> {
+        let f: syn::File = syn::parse_str(src).expect("fixture parses");
+        let (own, crate_wide) = (HashMap::new(), HashMap::new());
+        let mut names_own = own;
+        collect_names(&f.items, &mut names_own);
+        let mut out = Vec::new();
+        let mut v = Up {
+            names: Names {
+                own: &names_own,
+                crate_wide: &crate_wide,
+            },
+            path: Path::new("m.rs"),
+            out: &mut out,
+            in_up: false,
+        };
+        v.visit_file(&f);
+        out.into_iter()
+            .map(|d| {
+                d.sql
+                    .unwrap_or_else(|e| format!("error: {e} ({:?})", d.table))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn odd_builders_are_read_or_said_unread() {
+        let got = translate(
+            r#"
+            impl MigrationTrait for Migration {
+                async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+                    futures::try_join!(
+                        m.create_table(Table::create().table(Users::Table)
+                            .col(pk_auto(Users::Id))
+                            .col(string(Users::Email))
+                            .index(Index::create().name("users_email").col(Users::Email).unique())
+                            .to_owned()),
+                    )?;
+                    m.create_index(Index::create().name("odd").table(Users::Table)
+                        .col(weird()).col(Users::Email).to_owned()).await?;
+                    m.create_index(Index::create().name("part").table(Users::Table)
+                        .col(Users::Email).and_where(Expr::col(Users::Id).gt(1)).to_owned()).await?;
+                    m.get_connection().execute_unprepared(&format!("CREATE INDEX x ON {t} (a)")).await?;
+                    Ok(())
+                }
+            }
+            #[derive(Iden)]
+            #[iden = "accounts"]
+            enum Users { Table, Id, #[iden(rename = "mail")] Email }
+            "#,
+        );
+        assert_eq!(
+            got,
+            [
+                r#"CREATE TABLE "accounts" ("id" integer PRIMARY KEY, "mail" text); CREATE UNIQUE INDEX "users_email" ON "accounts" ("mail")"#,
+                r#"error: cannot read this sea-query `Index::create()` (Some("accounts"))"#,
+                r#"error: cannot read this sea-query `Index::create() … .and_where(…)` (Some("accounts"))"#,
+                "error: SQL built at run time (None)",
+            ]
+        );
     }
 
     #[test]

@@ -58,20 +58,7 @@ fn strip(e: &Expr) -> &Expr {
     }
 }
 
-fn snake(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+use crate::schema::seaorm::snake;
 
 /// A predicate: `users::id.eq(x)` → `users.id = ?`.
 fn predicate(e: &Expr) -> Option<String> {

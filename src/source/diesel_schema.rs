@@ -251,12 +251,17 @@ impl DieselSchema {
         let mut out = self.entity_tables(sql);
         while let Some(at) = out.find(FIND_KEY) {
             let start = out[..at]
-                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-                .map_or(0, |i| i + 1);
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| c.is_whitespace() || matches!(c, '(' | ','))
+                .map_or(0, |(i, c)| i + c.len_utf8());
             let table = out[start..at].trim_end_matches('.').to_string();
-            let end = out[at..]
-                .find(" = ?")
-                .map_or(at + FIND_KEY.len(), |i| at + i + 4);
+            let after = at + FIND_KEY.len();
+            let end = if out[after..].starts_with(" = ?") {
+                after + 4
+            } else {
+                after
+            };
             let cond = self
                 .key(&table)
                 .iter()
@@ -451,6 +456,15 @@ mod tests {
         assert_eq!(
             s.complete("SELECT * FROM unknown WHERE unknown.<key> = ?"),
             "SELECT * FROM unknown WHERE unknown.id = ?"
+        );
+        // Names that are not ASCII, and a key with no comparison after it.
+        assert_eq!(
+            s.complete("SELECT * FROM usérs\u{301} WHERE usérs\u{301}.<key> = ?"),
+            "SELECT * FROM usérs\u{301} WHERE usérs\u{301}.id = ?"
+        );
+        assert_eq!(
+            s.complete("SELECT * FROM t WHERE t.<key> AND x = ?"),
+            "SELECT * FROM t WHERE t.id = ? AND x = ?"
         );
         assert_eq!(
             s.complete("SELECT * FROM post JOIN comment WHERE comment.author_id = ?"),

@@ -210,7 +210,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             // A sort with no filter and no LIMIT returns every row: reading
             // them through an index is slower than a scan and a sort.
             let covered = if filters.is_empty() {
-                orders.first().is_none_or(|c| info.covers(c)) || !has_limit(&sql)
+                orders.first().is_none_or(|c| info.covers(c)) || !(has_limit(&sql) || site.paging)
             } else {
                 filters.iter().any(|c| info.covers(c))
             } || info
@@ -277,6 +277,9 @@ fn has_limit(sql: &str) -> bool {
 fn compared_to_boolean(sql: &str, column: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
     let column = column.to_ascii_lowercase();
+    if column.is_empty() {
+        return false;
+    }
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut from = 0;
     while let Some(i) = lower[from..].find(&column) {
