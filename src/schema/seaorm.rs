@@ -302,9 +302,8 @@ impl<'ast> Visit<'ast> for Up<'_> {
                 .iter()
                 .find(|m| m.method == "table")
                 .and_then(|m| t.name(m.args.first()?));
-            match t.statement(kind, &calls) {
-                Some(sql) => self.push(e, sql, table),
-                None => {}
+            if let Some(sql) = t.statement(kind, &calls) {
+                self.push(e, sql, table);
             }
             // The builder's own arguments hold no further statement.
             return;
