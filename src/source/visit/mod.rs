@@ -969,20 +969,16 @@ impl<'ast, 'a> FileVisitor<'ast, 'a> {
     /// (`import: &ReputationImportSettings` … `for i in &import.issuers`).
     fn of_configuration_type(&self, e: &Expr) -> bool {
         let mut cur = unwrap_expr(e);
-        let mut through_field = false;
         let root = loop {
             cur = match cur {
                 Expr::MethodCall(m) => &m.receiver,
-                Expr::Field(f) => {
-                    through_field = true;
-                    &f.base
-                }
+                Expr::Field(f) => &f.base,
                 Expr::Path(p) => break p.path.get_ident().map(|i| i.to_string()),
                 _ => break None,
             };
             cur = unwrap_expr(cur);
         };
-        let Some(root) = root.filter(|_| through_field) else {
+        let Some(root) = root else {
             return false;
         };
         self.scopes

@@ -140,6 +140,12 @@ pub struct Issuer {
     pub keys: Vec<String>,
 }
 
+impl Issuer {
+    pub fn public_keys(&self) -> Vec<String> {
+        self.keys.clone()
+    }
+}
+
 pub struct ReputationImportSettings {
     pub issuers: Vec<Issuer>,
 }
@@ -148,7 +154,7 @@ pub struct ReputationImportSettings {
 // local is called): a few entries the operator wrote.
 pub async fn bind_issuers(pool: &SqlitePool, import: &ReputationImportSettings) -> sqlx::Result<()> {
     for issuer in &import.issuers {
-        for key in &issuer.keys {
+        for key in issuer.public_keys() {
             sqlx::query("INSERT OR IGNORE INTO issuer_keys (key, name) VALUES (?, ?)")
                 .bind(key)
                 .bind(&issuer.name)
