@@ -118,7 +118,10 @@ impl Schemas {
 /// that no key or index of the schema covers.
 pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, cwd: &Path) {
     for site in sites.iter_mut() {
+        // A query reached through calls from a loop is judged once, where
+        // it is written, not again at each caller.
         if !site.executes
+            || !site.via.is_empty()
             || !matches!(
                 site.operation,
                 Operation::Select | Operation::Update | Operation::Delete
