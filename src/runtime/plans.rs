@@ -76,7 +76,9 @@ fn propose(
     let a = &info.analysis;
     let single = a.tables.len() == 1;
     let mine = |q: &Option<String>| match q {
-        Some(q) => q == name || q == table,
+        // The plan names an alias as written (`OrderItem`); the analysis
+        // keeps it in lower case.
+        Some(q) => q.eq_ignore_ascii_case(name) || q == table,
         None => single,
     };
     let (mut cols, mut uses) = (Vec::new(), Vec::new());
@@ -166,7 +168,7 @@ pub(super) fn replay_shapes(r: &mut Runner<'_>) -> BTreeMap<String, Vec<String>>
                     .analysis
                     .aliases
                     .iter()
-                    .find(|(alias, _)| alias == name)
+                    .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
                     .map(|(_, t)| t.clone())
                     .unwrap_or_else(|| name.to_string());
                 let Some(t) = schema.tables.get(&table) else {
