@@ -7,6 +7,7 @@ usage:
   corpus.py build [ORM ...]   run each app against a throwaway cluster
                               (pg.sh), keep its logs (stderr, csvlog,
                               jsonlog; gzip) and truth, and write labels
+  corpus.py labels [ORM ...]  label again from the committed truth
   corpus.py score [BINARY]    replay the committed logs and print precision
                               and recall per ORM, log format and rule
 
@@ -20,9 +21,11 @@ never from ormlint:
   one label per ORM and statement shape;
 - duplicate-query: a statement a request ran twice with the same values;
 - sql-injection: every statement of the endpoint that splices its input
-  into raw SQL (one label per execution; `detectable` says whether the
-  text differs from what the bound twin logs, i.e. whether a log can show
-  it at all);
+  into raw SQL, with the evidence a log can carry of it: `broken-quote`
+  (the value's apostrophe broke the statement), `tautology`,
+  `spliced-literal` (a literal where a server-binding driver's twin has
+  `$1`), or none (a client-binding driver logs it like a bound value);
+  recall counts the kinds of evidence found;
 - missing-index: for each table and filter column the statements use,
   EXPLAIN on the seeded database (schema.sql, seed.sql) with and without
   the index (created inside a rolled-back transaction): a label when the
@@ -129,12 +132,27 @@ def build(orms):
     subprocess.run(["./pg.sh", "start"], cwd=HERE, check=True)
     labels = make_labels(orms)
     subprocess.run(["./pg.sh", "down"], cwd=HERE, check=True)
+    write_labels(labels)
+
+
+def write_labels(labels):
     path = os.path.join(HERE, "labels.json")
     old = json.load(open(path)) if os.path.exists(path) else {}
     old.update(labels)
     with open(path, "w") as f:
         json.dump(old, f, indent=1, sort_keys=True)
         f.write("\n")
+
+
+def relabel(orms):
+    """Labels again from the committed truth, on a fresh seeded cluster."""
+    subprocess.run(["./pg.sh", "up"], cwd=HERE, check=True)
+    subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-c", "CREATE DATABASE shop"], check=True)
+    for f in ("schema.sql", "seed.sql"):
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-d", "shop", "-f", f], cwd=HERE, check=True)
+    labels = make_labels(orms)
+    subprocess.run(["./pg.sh", "down"], cwd=HERE, check=True)
+    write_labels(labels)
 
 
 def make_labels(orms):
@@ -161,13 +179,20 @@ def make_labels(orms):
             if r["endpoint"] == UNSAFE:
                 for s in r["statements"]:
                     text = TAG.sub("", s)
-                    lab["sql-injection"].append({
-                        "rid": r["rid"], "text": text,
-                        # What a log can show: a value that broke the quoting
-                        # (an error), a tautology, or, where the driver binds
-                        # on the server, a literal where the twin has `$1`.
-                        "detectable": BINDS_ON_SERVER[orm] or r["error"] is not None or "' or '" in text.lower(),
-                    })
+                    # What a log can show of it: a value that broke the
+                    # quoting (the statement failed), a tautology, or, where
+                    # the driver binds on the server, a literal where the
+                    # bound twin has `$1`. A client-binding driver logs a
+                    # plain spliced value exactly as it logs a bound one.
+                    if r["error"] is not None:
+                        evidence = "broken-quote"
+                    elif "' or '" in text.lower():
+                        evidence = "tautology"
+                    elif BINDS_ON_SERVER[orm]:
+                        evidence = "spliced-literal"
+                    else:
+                        evidence = None
+                    lab["sql-injection"].append({"rid": r["rid"], "text": text, "evidence": evidence})
         # Missing indexes, from PostgreSQL's own plans.
         probes = {}
         for r in truth:
@@ -235,7 +260,7 @@ def score(binary):
             diags, lines = replay(binary, path)
             for rule in ("n-plus-one", "duplicate-query", "missing-index", "sql-injection"):
                 found = [d for d in diags if d["rule"] == rule]
-                expected = lab[rule] if rule != "sql-injection" else [x for x in lab[rule] if x["detectable"]]
+                expected = lab[rule] if rule != "sql-injection" else [x for x in lab[rule] if x["evidence"]]
                 hit = set()
                 tp = 0
                 for d in found:
@@ -251,6 +276,12 @@ def score(binary):
                         k = [i for i, x in enumerate(expected) if x["table"] == t and x["columns"] == c]
                     tp += bool(k)
                     hit.update(k)
+                if rule == "sql-injection":
+                    # Recall by kind of evidence: each kind the log carries
+                    # is found when a finding points at one of its executions.
+                    kinds = {x["evidence"] for x in expected}
+                    rows.append((orm, fmt, rule, tp, len(found), len({expected[i]["evidence"] for i in hit}), len(kinds)))
+                    continue
                 rows.append((orm, fmt, rule, tp, len(found), len(hit), len(expected)))
     print(f"{'orm':<11} {'log':<8} {'rule':<16} {'precision':>12} {'recall':>12}")
     for orm, fmt, rule, tp, n, h, e in rows:
@@ -262,10 +293,12 @@ def score(binary):
 
 def main():
     args = sys.argv[1:]
-    if not args or args[0] not in ("build", "score"):
+    if not args or args[0] not in ("build", "labels", "score"):
         sys.exit(__doc__)
     if args[0] == "build":
         build(args[1:] or list(APPS))
+    elif args[0] == "labels":
+        relabel(args[1:] or [o for o in APPS if os.path.exists(os.path.join(HERE, "truth", f"{o}.jsonl"))])
     else:
         score(args[1] if len(args) > 1 else os.path.join(ROOT, "target", "release", "ormlint"))
 

@@ -176,6 +176,10 @@ struct OpenGroup {
     /// Inside an explicit transaction (`BEGIN` … `COMMIT`): the group does
     /// not split on idle gaps until it ends.
     in_txn: bool,
+    /// The group began with `BEGIN`: the unit of work an ORM session opens
+    /// per request (SQLAlchemy, Django's atomic requests, ActiveRecord), so
+    /// its `COMMIT`/`ROLLBACK` ends the request too.
+    opened_by_begin: bool,
 }
 
 /// `BEGIN` / `START TRANSACTION` opens, `COMMIT` / `ROLLBACK` / `END` closes.
@@ -604,6 +608,7 @@ impl Runner<'_> {
             events: Vec::new(),
             last_at: None,
             in_txn: false,
+            opened_by_begin: false,
         });
         if group.events.len() == 1 && group.label.is_none() {
             // The statement may have been printed on the reading thread, so
@@ -617,9 +622,14 @@ impl Runner<'_> {
             };
             group.label = Some(GroupKey::label(request, ev, group.first_line));
         }
-        if let Some(open) = txn_boundary(&info.text) {
+        let boundary = txn_boundary(&info.text);
+        if let Some(open) = boundary {
+            if open && group.events.is_empty() {
+                group.opened_by_begin = true;
+            }
             group.in_txn = open;
         }
+        let unit_done = boundary == Some(false) && group.opened_by_begin && !key.request;
         let operation = info.operation;
         group.events.push(GroupEvent {
             shape: info,
@@ -634,6 +644,13 @@ impl Runner<'_> {
         });
         if ev.at_micros.is_some() {
             group.last_at = ev.at_micros;
+        }
+        // A pooled connection serves the next request at once, with no idle
+        // gap: the end of the unit of work is the end of the request.
+        if unit_done {
+            if let Some(g) = self.groups.remove(&key) {
+                self.close(g);
+            }
         }
         self.since_sweep += 1;
         if self.since_sweep >= 10_000 {

@@ -293,6 +293,16 @@ pub fn find(sql: &str) -> Vec<Payload> {
                             w.to_ascii_uppercase()
                         ),
                     });
+                } else if !out.iter().any(|p| p.kind == "broken-quote") {
+                    // `name = 'Dana O'Brien'`: no SQL glues a word to the
+                    // end of a string; an apostrophe in a spliced value
+                    // closed it early (PostgreSQL rejects it: `syntax error
+                    // at or near "Brien"`; MySQL's log keeps the text).
+                    out.push(Payload {
+                        kind: "broken-quote",
+                        range: t.start..next.end,
+                        shape: "a quoted value ends inside a word: an apostrophe in the value closed the literal early".into(),
+                    });
                 }
             }
         }
@@ -491,6 +501,10 @@ mod tests {
             kinds("SELECT * FROM u WHERE id = 1 union/**/select 1"),
             ["comment-evasion"]
         );
+        assert_eq!(
+            kinds("SELECT id FROM customers WHERE name = 'Dana O'Brien' /*request_id='r9'*/"),
+            ["broken-quote"]
+        );
     }
 
     #[test]
@@ -508,6 +522,7 @@ mod tests {
             "SELECT name FROM (SELECT lower(name) AS name FROM s WHERE c != 'x' UNION ALL SELECT 'all') ss WHERE substring(name, 1, 7) = 'log_min'",
             "SELECT count(*) FROM t WHERE version = $1 AND deleted = false",
             "SELECT * FROM t WHERE created_at > '2024-01-01'::date AND kind = 'a'",
+            "SELECT E'a\\'b' FROM t WHERE n = N'x' AND c = _utf8'y' COLLATE utf8_bin",
         ] {
             assert!(find(sql).is_empty(), "{sql}: {:?}", find(sql));
         }
