@@ -920,6 +920,17 @@ fn is_reserved(w: &[u8]) -> bool {
 }
 
 #[inline]
+/// Keywords an attack glues to a closing quote (`'x'or'1'='1'`, `'a'union
+/// select`): kept in a fingerprint where any other glued word is dropped.
+fn is_keyword(w: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"and", b"or", b"not", b"union", b"select", b"from", b"where", b"order", b"group",
+        b"having", b"limit", b"like", b"is", b"in", b"between", b"into", b"values", b"set",
+        b"drop", b"delete", b"insert", b"update", b"exec", b"execute", b"waitfor",
+    ];
+    WORDS.iter().any(|k| k.eq_ignore_ascii_case(w))
+}
+
 fn is_bool_word(w: &[u8]) -> bool {
     match w.len() {
         4 => w.eq_ignore_ascii_case(b"true"),
@@ -1093,6 +1104,10 @@ pub struct Fingerprinter {
     limit_value: bool,
     pending_semi: bool,
     pending_limit_comma: bool,
+    /// Where the last string literal ended: a word glued to it is the rest
+    /// of a value whose apostrophe closed the literal early (`'Dana
+    /// O'Brien'`), and is a value, not SQL.
+    string_end: usize,
     scratch: Vec<u8>,
     pairs: Vec<(usize, usize, usize, usize)>,
 }
@@ -1120,6 +1135,7 @@ impl Fingerprinter {
             limit_value: false,
             pending_semi: false,
             pending_limit_comma: false,
+            string_end: usize::MAX,
             scratch: Vec::new(),
             pairs: Vec::new(),
         }
@@ -1189,6 +1205,7 @@ impl Fingerprinter {
         self.limit_value = false;
         self.pending_semi = false;
         self.pending_limit_comma = false;
+        self.string_end = usize::MAX;
 
         let mut lx = Lexer::with_backslash_escapes(sql, escapes);
         loop {
@@ -1269,6 +1286,17 @@ impl Fingerprinter {
 
     fn token(&mut self, sql: &str, tok: Token) {
         let text = sql.as_bytes().get(tok.start..tok.end).unwrap_or_default();
+        let glued = tok.kind == TokenKind::Word && tok.start == self.string_end;
+        self.string_end = if tok.kind == TokenKind::String {
+            tok.end
+        } else {
+            usize::MAX
+        };
+        // Customer data, not SQL: never shown. (Keywords glued to a quote,
+        // `'x'or'1'='1'`, are an attack's SQL and stay.)
+        if glued && !is_keyword(text) {
+            return;
+        }
         let first = text.first().copied().unwrap_or(0);
         let punct = if tok.kind == TokenKind::Punct {
             first
@@ -1689,6 +1717,15 @@ mod tests {
             .filter(|t| t.kind != TokenKind::Whitespace)
             .map(|t| (t.kind, t.text(sql)))
             .collect()
+    }
+
+    #[test]
+    fn the_rest_of_a_broken_value_is_not_shown() {
+        let mut f = Fingerprinter::new();
+        f.run("SELECT id FROM customers WHERE name = 'Dana O'Brien'");
+        assert_eq!(f.text(), "select id from customers where name = ? ?");
+        f.run("SELECT id FROM u WHERE name = 'x'or'1'='1'");
+        assert_eq!(f.text(), "select id from u where name = ? or ? = ?");
     }
 
     #[test]
