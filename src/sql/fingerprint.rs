@@ -1590,7 +1590,10 @@ impl Fingerprinter {
         let body = text.get(2..text.len() - 2).unwrap_or("");
         self.pairs.clear();
         if !sqlcommenter_pairs(body, &mut self.pairs) {
-            return;
+            self.pairs.clear();
+            if !marginalia_pairs(body, &mut self.pairs) {
+                return;
+            }
         }
         for i in 0..self.pairs.len() {
             let (ks, ke, vs, ve) = self.pairs[i];
@@ -1617,6 +1620,40 @@ fn decode_to(s: &str, unescape: bool, dst: &mut String, scratch: &mut Vec<u8>) {
     }
     decode_into(s, unescape, scratch);
     dst.push_str(&String::from_utf8_lossy(scratch));
+}
+
+/// Parses a marginalia / Rails QueryLogs body `application:Shop,controller:
+/// orders,request_id:r1` (`key:value`, unquoted, comma-separated; a value
+/// may hold colons, as `line:/app/x.rb:12` does) into byte ranges; false
+/// when any item is not `key:value`.
+fn marginalia_pairs(body: &str, out: &mut Vec<(usize, usize, usize, usize)>) -> bool {
+    let mut start = 0;
+    for item in body.split(',') {
+        let end = start + item.len();
+        let lead = item.len() - item.trim_start().len();
+        let Some(colon) = item.find(':') else {
+            return false;
+        };
+        let key = item[..colon].trim();
+        let value = item[colon + 1..].trim_end();
+        if key.is_empty()
+            || value.is_empty()
+            || !key
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        {
+            return false;
+        }
+        let ks = start + lead;
+        out.push((
+            ks,
+            ks + key.len(),
+            start + colon + 1,
+            start + colon + 1 + value.len(),
+        ));
+        start = end + 1;
+    }
+    !out.is_empty()
 }
 
 /// Parses a sqlcommenter body `k='v',k2='v2'` into byte ranges; false when
@@ -1717,6 +1754,25 @@ mod tests {
             .filter(|t| t.kind != TokenKind::Whitespace)
             .map(|t| (t.kind, t.text(sql)))
             .collect()
+    }
+
+    #[test]
+    fn marginalia_tags_are_read() {
+        let mut f = Fingerprinter::new();
+        f.run("SELECT 1 /*application:Shop,controller:orders,request_id:r7,line:/app/m.rb:12*/");
+        let tags: Vec<(String, String)> = f.tags().to_vec();
+        assert_eq!(
+            tags,
+            [
+                ("application".into(), "Shop".into()),
+                ("controller".into(), "orders".into()),
+                ("request_id".into(), "r7".into()),
+                ("line".into(), "/app/m.rb:12".into()),
+            ]
+        );
+        // Prose in a comment is no tag.
+        f.run("SELECT 1 /* note: fast path, see docs */");
+        assert!(f.tags().is_empty());
     }
 
     #[test]
