@@ -53,13 +53,14 @@ DSN = f"postgresql://postgres@127.0.0.1:{PORT}/shop"
 
 # Whether the app's driver binds values on the server (the log shows `$1`
 # and a parameters line) or on the client (values inline, as if spliced).
-BINDS_ON_SERVER = {"sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False}
+BINDS_ON_SERVER = {"sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False, "eloquent": True}
 APPS = {
     "sqlalchemy": ["python3", "apps/sqlalchemy_shop.py", f"postgresql+psycopg2://postgres@127.0.0.1:{PORT}/shop", "truth"],
     "django": ["python3", "apps/django_shop.py", "127.0.0.1", PORT, "truth"],
     "drizzle": ["node", "apps/drizzle_shop.mjs", DSN, "truth"],
     "sequelize": ["node", "apps/sequelize_shop.cjs", DSN, "truth"],
     "activerecord": ["ruby", "apps/activerecord_shop.rb", "127.0.0.1", PORT, "truth"],
+    "eloquent": ["php", "apps/eloquent_shop.php", "127.0.0.1", PORT, "truth"],
 }
 # Kept out of any tuning of the rules; reported apart.
 HELD_OUT = "drizzle"
