@@ -97,6 +97,7 @@ pub fn find_loops(group: &QueryGroup, threshold: usize) -> Vec<LoopFound> {
     let mut pending: Vec<ShapeRun> = reads
         .into_iter()
         .filter(|r| r.at.len() >= threshold.max(2) && r.distinct >= 2)
+        .filter(|r| !pages_only(&group.events[r.at[0]].shape.text))
         .collect();
     // A shape first seen before the loop it repeats in (the page's own row,
     // then once per comment) is only placed once that loop is known: retry
@@ -116,6 +117,17 @@ pub fn find_loops(group: &QueryGroup, threshold: usize) -> Vec<LoopFound> {
         }
     }
     loops
+}
+
+/// A shape whose only values are its `LIMIT`/`OFFSET`: the pages of one
+/// listing (or the same listing in consecutive requests), never a lookup
+/// per row of another query, which filters by a key.
+fn pages_only(text: &str) -> bool {
+    let rest = text
+        .replace("limit ?, ?", "")
+        .replace("limit ?", "")
+        .replace("offset ?", "");
+    text.contains('?') && !rest.contains('?')
 }
 
 /// Places one repeated shape into the loops found so far; gives it back
@@ -196,4 +208,21 @@ pub fn batched_sql(text: &str, columns: &[crate::sql::analyze::ColumnRef]) -> Op
         }
     }
     None
+}
+
+#[cfg(test)]
+mod paging_tests {
+    use super::pages_only;
+
+    #[test]
+    fn paging_shapes_are_no_lookup() {
+        assert!(pages_only(
+            "select * from products order by id asc limit ? offset ?"
+        ));
+        assert!(pages_only("select * from t limit ?, ?"));
+        assert!(!pages_only(
+            "select * from reviews where product_id = ? limit ?"
+        ));
+        assert!(!pages_only("select * from t"));
+    }
 }
