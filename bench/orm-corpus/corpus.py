@@ -53,7 +53,7 @@ DSN = f"postgresql://postgres@127.0.0.1:{PORT}/shop"
 
 # Whether the app's driver binds values on the server (the log shows `$1`
 # and a parameters line) or on the client (values inline, as if spliced).
-BINDS_ON_SERVER = {"sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False, "eloquent": True}
+BINDS_ON_SERVER = {"sqlalchemy-mariadb": False, "sequelize-mariadb": False, "sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False, "eloquent": True}
 APPS = {
     "sqlalchemy": ["python3", "apps/sqlalchemy_shop.py", f"postgresql+psycopg2://postgres@127.0.0.1:{PORT}/shop", "truth"],
     "django": ["python3", "apps/django_shop.py", "127.0.0.1", PORT, "truth"],
@@ -62,6 +62,14 @@ APPS = {
     "activerecord": ["ruby", "apps/activerecord_shop.rb", "127.0.0.1", PORT, "truth"],
     "eloquent": ["php", "apps/eloquent_shop.php", "127.0.0.1", PORT, "truth"],
 }
+# The same apps on MariaDB (general and slow logs): name → (app, CORPUS_ORM).
+MARIA_PORT = os.environ.get("CORPUS_MARIA_PORT", "55441")
+MARIA_APPS = {
+    "sqlalchemy-mariadb": ["python3", "apps/sqlalchemy_shop.py", f"mysql+pymysql://root@127.0.0.1:{MARIA_PORT}/shop", "truth"],
+    "sequelize-mariadb": ["node", "apps/sequelize_shop.cjs", f"mysql://root@127.0.0.1:{MARIA_PORT}/shop", "truth"],
+}
+MARIA_DIR = os.environ.get("CORPUS_MARIA", "/tmp/ormlint-corpus-maria")
+MARIA_FORMATS = {"general": "general.log", "slow": "slow.log"}
 # Kept out of any tuning of the rules; reported apart.
 HELD_OUT = "drizzle"
 FORMATS = {"stderr": "pg.log", "csvlog": "pg.csv", "jsonlog": "pg.json"}
@@ -77,7 +85,7 @@ def shape(sql):
     s = TAG.sub("", sql)
     s = re.sub(r"'(?:[^']|'')*'", "?", s)
     s = re.sub(r"%\(\w+\)s|%s|\$\d+|\b\d+\b", "?", s)
-    s = s.replace('"', "").lower()
+    s = s.replace('"', "").replace("`", "").lower()
     return " ".join(s.split())
 
 
@@ -91,6 +99,12 @@ def where_columns(s):
 
 
 def psql(sql):
+    if DB[0] == "maria":
+        r = subprocess.run(["mariadb", "--no-defaults", "-uroot", "-h127.0.0.1", f"-P{MARIA_PORT}", "-N", "-B", "-r", "shop", "-e", sql],
+                           capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(r.stderr)
+        return r.stdout
     r = subprocess.run(["psql", "-X", "-q", "-tA", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-d", "shop", "-c", sql],
                        capture_output=True, text=True)
     if r.returncode:
@@ -98,7 +112,34 @@ def psql(sql):
     return r.stdout
 
 
+# Which server the labeller asks: "pg" or "maria".
+DB = ["pg"]
+
+
+def index_helps_maria(table, column, sample):
+    """MariaDB: the sample reads the whole table (`access_type: ALL`)
+    without the index and searches it with one (DDL is not transactional
+    there: the probe index is dropped again)."""
+    def full_scan():
+        plan = psql(f"EXPLAIN FORMAT=JSON {sample}")
+        return f'"table_name": "{table}"' in plan and '"access_type": "ALL"' in plan
+    order = re.search(r"ORDER BY (\w+)", sample)
+    if not full_scan():
+        return False
+    for cols in [column] + ([f"{column}, {order.group(1)}"] if order else []):
+        psql(f"CREATE INDEX corpus_probe ON {table} ({cols})")
+        try:
+            used = "corpus_probe" in psql(f"EXPLAIN FORMAT=JSON {sample}")
+        finally:
+            psql(f"DROP INDEX corpus_probe ON {table}")
+        if used:
+            return True
+    return False
+
+
 def index_helps(table, column, sample):
+    if DB[0] == "maria":
+        return index_helps_maria(table, column, sample)
     """EXPLAIN the sample without and with an index on (column): the index
     helps when the planner uses it and the plan's cost at least halves
     (the margin Dexter-style advisors use)."""
@@ -223,14 +264,49 @@ def sample_for(table, column):
     if (table, column) in SAMPLES:
         return SAMPLES[(table, column)]
     try:
-        v = psql(f"SELECT quote_literal({column}) FROM {table} LIMIT 1 OFFSET 7").strip()
+        exists = psql(f"SELECT 1 FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'")
+        if not exists.strip():
+            return None
+        quote = "QUOTE" if DB[0] == "maria" else "quote_literal"
+        v = psql(f"SELECT {quote}({column}) FROM {table} LIMIT 1 OFFSET 7").strip()
     except RuntimeError:
         return None
     return f"SELECT * FROM {table} WHERE {column} = {v}" if v else None
 
 
 def logs_of(orm):
-    return {fmt: os.path.join(HERE, "logs", orm, f + ".gz") for fmt, f in FORMATS.items()}
+    formats = MARIA_FORMATS if orm in MARIA_APPS else FORMATS
+    return {fmt: os.path.join(HERE, "logs", orm, f + ".gz") for fmt, f in formats.items()}
+
+
+def build_maria(names):
+    def maria(*args):
+        subprocess.run(["mariadb", "--no-defaults", "-uroot", "-h127.0.0.1", f"-P{MARIA_PORT}", *args], cwd=HERE, check=True)
+    subprocess.run(["./maria.sh", "up"], cwd=HERE, check=True)
+    maria("-e", "CREATE DATABASE shop")
+    for f in ("schema_mysql.sql", "seed_mysql.sql"):
+        with open(os.path.join(HERE, f)) as fh:
+            subprocess.run(["mariadb", "--no-defaults", "-uroot", "-h127.0.0.1", f"-P{MARIA_PORT}", "shop"], stdin=fh,
+                           stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(["./maria.sh", "down"], cwd=HERE, check=True)
+    for name in names:
+        subprocess.run(["./maria.sh", "start"], cwd=HERE, check=True)
+        subprocess.run(MARIA_APPS[name], cwd=HERE, check=True, env=dict(os.environ, CORPUS_ORM=name))
+        subprocess.run(["./maria.sh", "down"], cwd=HERE, check=True)
+        dest = os.path.join(HERE, "logs", name)
+        os.makedirs(dest, exist_ok=True)
+        for f in MARIA_FORMATS.values():
+            with open(os.path.join(MARIA_DIR, "log", f), "rb") as src, \
+                    gzip.GzipFile(os.path.join(dest, f + ".gz"), "wb", mtime=0) as dst:
+                shutil.copyfileobj(src, dst)
+    subprocess.run(["./maria.sh", "start"], cwd=HERE, check=True)
+    DB[0] = "maria"
+    try:
+        labels = make_labels(names)
+    finally:
+        DB[0] = "pg"
+        subprocess.run(["./maria.sh", "down"], cwd=HERE, check=True)
+    write_labels(labels)
 
 
 def replay(binary, path):
@@ -238,7 +314,8 @@ def replay(binary, path):
     tmp = os.path.join("/tmp", "ormlint-corpus-" + os.path.basename(path)[:-3])
     with open(tmp, "wb") as f:
         f.write(raw)
-    r = subprocess.run([binary, "replay", "--format", "json", "--schema", os.path.join(HERE, "schema.sql"), tmp],
+    schema = "schema_mysql.sql" if "mariadb" in path else "schema.sql"
+    r = subprocess.run([binary, "replay", "--format", "json", "--schema", os.path.join(HERE, schema), tmp],
                        capture_output=True, text=True)
     if r.returncode not in (0, 1):
         sys.exit(f"ormlint failed on {path}: {r.stderr}")
@@ -271,7 +348,9 @@ def score(binary):
                         k = [i for i, x in enumerate(expected) if m and x["table"] == m.group(1) and x["columns"][0] == m.group(2)]
                     elif rule == "sql-injection":
                         at = d["location"]["line"] - 1
-                        text = " ".join(lines[at:at + 3]) if 0 <= at < len(lines) else ""
+                        # The record at the finding's line (a slow-log entry
+                        # starts with its `# Time:` header lines).
+                        text = " ".join(lines[at:at + 8]) if 0 <= at < len(lines) else ""
                         k = [i for i, x in enumerate(expected) if x["text"][:60] in text or x["text"][:60].replace("'", "''") in text]
                     else:
                         t, c = where_columns(finding_shape(d))
@@ -298,7 +377,13 @@ def main():
     if not args or args[0] not in ("build", "labels", "score"):
         sys.exit(__doc__)
     if args[0] == "build":
-        build(args[1:] or list(APPS))
+        wanted = args[1:] or list(APPS) + list(MARIA_APPS)
+        pg = [o for o in wanted if o in APPS]
+        if pg:
+            build(pg)
+        maria = [o for o in wanted if o in MARIA_APPS]
+        if maria:
+            build_maria(maria)
     elif args[0] == "labels":
         relabel(args[1:] or [o for o in APPS if os.path.exists(os.path.join(HERE, "truth", f"{o}.jsonl"))])
     else:

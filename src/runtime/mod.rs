@@ -881,6 +881,16 @@ pub fn try_run(
             .ok()
             .map(|m| m.len())
             .filter(|_| !path.to_string_lossy().ends_with(".gz"));
+        // A MySQL server's InnoDB indexes every foreign key by itself: a
+        // schema replayed for its log has those indexes too.
+        if matches!(
+            reader.format(),
+            crate::replay::LogFormat::MysqlGeneral | crate::replay::LogFormat::MysqlSlow
+        ) {
+            if let Some(schema) = r.schema.as_mut() {
+                schema.index_foreign_keys();
+            }
+        }
         let mut progress = crate::progress::Progress::new(&name, size, true, !opts.progress);
         if parallel {
             // Two cores: this thread reads and parses the next batch while

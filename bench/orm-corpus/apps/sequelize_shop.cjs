@@ -26,8 +26,38 @@ pg.Client.prototype.query = function (q, ...rest) {
   return query.call(this, q, ...rest);
 };
 
+// The same through mysql2 on MariaDB: a query is a string or `{ sql }`.
+try {
+  const Base = require("mysql2/lib/base/connection.js");
+  for (const method of ["query", "execute"]) {
+    const orig = Base.prototype[method];
+    Base.prototype[method] = function (sql, ...rest) {
+      const rec = als.getStore();
+      if (rec && rec.tagged) {
+        const tag = ` /*controller='${encodeURIComponent(rec.endpoint)}',framework='sequelize',request_id='${rec.rid}'*/`;
+        const tagged = (t) => (t.trimEnd().endsWith(";") ? t.trimEnd().slice(0, -1) + tag + ";" : t + tag);
+        if (typeof sql === "string") sql = tagged(sql);
+        else if (sql && typeof sql.sql === "string") sql.sql = tagged(sql.sql);
+      }
+      return orig.call(this, sql, ...rest);
+    };
+  }
+} catch (e) {
+  // mysql2 is not installed: PostgreSQL runs only.
+}
+
 const [dsn, out] = process.argv.slice(2);
-const db = new Sequelize(dsn, { logging: false, pool: { max: 3, min: 0 }, dialectOptions: { application_name: "shop-sequelize" } });
+// CORPUS_ORM names the run (`sequelize-mariadb` on MariaDB through mysql2,
+// where the statements are recorded from Sequelize's logging instead).
+const name = process.env.CORPUS_ORM || "sequelize";
+const mysql = dsn.startsWith("mysql");
+const logging = mysql
+  ? (sql) => {
+      const rec = als.getStore();
+      if (rec) rec.statements.push(sql.replace(/^Executing \([^)]*\): /, ""));
+    }
+  : false;
+const db = new Sequelize(dsn, { logging, pool: { max: 3, min: 0 }, dialectOptions: mysql ? {} : { application_name: "shop-sequelize" } });
 const opts = (table) => ({ tableName: table, timestamps: false, underscored: true });
 const Customer = db.define("Customer", { name: DataTypes.TEXT, email: DataTypes.TEXT }, opts("customers"));
 const Product = db.define("Product", { sku: DataTypes.TEXT, title: DataTypes.TEXT, priceCents: DataTypes.INTEGER }, opts("products"));
@@ -89,7 +119,7 @@ async function main() {
   await Promise.all([0, 1, 2].map(async () => {
     while (queue.length) {
       const r = queue.shift();
-      const rec = { orm: "sequelize", rid: r.rid, endpoint: r.endpoint, tagged: r.tagged, statements: [], error: null };
+      const rec = { orm: name, rid: r.rid, endpoint: r.endpoint, tagged: r.tagged, statements: [], error: null };
       try {
         await als.run(rec, () => endpoint(r.endpoint, r.params));
       } catch (e) {
@@ -101,7 +131,7 @@ async function main() {
   await db.close();
   truth.sort((a, b) => a.rid.localeCompare(b.rid));
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, "sequelize.jsonl"), truth.map((t) => JSON.stringify(t)).join("\n") + "\n");
+  fs.writeFileSync(path.join(out, `${name}.jsonl`), truth.map((t) => JSON.stringify(t)).join("\n") + "\n");
 }
 
 main();

@@ -101,7 +101,11 @@ def endpoint(name, s, p):
 
 def main():
     dsn, out = sys.argv[1], sys.argv[2]
-    engine = create_engine(dsn, pool_size=3, max_overflow=0, connect_args={"application_name": "shop-sqlalchemy"})
+    # CORPUS_ORM names the run (`sqlalchemy-mariadb` on MariaDB, whose
+    # driver takes no application_name).
+    name = os.environ.get("CORPUS_ORM", "sqlalchemy")
+    args = {"application_name": "shop-sqlalchemy"} if dsn.startswith("postgresql") else {}
+    engine = create_engine(dsn, pool_size=3, max_overflow=0, connect_args=args)
 
     @event.listens_for(engine, "before_cursor_execute", retval=True)
     def tag(conn, cursor, statement, parameters, context, executemany):
@@ -117,7 +121,7 @@ def main():
     truth = []
 
     def serve(r):
-        rec = {"orm": "sqlalchemy", "rid": r["rid"], "endpoint": r["endpoint"], "tagged": r["tagged"], "statements": [], "error": None}
+        rec = {"orm": name, "rid": r["rid"], "endpoint": r["endpoint"], "tagged": r["tagged"], "statements": [], "error": None}
         current.req = rec
         try:
             with Session(engine) as s:
@@ -131,7 +135,7 @@ def main():
     with ThreadPoolExecutor(3) as pool:
         truth = list(pool.map(serve, scenario["requests"]))
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "sqlalchemy.jsonl"), "w") as f:
+    with open(os.path.join(out, f"{name}.jsonl"), "w") as f:
         for rec in truth:
             f.write(json.dumps(rec) + "\n")
 
