@@ -623,13 +623,25 @@ impl Runner<'_> {
             group.label = Some(GroupKey::label(request, ev, group.first_line));
         }
         let boundary = txn_boundary(&info.text);
+        let was_in_txn = group.in_txn;
         if let Some(open) = boundary {
             if open && group.events.is_empty() {
                 group.opened_by_begin = true;
             }
             group.in_txn = open;
         }
-        let unit_done = boundary == Some(false) && group.opened_by_begin && !key.request;
+        // The end of a unit of work ends the request: one that began with
+        // `BEGIN`, or a driver's implicit transaction (no `BEGIN` logged,
+        // as MySQL drivers with autocommit off). Not a unit that wrote,
+        // when it commits: per-row transactions (`for row … { BEGIN;
+        // INSERT; COMMIT }`) are one loop of writes.
+        let unit_done = boundary == Some(false)
+            && !key.request
+            && (group.opened_by_begin || !was_in_txn)
+            && (info.text.starts_with("rollback")
+                || group.events.iter().all(|e| {
+                    e.shape.operation == Operation::Select || txn_boundary(&e.shape.text).is_some()
+                }));
         let operation = info.operation;
         group.events.push(GroupEvent {
             shape: info,

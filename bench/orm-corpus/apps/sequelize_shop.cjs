@@ -28,7 +28,9 @@ pg.Client.prototype.query = function (q, ...rest) {
 
 // The same through mysql2 on MariaDB: a query is a string or `{ sql }`.
 try {
-  const Base = require("mysql2/lib/base/connection.js");
+  // By file path: mysql2's `exports` map does not expose its lib/ folder.
+  const root = path.dirname(require.resolve("mysql2"));
+  const Base = require(path.join(root, "lib", "base", "connection.js"));
   for (const method of ["query", "execute"]) {
     const orig = Base.prototype[method];
     Base.prototype[method] = function (sql, ...rest) {

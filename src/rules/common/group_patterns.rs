@@ -98,6 +98,7 @@ pub fn find_loops(group: &QueryGroup, threshold: usize) -> Vec<LoopFound> {
         .into_iter()
         .filter(|r| r.at.len() >= threshold.max(2) && r.distinct >= 2)
         .filter(|r| !pages_only(&group.events[r.at[0]].shape.text))
+        .filter(|r| !batched_lookup(&group.events[r.at[0]].shape.text))
         .collect();
     // A shape first seen before the loop it repeats in (the page's own row,
     // then once per comment) is only placed once that loop is known: retry
@@ -128,6 +129,13 @@ fn pages_only(text: &str) -> bool {
         .replace("limit ?", "")
         .replace("offset ?", "");
     text.contains('?') && !rest.contains('?')
+}
+
+/// A lookup of a whole list of keys (`WHERE order_id IN (...)`, `= ANY(?)`):
+/// the batched form that eager loading sends. Repeated, it is consecutive
+/// requests each loading their rows at once, not a query per row.
+fn batched_lookup(text: &str) -> bool {
+    text.contains(" in (...)") || text.contains("= any(")
 }
 
 /// Places one repeated shape into the loops found so far; gives it back
@@ -212,7 +220,16 @@ pub fn batched_sql(text: &str, columns: &[crate::sql::analyze::ColumnRef]) -> Op
 
 #[cfg(test)]
 mod paging_tests {
-    use super::pages_only;
+    use super::{batched_lookup, pages_only};
+
+    #[test]
+    fn batched_lookups_are_no_lookup_per_row() {
+        assert!(batched_lookup(
+            "select * from order_items where order_items.order_id in (...)"
+        ));
+        assert!(batched_lookup("select * from t where id = any(?)"));
+        assert!(!batched_lookup("select * from t where id = ?"));
+    }
 
     #[test]
     fn paging_shapes_are_no_lookup() {
