@@ -158,11 +158,16 @@ def index_helps(table, column, sample):
     return False
 
 
-def build(orms):
+def seed_pg():
+    """A fresh cluster (pg.sh up) with the shop's schema and rows."""
     subprocess.run(["./pg.sh", "up"], cwd=HERE, check=True)
     subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-c", "CREATE DATABASE shop"], check=True)
     for f in ("schema.sql", "seed.sql"):
         subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-d", "shop", "-f", f], cwd=HERE, check=True)
+
+
+def build(orms):
+    seed_pg()
     subprocess.run(["./pg.sh", "down"], cwd=HERE, check=True)
     for orm in orms:
         # Each app's run alone in its logs: start with empty ones, stop
@@ -193,10 +198,7 @@ def write_labels(labels):
 
 def relabel(orms):
     """Labels again from the committed truth, on a fresh seeded cluster."""
-    subprocess.run(["./pg.sh", "up"], cwd=HERE, check=True)
-    subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-c", "CREATE DATABASE shop"], check=True)
-    for f in ("schema.sql", "seed.sql"):
-        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-d", "shop", "-f", f], cwd=HERE, check=True)
+    seed_pg()
     labels = make_labels(orms)
     subprocess.run(["./pg.sh", "down"], cwd=HERE, check=True)
     write_labels(labels)

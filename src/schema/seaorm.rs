@@ -611,25 +611,13 @@ impl Translate<'_> {
                         other => other.clone(),
                     };
                     let (_, inner) = chain(&a);
-                    let mut with_table: Vec<&syn::ExprMethodCall> = inner;
-                    with_table.retain(|m| m.method != "table");
-                    let cols = self.index_columns(&a);
-                    let Some(cols) = cols else {
-                        return fail("Table::create() … .index(…)");
-                    };
-                    let unique = with_table.iter().any(|m| m.method == "unique");
-                    let name = with_table
-                        .iter()
-                        .find(|m| m.method == "name")
-                        .and_then(|m| self.name(m.args.first()?))
-                        .unwrap_or_else(|| format!("idx_{t}_{}", cols.join("_")));
-                    sql.push_str(&format!(
-                        "; CREATE {}INDEX {} ON {} ({})",
-                        if unique { "UNIQUE " } else { "" },
-                        q(&name),
-                        q(&t),
-                        list(&cols)
-                    ));
+                    match self.index_ddl(&t, &inner) {
+                        Ok(ddl) => {
+                            sql.push_str("; ");
+                            sql.push_str(&ddl);
+                        }
+                        Err(why) => return fail(&format!("Table::create() … .index(…){why}")),
+                    }
                 }
                 Some(Ok(sql))
             }
@@ -637,37 +625,10 @@ impl Translate<'_> {
                 let Some(t) = table else {
                     return fail("Index::create()");
                 };
-                // One unreadable column would make the next one look like
-                // the index's first: the whole index is unread instead.
-                let cols: Option<Vec<String>> = calls
-                    .iter()
-                    .filter(|m| m.method == "col")
-                    .map(|m| self.index_column(m.args.first()?))
-                    .collect();
-                let Some(cols) = cols.filter(|c| !c.is_empty()) else {
-                    return fail("Index::create()");
-                };
-                // A partial index's predicate is not read: not taken as a
-                // full index.
-                if calls
-                    .iter()
-                    .any(|m| m.method == "and_where" || m.method == "cond_where")
-                {
-                    return fail("Index::create() … .and_where(…)");
+                match self.index_ddl(&t, calls) {
+                    Ok(ddl) => Some(Ok(ddl)),
+                    Err(why) => fail(&format!("Index::create(){why}")),
                 }
-                let unique = calls.iter().any(|m| m.method == "unique");
-                let name = calls
-                    .iter()
-                    .find(|m| m.method == "name")
-                    .and_then(|m| self.name(m.args.first()?))
-                    .unwrap_or_else(|| format!("idx_{t}_{}", cols.join("_")));
-                Some(Ok(format!(
-                    "CREATE {}INDEX {} ON {} ({})",
-                    if unique { "UNIQUE " } else { "" },
-                    q(&name),
-                    q(&t),
-                    list(&cols)
-                )))
             }
             Kind::DropIndex => {
                 let name = calls
@@ -739,6 +700,46 @@ impl Translate<'_> {
                 (!stmts.is_empty()).then(|| Ok(stmts.join("; ")))
             }
         }
+    }
+
+    /// `CREATE [UNIQUE] INDEX` on `table` from an index builder's calls
+    /// (`Index::create()…` alone or inside `Table::create().index(…)`); the
+    /// error is what follows the builder's name in the note.
+    fn index_ddl(
+        &self,
+        table: &str,
+        calls: &[&syn::ExprMethodCall],
+    ) -> Result<String, &'static str> {
+        // One unreadable column would make the next one look like the
+        // index's first: the whole index is unread instead.
+        let cols: Option<Vec<String>> = calls
+            .iter()
+            .filter(|m| m.method == "col")
+            .map(|m| self.index_column(m.args.first()?))
+            .collect();
+        let Some(cols) = cols.filter(|c| !c.is_empty()) else {
+            return Err("");
+        };
+        // A partial index's predicate is not read: not taken as a full index.
+        if calls
+            .iter()
+            .any(|m| m.method == "and_where" || m.method == "cond_where")
+        {
+            return Err(" … .and_where(…)");
+        }
+        let unique = calls.iter().any(|m| m.method == "unique");
+        let name = calls
+            .iter()
+            .find(|m| m.method == "name")
+            .and_then(|m| self.name(m.args.first()?))
+            .unwrap_or_else(|| format!("idx_{table}_{}", cols.join("_")));
+        Ok(format!(
+            "CREATE {}INDEX {} ON {} ({})",
+            if unique { "UNIQUE " } else { "" },
+            q(&name),
+            q(table),
+            list(&cols)
+        ))
     }
 
     /// `Index::create().col(A).col(B)` → [a, b].
