@@ -197,6 +197,10 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 })
                 .map(|(c, _)| *c)
                 .collect();
+            // A null test (`deleted_at IS NULL`) is no filter here: how
+            // many rows it keeps depends on the data (a soft delete's live
+            // rows are most of the table), and the usual answer is a
+            // partial index, which the rule does not guess.
             // A lone flag (`verified = ?`) picks half the table: no index
             // led by it helps (a partial index on the rare value might).
             // A flag by its declared type, or by the query comparing it to
@@ -229,6 +233,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                 if columns.len() >= 3
                     || columns.iter().any(|x| x == c)
                     || flag(c)
+                    || *u == ColumnUse::Null
                     || (*u == ColumnUse::Join && !narrows)
                 {
                     continue;
@@ -245,6 +250,7 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
                     ColumnUse::Join => format!("the join on `{c}`"),
                     ColumnUse::Range => format!("a range on `{c}`"),
                     ColumnUse::Order => format!("`ORDER BY {c}`"),
+                    ColumnUse::Null => format!("`{c} IS NULL`"),
                 });
             }
             if columns.is_empty() {

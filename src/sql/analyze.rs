@@ -19,7 +19,7 @@ use crate::engine::Operation;
 /// How a predicate uses a column, for choosing index column order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ColumnUse {
-    /// `col = ?`, `col IN (…)`, `col = ANY(?)`, `col IS NULL`.
+    /// `col = ?`, `col IN (…)`, `col = ANY(?)`, `col IS TRUE`.
     Equality,
     /// `col > ?`, `BETWEEN`, `LIKE 'x%'`.
     Range,
@@ -27,6 +27,10 @@ pub enum ColumnUse {
     Join,
     /// ORDER BY.
     Order,
+    /// `col IS NULL`, `col IS NOT NULL`: how many rows match depends on
+    /// the data, not on the query (a soft-delete's live rows are most of
+    /// the table); a partial index, not a plain one, is the usual answer.
+    Null,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -207,9 +211,8 @@ impl Collector<'_> {
             | Expr::InSubquery { expr, .. }
             | Expr::InUnnest { expr, .. } => self.push(expr, eq),
             Expr::AnyOp { left, .. } | Expr::AllOp { left, .. } => self.push(left, eq),
-            Expr::IsNull(x) | Expr::IsNotNull(x) | Expr::IsTrue(x) | Expr::IsFalse(x) => {
-                self.push(x, eq)
-            }
+            Expr::IsNull(x) | Expr::IsNotNull(x) => self.push(x, ColumnUse::Null),
+            Expr::IsTrue(x) | Expr::IsFalse(x) => self.push(x, eq),
             Expr::Between { expr, .. } => self.push(expr, ColumnUse::Range),
             Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
                 // Only a prefix pattern can use an index.

@@ -14,3 +14,15 @@ pub fn lookups(conn: &mut PgConnection, id: i32, email: &str) -> QueryResult<()>
     audit::table.filter(audit::actor.eq("x")).load::<Audit>(conn)?;
     Ok(())
 }
+
+// A null test is no lookup: the live rows of a soft delete are most of the
+// table, and what would serve it is a partial index, not a plain one.
+pub async fn null_tests(pool: &sqlx::PgPool) -> sqlx::Result<()> {
+    sqlx::query("SELECT id FROM posts WHERE published_at IS NOT NULL ORDER BY published_at")
+        .fetch_all(pool)
+        .await?;
+    sqlx::query("SELECT id FROM users WHERE team_id IS NULL")
+        .fetch_all(pool)
+        .await?;
+    Ok(())
+}
