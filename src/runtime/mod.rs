@@ -14,6 +14,7 @@
 //! group is judged and dropped as soon as it closes, and no group grows past
 //! `MAX_GROUP_EVENTS` statements.
 
+mod boilerplate;
 mod plans;
 pub mod profile;
 pub mod stats;
@@ -33,6 +34,7 @@ use crate::sql::fingerprint::{hash_bytes, Fingerprinter};
 use stats::{Distinct, Histogram};
 
 use crate::util::FastMap;
+use boilerplate::Boilerplate;
 
 /// Groups are judged and dropped at this size, to bound memory.
 pub const MAX_GROUP_EVENTS: usize = 50_000;
@@ -112,6 +114,9 @@ struct Shape {
     values: Distinct,
     first: LogPos,
     worst: Option<(String, f64, u64)>,
+    /// Tooling's statements (catalog reads, `SELECT 1`, `SET`) stay out of
+    /// groups; catalog reads are not searched for payloads.
+    boilerplate: Boilerplate,
 }
 
 #[derive(Default)]
@@ -503,6 +508,7 @@ impl Runner<'_> {
                 .or_else(|| crate::source::visit::sql_operation(&text))
                 .unwrap_or(Operation::Other);
             let family = family_of(&text);
+            let boilerplate = boilerplate::classify(&text, &analysis);
             self.shapes.insert(
                 hash,
                 Shape {
@@ -519,6 +525,7 @@ impl Runner<'_> {
                     values: Distinct::default(),
                     first: pos,
                     worst: None,
+                    boilerplate,
                 },
             );
         }
@@ -534,9 +541,10 @@ impl Runner<'_> {
         shape.values.add(values_hash);
         let info = shape.info.clone();
         let family_key = shape.family;
+        let boilerplate = shape.boilerplate;
 
         // Inline literals where other executions bind parameters.
-        if info.operation != Operation::Other {
+        if info.operation != Operation::Other && boilerplate != Boilerplate::Catalog {
             let fam = self.families.entry(family_key).or_default();
             if params > 0 {
                 fam.param_execs += 1;
@@ -579,15 +587,18 @@ impl Runner<'_> {
         let suspicious = !new_shape
             && literals > 0
             && (ev.sql.contains("--") || ev.sql.contains('#') || ev.sql.contains("/**/"));
-        if new_shape || suspicious {
+        if (new_shape || suspicious) && boilerplate != Boilerplate::Catalog {
             self.query_facts(&ev.sql, &info, pos, 1, literals, params, 0);
         }
 
         // Grouping.
-        let gap = (self.opts.gap_ms * 1000.0) as i64;
         if let Some(at) = ev.at_micros {
             self.latest_at = self.latest_at.max(at);
         }
+        if boilerplate != Boilerplate::No {
+            return;
+        }
+        let gap = (self.opts.gap_ms * 1000.0) as i64;
         let split = match (self.groups.get(&key), ev.at_micros) {
             (Some(g), Some(at)) => {
                 !key.request && !g.in_txn && g.last_at.is_some_and(|last| at - last > gap)

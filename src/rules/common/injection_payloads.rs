@@ -140,6 +140,14 @@ fn literal_value<'a>(t: &Token, sql: &'a str) -> &'a str {
     s.trim_matches('\'').trim_matches('"')
 }
 
+/// `1=1`, `(1 = 1)`, `0 = 1`, `1 <> 1`: what query builders write for an
+/// empty filter or an empty `IN` list, at any place in a condition. An
+/// injected probe picks other constants (`AND 1=2`, `AND 4821=4821`).
+fn builder_constants(a: &Token, op: &str, b: &Token, sql: &str) -> bool {
+    let bit = |t: &Token| t.kind == TokenKind::Number && matches!(t.text(sql), "0" | "1");
+    bit(a) && bit(b) && matches!(op, "=" | "<>" | "!=")
+}
+
 pub fn find(sql: &str) -> Vec<Payload> {
     let tokens: Vec<Token> = lex(sql)
         .filter(|t| t.kind != TokenKind::Whitespace)
@@ -263,7 +271,10 @@ pub fn find(sql: &str) -> Vec<Payload> {
                 while j < n && matches!(tokens[j].text(sql), "!" | "-" | "+" | "~") {
                     j += 1;
                 }
-                let builder_idiom = word_eq(&tokens[i - 1], sql, "where");
+                let builder_idiom = word_eq(&tokens[i - 1], sql, "where")
+                    || j == i + 2
+                        && j < n
+                        && builder_constants(t, tokens[i + 1].text(sql), &tokens[j], sql);
                 if j < n
                     && is_literal(&tokens[j])
                     && !builder_idiom
@@ -313,6 +324,7 @@ pub fn find(sql: &str) -> Vec<Payload> {
             && is_literal(&tokens[i + 3])
             && matches!(tokens[i + 2].text(sql), "=" | "<>" | "!=" | ">" | "<")
             && literal_value(&tokens[i + 1], sql).len() < 12
+            && !builder_constants(&tokens[i + 1], tokens[i + 2].text(sql), &tokens[i + 3], sql)
         {
             out.push(Payload {
                 kind: "boolean-probe",
@@ -482,6 +494,14 @@ mod tests {
             ["boolean-probe"]
         );
         assert_eq!(
+            kinds("SELECT * FROM posts WHERE id = 5 AND 4821=4821"),
+            ["boolean-probe"]
+        );
+        assert_eq!(
+            kinds("SELECT * FROM posts WHERE id = 5 AND (3=3)"),
+            ["constant-comparison"]
+        );
+        assert_eq!(
             kinds("SELECT * FROM u WHERE name = '' OR '' AND active"),
             ["tautology"]
         );
@@ -519,6 +539,10 @@ mod tests {
             "UPDATE t SET sleep_minutes = 5 WHERE id = 3",
             "SELECT sleep(2)",
             "SELECT * FROM t WHERE 1=1 AND a = $1",
+            "SELECT id FROM customers WHERE (1 = 1) AND email = 'a@b.c'",
+            "SELECT * FROM t WHERE a = $1 AND 1=1 ORDER BY id",
+            "SELECT * FROM t WHERE a = 'x' AND (0 = 1)",
+            "SELECT * FROM t WHERE (a = 2 OR 1 <> 1) AND b = 3",
             "SELECT name FROM (SELECT lower(name) AS name FROM s WHERE c != 'x' UNION ALL SELECT 'all') ss WHERE substring(name, 1, 7) = 'log_min'",
             "SELECT count(*) FROM t WHERE version = $1 AND deleted = false",
             "SELECT * FROM t WHERE created_at > '2024-01-01'::date AND kind = 'a'",
