@@ -98,7 +98,7 @@ pub fn find_loops(group: &QueryGroup, threshold: usize) -> Vec<LoopFound> {
         .into_iter()
         .filter(|r| r.at.len() >= threshold.max(2) && r.distinct >= 2)
         .filter(|r| !pages_only(&group.events[r.at[0]].shape.text))
-        .filter(|r| !batched_lookup(&group.events[r.at[0]].shape.text))
+        .filter(|r| !batched_run(group, r))
         .collect();
     // A shape first seen before the loop it repeats in (the page's own row,
     // then once per comment) is only placed once that loop is known: retry
@@ -136,6 +136,23 @@ fn pages_only(text: &str) -> bool {
 /// requests each loading their rows at once, not a query per row.
 fn batched_lookup(text: &str) -> bool {
     text.contains(" in (...)") || text.contains("= any(")
+}
+
+/// A batched lookup whose executions load several keys at once. The same
+/// form with one key each time (`IN ($1)`, which TypeORM's lazy relations
+/// send per row) is a lookup per row.
+fn batched_run(group: &QueryGroup, r: &ShapeRun) -> bool {
+    let text = &group.events[r.at[0]].shape.text;
+    if !batched_lookup(text) {
+        return false;
+    }
+    if !text.contains(" in (...)") {
+        // `= ANY(?)` binds one array, whatever its length.
+        return true;
+    }
+    // Values outside the list(s) are the shape's own placeholders.
+    let others = text.matches('?').count() as u32;
+    r.at.iter().any(|&i| group.events[i].n_values > others + 1)
 }
 
 /// Places one repeated shape into the loops found so far; gives it back
