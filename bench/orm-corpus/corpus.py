@@ -53,7 +53,7 @@ DSN = f"postgresql://postgres@127.0.0.1:{PORT}/shop"
 
 # Whether the app's driver binds values on the server (the log shows `$1`
 # and a parameters line) or on the client (values inline, as if spliced).
-BINDS_ON_SERVER = {"typeorm": True, "prisma": True, "tooling": False, "sqlalchemy-mariadb": False, "sequelize-mariadb": False, "sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False, "eloquent": True}
+BINDS_ON_SERVER = {"lucid": True, "typeorm": True, "prisma": True, "tooling": False, "sqlalchemy-mariadb": False, "sequelize-mariadb": False, "sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False, "eloquent": True}
 APPS = {
     "sqlalchemy": ["python3", "apps/sqlalchemy_shop.py", f"postgresql+psycopg2://postgres@127.0.0.1:{PORT}/shop", "truth"],
     "django": ["python3", "apps/django_shop.py", "127.0.0.1", PORT, "truth"],
@@ -63,6 +63,7 @@ APPS = {
     "eloquent": ["php", "apps/eloquent_shop.php", "127.0.0.1", PORT, "truth"],
     "prisma": ["node", "apps/prisma_shop.mjs", DSN, "truth"],
     "typeorm": ["node", "apps/typeorm_shop.cjs", DSN, "truth"],
+    "lucid": ["node", "apps/lucid_shop.mjs", DSN, "truth"],
     # No app: the tools around one (psql, pg_dump, introspection, a
     # monitoring agent, health checks, savepoints). Every finding is false.
     "tooling": ["python3", "apps/tooling.py", "127.0.0.1", PORT, "truth"],
