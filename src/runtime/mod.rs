@@ -598,6 +598,16 @@ impl Runner<'_> {
         if boilerplate != Boilerplate::No {
             return;
         }
+        // A connection serves one request at a time: a statement tagged
+        // with a request ends the untagged work its session was doing
+        // (consecutive untagged requests on one pooled connection are
+        // otherwise one group when the log has no time per statement).
+        if key.request && ev.session.is_some() {
+            let session = GroupKey::of(None, ev);
+            if let Some(g) = self.groups.remove(&session) {
+                self.close(g);
+            }
+        }
         let gap = (self.opts.gap_ms * 1000.0) as i64;
         let split = match (self.groups.get(&key), ev.at_micros) {
             (Some(g), Some(at)) => {
