@@ -251,6 +251,10 @@ pub struct QueryFacts {
     /// When non-zero: other executions of the same query shape bound their
     /// values as parameters this many times, while `count` executions inlined them.
     pub family_param_execs: u64,
+    /// When non-zero: executions of this shape bind some values as
+    /// parameters and splice literals beside them, and those literals took
+    /// this many different values (counted up to 16).
+    pub spliced_values: u32,
     /// The user asked to see literal values (`--show-values`).
     pub show_values: bool,
 }

@@ -53,6 +53,35 @@ impl Rule for SqlInjection {
             }
             return;
         }
+        if q.spliced_values > 1 {
+            let span = cx.log_span(&pos, shape);
+            let d = cx.report(
+                span,
+                format!(
+                    "statement binds some values as parameters but has literals spliced beside them, which took {} different values",
+                    if q.spliced_values >= 16 {
+                        "16 or more".to_string()
+                    } else {
+                        q.spliced_values.to_string()
+                    }
+                ),
+            );
+            d.with_primary_label(format!(
+                "{} bind parameters and splice literals",
+                crate::report::plural(q.count as usize, "execution")
+            ))
+            .note("a literal that never changes is the code's own constant; one that changes between executions is a value formatted into the SQL text")
+            .help("find the code that formats this value into the query and bind it as a parameter like the others")
+            .query(QueryInfo {
+                fingerprint: Some(q.fingerprint.clone()),
+                count: Some(q.count),
+                ..Default::default()
+            });
+            if q.show_values {
+                d.note(format!("example: {}", q.sql));
+            }
+            return;
+        }
         let payloads = super::common::injection_payloads::find(&q.sql);
         let Some(first) = payloads.first() else {
             return;

@@ -117,6 +117,23 @@ struct Shape {
     /// Tooling's statements (catalog reads, `SELECT 1`, `SET`) stay out of
     /// groups; catalog reads are not searched for payloads.
     boilerplate: Boilerplate,
+    /// Literals in executions that bind their other values.
+    spliced: Option<Box<Spliced>>,
+}
+
+/// The literals a shape carries beside its bind parameters
+/// (`WHERE project_id = $1 AND priority >= 4`): the code's own constant
+/// while they never change, a spliced value once they do.
+struct Spliced {
+    first_hash: u64,
+    first: LogPos,
+    first_sql: String,
+    /// Executions with literals beside parameters.
+    execs: u64,
+    /// Where the literals first took another value.
+    varied_at: Option<LogPos>,
+    /// Distinct literal sets seen (counted up to 16).
+    distinct: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -492,6 +509,7 @@ impl Runner<'_> {
             values_hash,
             literals,
             params,
+            spliced_hash,
             text,
         } = p;
         let pos = LogPos {
@@ -526,6 +544,7 @@ impl Runner<'_> {
                     first: pos,
                     worst: None,
                     boilerplate,
+                    spliced: None,
                 },
             );
         }
@@ -539,6 +558,29 @@ impl Runner<'_> {
             shape.durations.add(d);
         }
         shape.values.add(values_hash);
+        if let Some(h) = spliced_hash {
+            match shape.spliced.as_deref_mut() {
+                None => {
+                    shape.spliced = Some(Box::new(Spliced {
+                        first_hash: h,
+                        first: pos,
+                        first_sql: cap(&ev.sql),
+                        execs: 1,
+                        varied_at: None,
+                        distinct: vec![h],
+                    }))
+                }
+                Some(sp) => {
+                    sp.execs += 1;
+                    if h != sp.first_hash && sp.varied_at.is_none() {
+                        sp.varied_at = Some(pos);
+                    }
+                    if sp.distinct.len() < 16 && !sp.distinct.contains(&h) {
+                        sp.distinct.push(h);
+                    }
+                }
+            }
+        }
         let info = shape.info.clone();
         let family_key = shape.family;
         let boilerplate = shape.boilerplate;
@@ -588,7 +630,7 @@ impl Runner<'_> {
             && literals > 0
             && (ev.sql.contains("--") || ev.sql.contains('#') || ev.sql.contains("/**/"));
         if (new_shape || suspicious) && boilerplate != Boilerplate::Catalog {
-            self.query_facts(&ev.sql, &info, pos, 1, literals, params, 0);
+            self.query_facts(&ev.sql, &info, pos, 1, literals, params, 0, 0);
         }
 
         // Grouping.
@@ -703,6 +745,7 @@ impl Runner<'_> {
         literals: usize,
         params: usize,
         family_param_execs: u64,
+        spliced_values: u32,
     ) {
         let facts = QueryFacts {
             sql: sql.to_string(),
@@ -715,6 +758,7 @@ impl Runner<'_> {
             inline_literals: literals,
             bound_params: params,
             family_param_execs,
+            spliced_values,
             show_values: self.opts.show_values,
         };
         let rules = self.rules;
@@ -758,6 +802,33 @@ fn insert_rows(sql: &str) -> u32 {
     rows
 }
 
+/// A literal that query builders write themselves whatever the input:
+/// a `LIMIT`/`OFFSET` count, or a number in a list (`IN (1, 2, 3)`, as
+/// `whereIntegerInRaw` and Rails inline integer keys).
+fn builder_literal(sql: &str, r: std::ops::Range<usize>) -> bool {
+    let before = sql.get(..r.start).unwrap_or("").trim_end();
+    let number = sql
+        .get(r.clone())
+        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit() || c == '-'));
+    // On bytes: the text before may end inside a multi-byte character.
+    let word_before = |text: &str, w: &str| {
+        let (t, w) = (text.as_bytes(), w.as_bytes());
+        t.len() >= w.len()
+            && t[t.len() - w.len()..].eq_ignore_ascii_case(w)
+            && !t[..t.len() - w.len()]
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    };
+    if number && (word_before(before, "limit") || word_before(before, "offset")) {
+        return true;
+    }
+    // A number after a comma is an element of a list (or MySQL's `LIMIT
+    // 10, 20`); the first element of an `IN` list follows its parenthesis.
+    number
+        && (before.ends_with(',')
+            || before.ends_with('(') && word_before(before[..before.len() - 1].trim_end(), "in"))
+}
+
 /// What fingerprinting learns of one statement.
 struct Printed {
     hash: u64,
@@ -766,6 +837,9 @@ struct Printed {
     values_hash: u64,
     literals: usize,
     params: usize,
+    /// With bind parameters: a hash of the literals that could be spliced
+    /// values (not `LIMIT`/`OFFSET` counts, not numbers in a list).
+    spliced_hash: Option<u64>,
     /// The normalized text, for a shape the fingerprinting side had not seen.
     text: Option<String>,
 }
@@ -783,12 +857,29 @@ fn print(fp: &mut Fingerprinter, ev: &QueryEvent) -> Printed {
         let v = p.as_deref().unwrap_or("\u{0}NULL");
         values_hash = (values_hash ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
     }
+    let params = fp.param_count();
+    let spliced_hash = if params > 0 && !fp.literals().is_empty() {
+        let mut h: u64 = 0x84222325_cbf29ce4;
+        let mut any = false;
+        for r in fp.literals() {
+            if builder_literal(&ev.sql, r.clone()) {
+                continue;
+            }
+            any = true;
+            let v = ev.sql.get(r.clone()).unwrap_or("");
+            h = (h ^ hash_bytes(v.as_bytes())).wrapping_mul(0x0100_0000_01b3);
+        }
+        any.then_some(h)
+    } else {
+        None
+    };
     Printed {
         hash,
         key,
         values_hash,
         literals: fp.literals().len(),
-        params: fp.param_count(),
+        params,
+        spliced_hash,
         text: None,
     }
 }
@@ -1101,7 +1192,7 @@ pub fn try_run(
     for (pos, hash, sql, param_execs, literal_execs, more) in mixed {
         if let Some(info) = r.shapes.get(&hash).map(|s| s.info.clone()) {
             let before = r.diagnostics.len();
-            r.query_facts(&sql, &info, pos, literal_execs, 1, 0, param_execs);
+            r.query_facts(&sql, &info, pos, literal_execs, 1, 0, param_execs, 0);
             // Point at the other executions that inline values too.
             if r.diagnostics.len() > before {
                 let labels: Vec<(LogPos, Arc<ShapeInfo>)> = more
@@ -1114,6 +1205,38 @@ pub fn try_run(
                     for s in spans_of {
                         d.label(s, "inlines values too");
                     }
+                }
+            }
+        }
+    }
+    // Literals beside bind parameters that change between executions.
+    type SplicedShape = (LogPos, LogPos, u64, String, u64, u32);
+    let mut spliced: Vec<SplicedShape> = r
+        .shapes
+        .iter()
+        .filter(|(_, sh)| sh.info.analysis.predicate_literals > 0)
+        .filter_map(|(hash, sh)| {
+            let sp = sh.spliced.as_deref()?;
+            Some((
+                sp.first,
+                sp.varied_at?,
+                *hash,
+                sp.first_sql.clone(),
+                sp.execs,
+                sp.distinct.len() as u32,
+            ))
+        })
+        .collect();
+    spliced.sort_by_key(|m| m.0);
+    for (pos, varied, hash, sql, execs, distinct) in spliced {
+        if let Some(info) = r.shapes.get(&hash).map(|s| s.info.clone()) {
+            let before = r.diagnostics.len();
+            r.query_facts(&sql, &info, pos, execs, 1, 1, 0, distinct);
+            if r.diagnostics.len() > before {
+                let (mut spans, out) = r.excerpts();
+                let span = spans.span(&varied, &info);
+                if let Some(d) = out.last_mut() {
+                    d.label(span, "the spliced literal takes another value here");
                 }
             }
         }

@@ -197,6 +197,7 @@ pub(super) fn replay_shapes(r: &mut Runner<'_>) -> BTreeMap<String, Vec<String>>
                         inline_literals: 0,
                         bound_params: 0,
                         family_param_execs: 0,
+                        spliced_values: 0,
                         show_values: false,
                     },
                     rows: schema.rows_of(&table),
