@@ -626,10 +626,11 @@ fn replay_with_schema_proves_indexes_and_counts_unplannable_shapes() {
                 .to_string()
         })
         .collect();
-    // orders is small here (500 rows): only audit is worth an index (read
-    // three times: through an alias written in mixed case, and as Prisma
-    // writes it, schema-qualified with `OFFSET` and no `LIMIT`).
-    assert_eq!(tables, vec!["audit", "audit", "audit"]);
+    // orders is small here (500 rows): audit is worth an index (read three
+    // times: through an alias written in mixed case, and as Prisma writes
+    // it, schema-qualified with `OFFSET` and no `LIMIT`), and so is coupons
+    // (no size given: taken as large).
+    assert_eq!(tables, vec!["audit", "audit", "audit", "coupons"]);
     let d = &doc["diagnostics"][0];
     assert!(d["help"]
         .as_str()

@@ -20,3 +20,5 @@ CREATE TABLE public.countries (code character(2) PRIMARY KEY, name text);
 CREATE TABLE public.audit (id bigserial, actor text, at timestamptz);
 CREATE INDEX audit_search ON public.audit USING gin (actor);
 CREATE VIEW public.big_orders AS SELECT * FROM orders WHERE total > 1000;
+CREATE TABLE public.coupons (id bigserial PRIMARY KEY, code text NOT NULL, campaign text);
+CREATE TABLE public.warehouses (id bigserial PRIMARY KEY, city text NOT NULL);
