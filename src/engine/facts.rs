@@ -321,4 +321,7 @@ pub struct PlanFacts {
     pub plan_after: Vec<String>,
     /// Total time of the shape in the log, when durations were logged.
     pub total_ms: Option<f64>,
+    /// Its place among the run's index proposals by time spent in the log
+    /// (executions × mean time), 1-based, and how many were timed.
+    pub rank: Option<(usize, usize)>,
 }

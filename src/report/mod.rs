@@ -73,6 +73,18 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// `1st`, `2nd`, `3rd`, `11th`, `22nd`.
+pub(crate) fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// What a finding points at, independent of line numbers: the rule, the
 /// path, and the whitespace-normalised text of the reported lines (for logs,
 /// the query fingerprint). Used by SARIF `partialFingerprints` and baselines.
@@ -108,4 +120,22 @@ pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
         }
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 103, 111]
+            .into_iter()
+            .map(super::ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "103rd",
+                "111th"
+            ]
+        );
+    }
 }

@@ -97,6 +97,16 @@ impl Rule for MissingIndex {
             Some(ms) => d.note(format!("ran {times} in the log, {ms:.1} ms in all")),
             None => d.note(format!("ran {times} in the log")),
         };
+        if let Some((place, of)) = p.rank.filter(|&(_, of)| of > 1) {
+            d.note(format!(
+                "{} of {of} index proposals by time spent in the log",
+                if place == 1 {
+                    "the costliest".to_string()
+                } else {
+                    crate::report::ordinal(place)
+                }
+            ));
+        }
         d.help(format!(
             "add it in a migration: `CREATE INDEX {} ON {} ({cols});`",
             index_name(&p.table, &p.columns),

@@ -210,9 +210,26 @@ pub(super) fn replay_shapes(r: &mut Runner<'_>) -> BTreeMap<String, Vec<String>>
                         .map(|d| d.replace("ormlint_probe", "<new index>"))
                         .collect(),
                     total_ms: (s.durations.count() > 0).then_some(s.total_ms),
+                    rank: None,
                 });
             }
         }
+    }
+    // Rank the timed proposals by the time their shapes took.
+    let mut timed: Vec<usize> = (0..facts.len())
+        .filter(|&i| facts[i].total_ms.is_some())
+        .collect();
+    timed.sort_by(|&a, &b| {
+        let (x, y) = (
+            facts[a].total_ms.unwrap_or(0.0),
+            facts[b].total_ms.unwrap_or(0.0),
+        );
+        y.total_cmp(&x)
+            .then(facts[a].query.pos.cmp(&facts[b].query.pos))
+    });
+    let n_timed = timed.len();
+    for (place, i) in timed.into_iter().enumerate() {
+        facts[i].rank = Some((place + 1, n_timed));
     }
     for f in facts {
         let rules = r.rules;
