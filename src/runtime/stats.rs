@@ -3,9 +3,13 @@
 
 /// Durations in buckets 5% wide, from 1 µs up; quantiles are read back with
 /// at most 5% error. Two histograms merge by adding buckets.
+///
+/// Sparse: only the buckets in use, sorted. Most shapes of a large log run
+/// a handful of times in a few buckets; a dense array from 1 µs to their
+/// duration would cost a kilobyte each.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Histogram {
-    buckets: Vec<u64>,
+    buckets: Vec<(u16, u64)>,
     count: u64,
 }
 
@@ -13,33 +17,32 @@ const BASE_MS: f64 = 0.001;
 const GROWTH: f64 = 1.05;
 
 impl Histogram {
-    fn bucket(ms: f64) -> usize {
+    fn bucket(ms: f64) -> u16 {
         if ms <= BASE_MS {
             return 0;
         }
-        ((ms / BASE_MS).ln() / GROWTH.ln()).ceil().min(2000.0) as usize
+        ((ms / BASE_MS).ln() / GROWTH.ln()).ceil().min(2000.0) as u16
+    }
+
+    fn add_n(&mut self, b: u16, n: u64) {
+        match self.buckets.binary_search_by_key(&b, |&(k, _)| k) {
+            Ok(i) => self.buckets[i].1 += n,
+            Err(i) => self.buckets.insert(i, (b, n)),
+        }
+        self.count += n;
     }
 
     pub fn add(&mut self, ms: f64) {
         if !ms.is_finite() || ms < 0.0 {
             return;
         }
-        let b = Self::bucket(ms);
-        if self.buckets.len() <= b {
-            self.buckets.resize(b + 1, 0);
-        }
-        self.buckets[b] += 1;
-        self.count += 1;
+        self.add_n(Self::bucket(ms), 1);
     }
 
     pub fn merge(&mut self, other: &Histogram) {
-        if self.buckets.len() < other.buckets.len() {
-            self.buckets.resize(other.buckets.len(), 0);
+        for &(b, n) in &other.buckets {
+            self.add_n(b, n);
         }
-        for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
-            *a += b;
-        }
-        self.count += other.count;
     }
 
     pub fn count(&self) -> u64 {
@@ -53,10 +56,10 @@ impl Histogram {
         }
         let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
         let mut seen = 0;
-        for (i, n) in self.buckets.iter().enumerate() {
+        for &(b, n) in &self.buckets {
             seen += n;
             if seen >= rank {
-                return Some(BASE_MS * GROWTH.powi(i as i32));
+                return Some(BASE_MS * GROWTH.powi(i32::from(b)));
             }
         }
         None
@@ -64,9 +67,12 @@ impl Histogram {
 }
 
 /// Distinct 64-bit value hashes: exact up to `CAP`, then a lower bound.
+/// The first value is kept inline: most shapes of a large log never see a
+/// second one, and a set costs an allocation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Distinct {
-    seen: crate::util::FastSet<u64>,
+    first: Option<u64>,
+    more: crate::util::FastSet<u64>,
     saturated: bool,
 }
 
@@ -74,15 +80,24 @@ impl Distinct {
     pub const CAP: usize = 10_000;
 
     pub fn add(&mut self, h: u64) {
-        if self.seen.len() < Self::CAP {
-            self.seen.insert(h);
-        } else if !self.seen.contains(&h) {
-            self.saturated = true;
+        match self.first {
+            None => self.first = Some(h),
+            Some(f) if f == h => {}
+            Some(_) => {
+                if self.more.len() + 1 < Self::CAP {
+                    self.more.insert(h);
+                } else if !self.more.contains(&h) {
+                    self.saturated = true;
+                }
+            }
         }
     }
 
     pub fn merge(&mut self, other: &Distinct) {
-        for h in &other.seen {
+        if let Some(f) = other.first {
+            self.add(f);
+        }
+        for h in &other.more {
             self.add(*h);
         }
         self.saturated |= other.saturated;
@@ -90,7 +105,10 @@ impl Distinct {
 
     /// (count, exact?)
     pub fn count(&self) -> (usize, bool) {
-        (self.seen.len(), !self.saturated)
+        (
+            usize::from(self.first.is_some()) + self.more.len(),
+            !self.saturated,
+        )
     }
 }
 
