@@ -316,6 +316,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 progress: !g.quiet,
                 schema: schema.clone().or_else(|| config.schema_path()),
                 table_rows: table_rows_of(&config, table_rows)?,
+                max_shapes: crate::runtime::DEFAULT_MAX_SHAPES,
             };
             let mut run = crate::runtime::try_run(logs, &opts, &rules, &cwd)?;
             if run.logs.iter().all(|l| l.error.is_some()) {

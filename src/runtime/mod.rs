@@ -38,6 +38,9 @@ use boilerplate::Boilerplate;
 
 /// Groups are judged and dropped at this size, to bound memory.
 pub const MAX_GROUP_EVENTS: usize = 50_000;
+/// Distinct shapes kept in full by default (about 2 KB each); the rarest
+/// beyond them are folded.
+pub const DEFAULT_MAX_SHAPES: usize = 10_000;
 /// Default idle gap that splits a session into groups, in milliseconds.
 pub const DEFAULT_GAP_MS: f64 = 15.0;
 /// Request groups idle this long (log time) are closed.
@@ -56,6 +59,9 @@ pub struct Options {
     pub schema: Option<PathBuf>,
     /// Row counts by table, for the planner and for what is worth an index.
     pub table_rows: std::collections::BTreeMap<String, u64>,
+    /// Distinct shapes kept with their statistics; past this, the rarest
+    /// shapes no open group holds are folded (see [`Runner::fold`]).
+    pub max_shapes: usize,
 }
 
 impl Default for Options {
@@ -67,6 +73,7 @@ impl Default for Options {
             verbose: false,
             progress: false,
             schema: None,
+            max_shapes: DEFAULT_MAX_SHAPES,
             table_rows: Default::default(),
         }
     }
@@ -136,11 +143,19 @@ struct Spliced {
     distinct: Vec<u64>,
 }
 
+/// A family's first execution with inline values: where, which shape, the
+/// shape's normalized text (to rebuild it if folded), and the statement
+/// when values may be shown.
+type FirstLiteral = (LogPos, u64, Box<str>, Box<str>);
+
 #[derive(Default)]
 struct Family {
     param_execs: u64,
     literal_execs: u64,
-    first_literal: Option<(LogPos, u64, String)>,
+    /// Where, which shape (and its normalized text, to rebuild it if the
+    /// shape is folded), and the statement when values may be shown.
+    /// Boxed: most families never inline a value.
+    first_literal: Option<Box<FirstLiteral>>,
     /// Further literal executions, for related locations (at most 5).
     more_literal: Vec<(LogPos, u64)>,
 }
@@ -361,6 +376,35 @@ struct Runner<'r> {
     seen: HashMap<(&'static str, String, String), (u64, usize)>,
     /// The schema replica, when `--schema` was given.
     schema: Option<crate::schema::Schema>,
+    /// Shapes folded away to bound memory, and what they stood for.
+    folded: Folded,
+    /// Index proposals for folded shapes, planned when they were folded.
+    folded_plans: Vec<crate::engine::PlanFacts>,
+    folded_not_replayed: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// What folded shapes leave behind: their totals.
+#[derive(Default)]
+struct Folded {
+    shapes: u64,
+    executions: u64,
+    total_ms: f64,
+}
+
+/// A shape's info made again from its normalized text (a folded shape that
+/// a finding needs at the end of the run).
+fn rebuild(hash: u64, text: String) -> Arc<ShapeInfo> {
+    let analysis = Arc::new(analyze(&text));
+    let operation = analysis
+        .operation
+        .or_else(|| crate::source::visit::sql_operation(&text))
+        .unwrap_or(Operation::Other);
+    Arc::new(ShapeInfo {
+        hash,
+        text,
+        operation,
+        analysis,
+    })
 }
 
 impl Runner<'_> {
@@ -491,6 +535,49 @@ impl Runner<'_> {
         }
     }
 
+    /// Bounds memory on logs with very many distinct shapes: the rarest
+    /// shapes, down to three quarters of `max_shapes`, give their
+    /// statistics to a total and are dropped. Never folded: a shape an open
+    /// group or a pending finding holds, or one whose literals beside bind
+    /// parameters are being watched. Their findings are not lost: injection
+    /// payloads were checked when each shape was first seen, an index
+    /// proposal is planned now, and a literal/bound family keeps the
+    /// shape's text to rebuild it at the end. A shape seen again after
+    /// folding starts afresh.
+    fn fold(&mut self) {
+        let keep = self.opts.max_shapes * 3 / 4;
+        let mut cold: Vec<(u64, LogPos, u64)> = self
+            .shapes
+            .iter()
+            .filter(|(_, s)| Arc::strong_count(&s.info) == 1 && s.spliced.is_none())
+            .map(|(h, s)| (s.count, s.first, *h))
+            .collect();
+        cold.sort_unstable();
+        let excess = self.shapes.len().saturating_sub(keep);
+        let mut gone = Vec::with_capacity(excess.min(cold.len()));
+        for (_, _, h) in cold.into_iter().take(excess) {
+            if let Some(s) = self.shapes.remove(&h) {
+                self.folded.shapes += 1;
+                self.folded.executions += s.count;
+                self.folded.total_ms += s.total_ms;
+                gone.push(s);
+            }
+        }
+        if self.schema.is_some() && !gone.is_empty() {
+            if let Some(schema) = self.schema.as_mut() {
+                schema.set_rows(&self.opts.table_rows);
+            }
+            let (facts, not_replayed) = plans::plan(self, gone.iter());
+            self.folded_plans.extend(facts);
+            for (reason, mut shapes) in not_replayed {
+                self.folded_not_replayed
+                    .entry(reason)
+                    .or_default()
+                    .append(&mut shapes);
+            }
+        }
+    }
+
     /// One statement, fingerprinted here.
     fn event(&mut self, log: u32, ev: &QueryEvent) {
         let mut p = print(&mut self.fp, ev);
@@ -564,7 +651,11 @@ impl Runner<'_> {
                     shape.spliced = Some(Box::new(Spliced {
                         first_hash: h,
                         first: pos,
-                        first_sql: cap(&ev.sql),
+                        first_sql: if self.opts.show_values {
+                            cap(&ev.sql)
+                        } else {
+                            String::new()
+                        },
                         execs: 1,
                         varied_at: None,
                         distinct: vec![h],
@@ -593,7 +684,13 @@ impl Runner<'_> {
             } else if literals > 0 && params == 0 && info.analysis.has_predicate {
                 fam.literal_execs += 1;
                 if fam.first_literal.is_none() {
-                    fam.first_literal = Some((pos, hash, cap(&ev.sql)));
+                    let sql = if self.opts.show_values {
+                        cap(&ev.sql)
+                    } else {
+                        String::new()
+                    };
+                    fam.first_literal =
+                        Some(Box::new((pos, hash, info.text.as_str().into(), sql.into())));
                 } else if fam.more_literal.len() < 5 {
                     fam.more_literal.push((pos, hash));
                 }
@@ -726,6 +823,9 @@ impl Runner<'_> {
             if let Some(g) = self.groups.remove(&key) {
                 self.close(g);
             }
+        }
+        if new_shape && self.shapes.len() > self.opts.max_shapes {
+            self.fold();
         }
         self.since_sweep += 1;
         if self.since_sweep >= 10_000 {
@@ -970,6 +1070,9 @@ pub fn try_run(
         pending: Vec::new(),
         seen: HashMap::new(),
         schema,
+        folded: Folded::default(),
+        folded_plans: Vec::new(),
+        folded_not_replayed: Default::default(),
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
@@ -1128,6 +1231,16 @@ pub fn try_run(
             error: None,
         });
     }
+    if r.folded.shapes > 0 {
+        skipped.push(Skipped {
+            path: "memory".into(),
+            line: None,
+            reason: format!(
+                "{} rarely run query shapes ({} executions, {:.1} ms) were folded to bound memory: their statistics are left out of the profile; checks on them were made",
+                r.folded.shapes, r.folded.executions, r.folded.total_ms
+            ),
+        });
+    }
     // DDL the schema replica could not take.
     if let Some(schema) = r.schema.as_ref() {
         for n in &schema.notes {
@@ -1171,16 +1284,18 @@ pub fn try_run(
         }
     }
     // Families where some executions inline literals and others bind.
-    type Mixed = (LogPos, u64, String, u64, u64, Vec<(LogPos, u64)>);
+    type Mixed = (LogPos, u64, String, String, u64, u64, Vec<(LogPos, u64)>);
     let mut mixed: Vec<Mixed> = r
         .families
         .values()
         .filter(|f| f.param_execs > 0 && f.literal_execs > 0)
         .filter_map(|f| {
-            let (pos, hash, sql) = f.first_literal.clone()?;
+            let (pos, hash, text, sql) = f.first_literal.as_deref().cloned()?;
+            let (text, sql) = (String::from(text), String::from(sql));
             Some((
                 pos,
                 hash,
+                text,
                 sql,
                 f.param_execs,
                 f.literal_execs,
@@ -1189,8 +1304,14 @@ pub fn try_run(
         })
         .collect();
     mixed.sort_by_key(|m| m.0);
-    for (pos, hash, sql, param_execs, literal_execs, more) in mixed {
-        if let Some(info) = r.shapes.get(&hash).map(|s| s.info.clone()) {
+    for (pos, hash, text, sql, param_execs, literal_execs, more) in mixed {
+        // A folded shape is rebuilt from its normalized text.
+        let info = r
+            .shapes
+            .get(&hash)
+            .map(|s| s.info.clone())
+            .or_else(|| Some(rebuild(hash, text)));
+        if let Some(info) = info {
             let before = r.diagnostics.len();
             r.query_facts(&sql, &info, pos, literal_execs, 1, 0, param_execs, 0);
             // Point at the other executions that inline values too.

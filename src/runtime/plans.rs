@@ -129,12 +129,18 @@ pub(super) fn short(s: &str) -> String {
     crate::util::shorten(s, 70)
 }
 
-/// Plans every shape; returns the shapes that could not be planned, by reason.
-pub(super) fn replay_shapes(r: &mut Runner<'_>) -> BTreeMap<String, Vec<String>> {
+/// Plans the given shapes against the schema replica: the index
+/// proposals they prove, and the shapes that could not be planned, by reason.
+pub(super) fn plan<'a>(
+    r: &Runner<'_>,
+    shapes: impl Iterator<Item = &'a Shape>,
+) -> (Vec<PlanFacts>, BTreeMap<String, Vec<String>>) {
     let mut not_replayed: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut shapes: Vec<&Shape> = r
-        .shapes
-        .values()
+    let mut facts = Vec::new();
+    let Some(schema) = r.schema.as_ref() else {
+        return (facts, not_replayed);
+    };
+    let mut shapes: Vec<&Shape> = shapes
         .filter(|s| {
             matches!(
                 s.info.operation,
@@ -144,76 +150,82 @@ pub(super) fn replay_shapes(r: &mut Runner<'_>) -> BTreeMap<String, Vec<String>>
         .filter(|s| !s.info.analysis.tables.is_empty())
         .collect();
     shapes.sort_by_key(|s| s.first);
-    let mut facts = Vec::new();
-    {
-        let Some(schema) = r.schema.as_ref() else {
-            return not_replayed;
-        };
-        for s in shapes {
-            let sql = to_sqlite(&s.info.text);
-            let plan = match schema.plan(&sql) {
-                Ok(p) => p,
-                Err(e) => {
-                    not_replayed
-                        .entry(reason(&e, &s.info, schema))
-                        .or_default()
-                        .push(s.info.text.clone());
-                    continue;
-                }
-            };
-            for step in &plan {
-                let Some(name) = scanned(step) else { continue };
-                let table = s
-                    .info
-                    .analysis
-                    .aliases
-                    .iter()
-                    .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_else(|| name.to_string());
-                let Some(t) = schema.tables.get(&table) else {
-                    continue;
-                };
-                let (columns, uses) = propose(&s.info, name, &table, &t.columns);
-                if columns.is_empty() {
-                    continue;
-                }
-                let Ok(Ok(after)) = schema.with_index(&table, &columns, |sc| sc.plan(&sql)) else {
-                    continue;
-                };
-                let limited = s.info.text.contains(" limit ");
-                if !proves(name, &plan, &after, limited) {
-                    continue;
-                }
-                facts.push(PlanFacts {
-                    query: QueryFacts {
-                        sql: String::new(),
-                        fingerprint: s.info.text.clone(),
-                        hash: s.info.hash,
-                        span: None,
-                        pos: Some(s.first),
-                        shape: Some(Arc::clone(&s.info)),
-                        count: s.count,
-                        inline_literals: 0,
-                        bound_params: 0,
-                        family_param_execs: 0,
-                        spliced_values: 0,
-                        show_values: false,
-                    },
-                    rows: schema.rows_of(&table),
-                    table,
-                    columns,
-                    uses,
-                    plan_before: plan.clone(),
-                    plan_after: after
-                        .iter()
-                        .map(|d| d.replace("ormlint_probe", "<new index>"))
-                        .collect(),
-                    total_ms: (s.durations.count() > 0).then_some(s.total_ms),
-                    rank: None,
-                });
+    for s in shapes {
+        let sql = to_sqlite(&s.info.text);
+        let plan = match schema.plan(&sql) {
+            Ok(p) => p,
+            Err(e) => {
+                not_replayed
+                    .entry(reason(&e, &s.info, schema))
+                    .or_default()
+                    .push(s.info.text.clone());
+                continue;
             }
+        };
+        for step in &plan {
+            let Some(name) = scanned(step) else { continue };
+            let table = s
+                .info
+                .analysis
+                .aliases
+                .iter()
+                .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+                .map(|(_, t)| t.clone())
+                .unwrap_or_else(|| name.to_string());
+            let Some(t) = schema.tables.get(&table) else {
+                continue;
+            };
+            let (columns, uses) = propose(&s.info, name, &table, &t.columns);
+            if columns.is_empty() {
+                continue;
+            }
+            let Ok(Ok(after)) = schema.with_index(&table, &columns, |sc| sc.plan(&sql)) else {
+                continue;
+            };
+            let limited = s.info.text.contains(" limit ");
+            if !proves(name, &plan, &after, limited) {
+                continue;
+            }
+            facts.push(PlanFacts {
+                query: QueryFacts {
+                    sql: String::new(),
+                    fingerprint: s.info.text.clone(),
+                    hash: s.info.hash,
+                    span: None,
+                    pos: Some(s.first),
+                    shape: Some(Arc::clone(&s.info)),
+                    count: s.count,
+                    inline_literals: 0,
+                    bound_params: 0,
+                    family_param_execs: 0,
+                    spliced_values: 0,
+                    show_values: false,
+                },
+                rows: schema.rows_of(&table),
+                table,
+                columns,
+                uses,
+                plan_before: plan.clone(),
+                plan_after: after
+                    .iter()
+                    .map(|d| d.replace("ormlint_probe", "<new index>"))
+                    .collect(),
+                total_ms: (s.durations.count() > 0).then_some(s.total_ms),
+                rank: None,
+            });
         }
+    }
+    (facts, not_replayed)
+}
+
+/// Plans every shape still held, together with those planned when they
+/// were folded, and judges the proposals; returns the shapes that could not
+/// be planned, by reason.
+pub(super) fn replay_shapes(r: &mut Runner<'_>) -> BTreeMap<String, Vec<String>> {
+    let (mut facts, mut not_replayed) = plan(r, r.shapes.values());
+    facts.append(&mut r.folded_plans);
+    for (reason, mut shapes) in std::mem::take(&mut r.folded_not_replayed) {
+        not_replayed.entry(reason).or_default().append(&mut shapes);
     }
     // Rank the timed proposals by the time their shapes took.
     let mut timed: Vec<usize> = (0..facts.len())
