@@ -201,8 +201,44 @@ where
     }
 }
 
+/// A path named on the command line must exist: a typo in a CI job's path
+/// is an error, not an empty run that passes. `-` is standard input.
+fn must_exist(path: &std::path::Path) -> Result<(), UsageError> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(UsageError(format!(
+            "{}: no such file or folder",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn run(cli: &Cli) -> Result<u8, UsageError> {
     let g = &cli.global;
+    for p in [&g.config, &g.baseline].into_iter().flatten() {
+        must_exist(p)?;
+    }
+    match &cli.command {
+        Command::Check { paths, schema, .. }
+        | Command::Replay {
+            logs: paths,
+            schema,
+            ..
+        } => {
+            for p in paths.iter().chain(schema) {
+                must_exist(p)?;
+            }
+        }
+        Command::Inspect { paths } => {
+            for p in paths {
+                must_exist(p)?;
+            }
+        }
+        _ => {}
+    }
     match &cli.command {
         Command::Rules => {
             print_rules(g.format)?;

@@ -229,7 +229,7 @@ fn config_sets_severity_and_errors_are_located() {
     let out = ormlint(&dir, &["check", "--config", "nope.toml", "."]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("nope.toml: cannot read config"),
+        stderr(&out).contains("nope.toml: no such file or folder"),
         "{}",
         stderr(&out)
     );
@@ -325,11 +325,19 @@ fn replay_of_a_missing_log_is_an_input_error() {
     let out = ormlint(&root(), &["replay", "no-such.log"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no-such.log: cannot read log"),
+        stderr(&out).contains("no-such.log: no such file or folder"),
         "{}",
         stderr(&out)
     );
-    let out = ormlint(&root(), &["replay", "--log-format", "oracle", "x.log"]);
+    let out = ormlint(
+        &root(),
+        &[
+            "replay",
+            "--log-format",
+            "oracle",
+            "testdata/rules/n-plus-one/replay/fail_lazy_author.jsonl",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("unknown log format `oracle`"),
@@ -652,7 +660,7 @@ fn replay_with_schema_proves_indexes_and_counts_unplannable_shapes() {
     let out = ormlint(&root(), &["replay", "--schema", "nope.sql", &log]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("nope.sql: cannot read schema"),
+        stderr(&out).contains("nope.sql: no such file or folder"),
         "{}",
         stderr(&out)
     );
@@ -1037,4 +1045,32 @@ fn merged_loop_findings_keep_ignores_baselines_and_fingerprints() {
         .filter_map(|d| d["location"]["line"].as_u64())
         .collect();
     assert_eq!(suppressed, vec![7], "{shown}");
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_an_error_not_an_empty_run() {
+    let log = "testdata/rules/n-plus-one/replay/fail_lazy_author.jsonl";
+    let src = "testdata/rules/n-plus-one/source";
+    for (args, path) in [
+        (vec!["check", "does/not/exist"], "does/not/exist"),
+        (vec!["inspect", "does/not/exist"], "does/not/exist"),
+        (vec!["replay", "does/not/exist.log"], "does/not/exist.log"),
+        (vec!["replay", log, "missing.log"], "missing.log"),
+        (vec!["replay", "--schema", "nope.sql", log], "nope.sql"),
+        (vec!["check", "--schema", "nope.sql", src], "nope.sql"),
+        (vec!["--config", "nope.toml", "check", src], "nope.toml"),
+        (vec!["--baseline", "nope.json", "check", src], "nope.json"),
+    ] {
+        let out = ormlint(&root(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            format!("error: {path}: no such file or folder"),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // The same paths, when they exist, run.
+    let out = ormlint(&root(), &["check", src]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
