@@ -27,36 +27,20 @@ impl Rule for SqlInjection {
         let (Some(pos), Some(shape)) = (q.pos, q.shape.as_deref()) else {
             return;
         };
-        if q.family_param_execs > 0 {
-            let span = cx.log_span(&pos, shape);
-            let d = cx.report(
-                span,
+        // Evidence from how a shape's executions carry their values.
+        let evidence = if q.family_param_execs > 0 {
+            Some((
                 format!(
                     "statement inlines its values, while {} of the same query bind{} them as parameters",
                     crate::report::plural(q.family_param_execs as usize, "other execution"),
                     if q.family_param_execs == 1 { "s" } else { "" }
                 ),
-            );
-            d.with_primary_label(format!(
-                "{} like this one",
-                crate::report::plural(q.count as usize, "execution")
+                "like this one",
+                "the same query is sent both ways: one code path builds SQL text from values",
+                "find the code path that formats values into this query and bind them as parameters instead",
             ))
-                .note("the same query is sent both ways: one code path builds SQL text from values")
-                .help("find the code path that formats values into this query and bind them as parameters instead")
-                .query(QueryInfo {
-                    fingerprint: Some(q.fingerprint.clone()),
-                    count: Some(q.count),
-                    ..Default::default()
-                });
-            if q.show_values {
-                d.note(format!("example: {}", q.sql));
-            }
-            return;
-        }
-        if q.spliced_values > 1 {
-            let span = cx.log_span(&pos, shape);
-            let d = cx.report(
-                span,
+        } else if q.spliced_values > 1 {
+            Some((
                 format!(
                     "statement binds some values as parameters but has literals spliced beside them, which took {} different values",
                     if q.spliced_values >= 16 {
@@ -65,13 +49,22 @@ impl Rule for SqlInjection {
                         q.spliced_values.to_string()
                     }
                 ),
-            );
+                "bind parameters and splice literals",
+                "a literal that never changes is the code's own constant; one that changes between executions is a value formatted into the SQL text",
+                "find the code that formats this value into the query and bind it as a parameter like the others",
+            ))
+        } else {
+            None
+        };
+        if let Some((message, label, note, help)) = evidence {
+            let span = cx.log_span(&pos, shape);
+            let d = cx.report(span, message);
             d.with_primary_label(format!(
-                "{} bind parameters and splice literals",
+                "{} {label}",
                 crate::report::plural(q.count as usize, "execution")
             ))
-            .note("a literal that never changes is the code's own constant; one that changes between executions is a value formatted into the SQL text")
-            .help("find the code that formats this value into the query and bind it as a parameter like the others")
+            .note(note)
+            .help(help)
             .query(QueryInfo {
                 fingerprint: Some(q.fingerprint.clone()),
                 count: Some(q.count),
