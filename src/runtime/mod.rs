@@ -381,6 +381,9 @@ struct Runner<'r> {
     /// Index proposals for folded shapes, planned when they were folded.
     folded_plans: Vec<crate::engine::PlanFacts>,
     folded_not_replayed: std::collections::BTreeMap<String, Vec<String>>,
+    /// Folded shapes whose literals beside bind parameters had not changed
+    /// yet: their first literals and place, to go on watching if they return.
+    folded_spliced: FastMap<u64, (u64, LogPos)>,
 }
 
 /// What folded shapes leave behind: their totals.
@@ -539,7 +542,8 @@ impl Runner<'_> {
     /// shapes, down to three quarters of `max_shapes`, give their
     /// statistics to a total and are dropped. Never folded: a shape an open
     /// group or a pending finding holds, or one whose literals beside bind
-    /// parameters are being watched. Their findings are not lost: injection
+    /// parameters have changed (a finding at the end); one whose literals
+    /// have not leaves them in a small map. Their findings are not lost: injection
     /// payloads were checked when each shape was first seen, an index
     /// proposal is planned now, and a literal/bound family keeps the
     /// shape's text to rebuild it at the end. A shape seen again after
@@ -549,7 +553,10 @@ impl Runner<'_> {
         let mut cold: Vec<(u64, LogPos, u64)> = self
             .shapes
             .iter()
-            .filter(|(_, s)| Arc::strong_count(&s.info) == 1 && s.spliced.is_none())
+            .filter(|(_, s)| {
+                Arc::strong_count(&s.info) == 1
+                    && s.spliced.as_ref().is_none_or(|sp| sp.varied_at.is_none())
+            })
             .map(|(h, s)| (s.count, s.first, *h))
             .collect();
         cold.sort_unstable();
@@ -557,6 +564,9 @@ impl Runner<'_> {
         let mut gone = Vec::with_capacity(excess.min(cold.len()));
         for (_, _, h) in cold.into_iter().take(excess) {
             if let Some(s) = self.shapes.remove(&h) {
+                if let Some(sp) = &s.spliced {
+                    self.folded_spliced.insert(h, (sp.first_hash, sp.first));
+                }
                 self.folded.shapes += 1;
                 self.folded.executions += s.count;
                 self.folded.total_ms += s.total_ms;
@@ -648,17 +658,23 @@ impl Runner<'_> {
         if let Some(h) = spliced_hash {
             match shape.spliced.as_deref_mut() {
                 None => {
+                    // A folded shape back again goes on from its first literals.
+                    let (first_hash, first) = self.folded_spliced.remove(&hash).unwrap_or((h, pos));
                     shape.spliced = Some(Box::new(Spliced {
-                        first_hash: h,
-                        first: pos,
+                        first_hash,
+                        first,
                         first_sql: if self.opts.show_values {
                             cap(&ev.sql)
                         } else {
                             String::new()
                         },
                         execs: 1,
-                        varied_at: None,
-                        distinct: vec![h],
+                        varied_at: (h != first_hash).then_some(pos),
+                        distinct: if h == first_hash {
+                            vec![h]
+                        } else {
+                            vec![first_hash, h]
+                        },
                     }))
                 }
                 Some(sp) => {
@@ -1073,6 +1089,7 @@ pub fn try_run(
         folded: Folded::default(),
         folded_plans: Vec::new(),
         folded_not_replayed: Default::default(),
+        folded_spliced: FastMap::default(),
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
