@@ -2,7 +2,6 @@
 //! of the static front end and every rule: what `ormlint check` runs.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use std::path::PathBuf;
 
 fuzz_target!(|data: &[u8]| {
     let dir = std::env::temp_dir().join(format!("ormlint-fuzz-check-{}", std::process::id()));
@@ -21,6 +20,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let config = ormlint::config::Config::default();
     let rules = ormlint::engine::RuleSet::all_defaults();
-    let run = ormlint::check::run(&[PathBuf::from("src/lib.rs")], &config, &rules, &dir);
+    let run = ormlint::check::run(&[dir.join("src/lib.rs")], &config, &rules, &dir);
     std::hint::black_box(run.diagnostics.len());
 });

@@ -2,7 +2,6 @@
 //! schema: what `ormlint replay --schema` runs.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use std::path::PathBuf;
 
 fuzz_target!(|data: &[u8]| {
     let dir = std::env::temp_dir().join(format!("ormlint-fuzz-replay-{}", std::process::id()));
@@ -22,6 +21,12 @@ fuzz_target!(|data: &[u8]| {
         ..Default::default()
     };
     let rules = ormlint::engine::RuleSet::all_defaults();
-    let run = ormlint::runtime::run(&[PathBuf::from("fuzz.log")], &opts, &rules, &dir);
+    let run = ormlint::runtime::run(&[log], &opts, &rules, &dir);
+    // The log was found: a fuzz run that only hits "no such file" is no run
+    // (a log whose format cannot be told is an answer, not a failure).
+    for l in &run.logs {
+        let e = l.error.as_deref().unwrap_or("");
+        assert!(!e.contains("os error 2"), "{e}");
+    }
     std::hint::black_box(run.diagnostics.len());
 });
