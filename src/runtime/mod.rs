@@ -394,20 +394,21 @@ struct Folded {
     total_ms: f64,
 }
 
-/// A shape's info made again from its normalized text (a folded shape that
+/// A shape's info: its normalized text, and the analysis of `sql` (an
+/// execution's text, or the normalized text itself for a folded shape that
 /// a finding needs at the end of the run).
-fn rebuild(hash: u64, text: String) -> Arc<ShapeInfo> {
-    let analysis = Arc::new(analyze(&text));
+fn shape_info(hash: u64, text: String, sql: &str) -> ShapeInfo {
+    let analysis = Arc::new(analyze(sql));
     let operation = analysis
         .operation
         .or_else(|| crate::source::visit::sql_operation(&text))
         .unwrap_or(Operation::Other);
-    Arc::new(ShapeInfo {
+    ShapeInfo {
         hash,
         text,
         operation,
         analysis,
-    })
+    }
 }
 
 impl Runner<'_> {
@@ -617,22 +618,13 @@ impl Runner<'_> {
         let new_shape = !self.shapes.contains_key(&hash);
         if new_shape {
             let text = text.unwrap_or_else(|| crate::sql::fingerprint::fingerprint(&ev.sql).text);
-            let analysis = Arc::new(analyze(&ev.sql));
-            let operation = analysis
-                .operation
-                .or_else(|| crate::source::visit::sql_operation(&text))
-                .unwrap_or(Operation::Other);
             let family = family_of(&text);
-            let boilerplate = boilerplate::classify(&text, &analysis);
+            let info = shape_info(hash, text, &ev.sql);
+            let boilerplate = boilerplate::classify(&info.text, &info.analysis);
             self.shapes.insert(
                 hash,
                 Shape {
-                    info: Arc::new(ShapeInfo {
-                        hash,
-                        text,
-                        operation,
-                        analysis,
-                    }),
+                    info: Arc::new(info),
                     family,
                     count: 0,
                     total_ms: 0.0,
@@ -1327,7 +1319,7 @@ pub fn try_run(
             .shapes
             .get(&hash)
             .map(|s| s.info.clone())
-            .or_else(|| Some(rebuild(hash, text)));
+            .or_else(|| Some(Arc::new(shape_info(hash, text.clone(), &text))));
         if let Some(info) = info {
             let before = r.diagnostics.len();
             r.query_facts(&sql, &info, pos, literal_execs, 1, 0, param_execs, 0);
