@@ -525,14 +525,25 @@ impl Runner<'_> {
         self.aggregate(first_new, pending_before);
     }
 
+    /// Closes groups idle for a minute of log time: requests, and sessions
+    /// outside a transaction, which their next statement would split off
+    /// anyway (the idle gap is far shorter). A log of many short sessions
+    /// that never log their end then holds only the live ones.
     fn sweep(&mut self, now: i64) {
-        let stale: Vec<GroupKey> = self
+        let gap = (self.opts.gap_ms * 1000.0) as i64;
+        let stale: Vec<(Option<LogPos>, GroupKey)> = self
             .groups
             .iter()
-            .filter(|(k, g)| k.request && g.last_at.is_some_and(|t| now - t > REQUEST_IDLE_MICROS))
-            .map(|(k, _)| *k)
+            .filter(|(k, g)| {
+                (k.request || !g.in_txn && gap < REQUEST_IDLE_MICROS)
+                    && g.last_at.is_some_and(|t| now - t > REQUEST_IDLE_MICROS)
+            })
+            .map(|(k, g)| (g.events.first().map(|e| e.pos), *k))
             .collect();
-        for k in stale {
+        let mut stale = stale;
+        // In log order, like the end of a log, for the same output.
+        stale.sort_unstable_by_key(|(pos, _)| *pos);
+        for (_, k) in stale {
             if let Some(g) = self.groups.remove(&k) {
                 self.close(g);
             }
