@@ -1003,11 +1003,6 @@ fn print(fp: &mut Fingerprinter, ev: &QueryEvent) -> Printed {
     }
 }
 
-/// Of every `SHARE` batches, how many the reading thread fingerprints
-/// itself, to balance the two threads (reading is the lighter stage).
-const READER_SHARE: usize = 1;
-const SHARE: usize = 8;
-
 /// Statements analysed per batch when reading and analysis run side by side.
 const BATCH: usize = 8192;
 
@@ -1170,7 +1165,6 @@ pub fn try_run(
                 });
                 let mut fp = Fingerprinter::new();
                 let mut seen = crate::util::FastSet::default();
-                let mut k = 0usize;
                 loop {
                     let batch = next_batch(&mut reader);
                     if batch.is_empty() {
@@ -1179,9 +1173,17 @@ pub fn try_run(
                     if let Some(last) = batch.last() {
                         progress.update(last.byte_end);
                     }
-                    k += 1;
-                    let prints = (k % SHARE < READER_SHARE).then(|| {
-                        batch
+                    // The analysis thread takes the batch as it is when it
+                    // has room; when it is behind, this thread fingerprints
+                    // the batch itself before waiting, so the two stay busy
+                    // whichever stage a log makes heavier.
+                    let batch = match to_worker.try_send((batch, None)) {
+                        Ok(()) => None,
+                        Err(std::sync::mpsc::TrySendError::Full((batch, _))) => Some(batch),
+                        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => break,
+                    };
+                    if let Some(batch) = batch {
+                        let prints = batch
                             .iter()
                             .map(|ev| {
                                 let mut p = print(&mut fp, ev);
@@ -1190,10 +1192,10 @@ pub fn try_run(
                                 }
                                 p
                             })
-                            .collect::<Vec<_>>()
-                    });
-                    if to_worker.send((batch, prints)).is_err() {
-                        break;
+                            .collect::<Vec<_>>();
+                        if to_worker.send((batch, Some(prints))).is_err() {
+                            break;
+                        }
                     }
                     while let Ok(old) = done.try_recv() {
                         drop(old);
