@@ -238,3 +238,72 @@ fn self_referential_code_finishes() {
         assert!(doc["diagnostics"].is_array(), "{name}");
     }
 }
+
+/// A million nested brackets: in Rust, the file is skipped with a located
+/// note before syn could overflow its stack, and the rest of the crate is
+/// still judged; in a logged statement, the statement is read and the run
+/// goes on. Human output names the place of a 2 MB line, not the line.
+#[test]
+fn a_million_nested_brackets_are_skipped_or_read_never_a_stack_overflow() {
+    let deep = format!("{}1{}", "(".repeat(1_000_000), ")".repeat(1_000_000));
+    let dir = common::temp_dir("deep-nesting");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nrusqlite = \"0.31\"\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("src/deep.rs"),
+        format!("pub fn f() -> i32 {{ {deep} }}\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("src/lib.rs"),
+        "mod deep;\nuse rusqlite::Connection;\npub fn g(c: &Connection, ids: &[i64]) { for i in ids { let _ = c.execute(\"DELETE FROM t WHERE id = ?1\", [i]); } }\n",
+    )
+    .unwrap();
+    let out = common::ormlint(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["parse-error", "write-in-loop"]);
+    let skipped = &doc["summary"]["skipped"][0];
+    assert_eq!(skipped["path"], "src/deep.rs");
+    assert!(skipped["reason"]
+        .as_str()
+        .unwrap()
+        .contains("nested deeper than 256"));
+
+    let human = common::ormlint(&dir, &["check", "."]);
+    let text = common::stdout(&human);
+    assert!(text.contains("at src/deep.rs:1:"), "{text}");
+    assert!(
+        text.contains("(a line of 2000024 bytes, not shown)"),
+        "{text}"
+    );
+    assert!(
+        text.len() < 4000,
+        "the long line is not printed: {} bytes",
+        text.len()
+    );
+
+    let log = format!(
+        "2026-01-01 00:00:00.000 UTC [1] LOG:  statement: SELECT {deep} FROM t\n\
+         2026-01-01 00:00:00.001 UTC [1] LOG:  statement: SELECT * FROM users WHERE id = 5\n"
+    );
+    fs::write(dir.join("deep.log"), log).unwrap();
+    let run = ormlint::runtime::run(
+        &[dir.join("deep.log")],
+        &ormlint::runtime::Options::default(),
+        &RuleSet::all_defaults(),
+        &dir,
+    );
+    assert_eq!(run.summary.statements, 2);
+    assert_eq!(run.profile.len(), 2);
+}

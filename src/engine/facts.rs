@@ -203,6 +203,9 @@ pub struct QuerySite {
     /// For query-builder chains: the SQL they send, derived from the chain
     /// (`?` for bound values), when `sql` is not known.
     pub derived_sql: Option<String>,
+    /// Columns a builder chain compares to a constant of the code: a truth
+    /// value or an enum variant (`status.eq(Status::Broadcast as i32)`).
+    pub constant_columns: Vec<String>,
     /// A filter or sort no index of the crate's schema covers.
     pub unindexed: Option<Unindexed>,
     /// The database the crate talks to, when one is known: `postgres`,

@@ -3,26 +3,56 @@
 use std::io;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::Files;
 use codespan_reporting::term::{self, termcolor::WriteColor, Config};
 
 use super::{plural, Report};
-use crate::engine::{Diagnostic, Severity};
+use crate::engine::{Diagnostic, FileDb, Severity, Span};
 
-fn to_codespan(d: &Diagnostic) -> CsDiagnostic<usize> {
+/// A line longer than this (minified or generated code, a statement of
+/// megabytes on one log line) is not printed under a finding: its place is.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+/// `path:line:column` of a span whose line is too long to show, if it is.
+fn long_line(files: &FileDb, span: &Span) -> Option<String> {
+    let line = files.line_index(span.file, span.range.start).ok()?;
+    let range = files.line_range(span.file, line).ok()?;
+    if range.len() <= MAX_SNIPPET_LINE {
+        return None;
+    }
+    let loc = files.location(span.file, span.range.start).ok()?;
+    Some(format!(
+        "{}:{}:{} (a line of {} bytes, not shown)",
+        files.name(span.file),
+        loc.line_number,
+        loc.column_number,
+        range.len()
+    ))
+}
+
+fn to_codespan(d: &Diagnostic, files: &FileDb) -> CsDiagnostic<usize> {
     let severity = match d.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
         Severity::Note => CsSeverity::Note,
     };
-    let mut labels = vec![
-        Label::primary(d.primary.file, d.primary.range.clone()).with_message(&d.primary_label)
-    ];
-    labels.extend(
-        d.related
-            .iter()
-            .map(|l| Label::secondary(l.span.file, l.span.range.clone()).with_message(&l.message)),
-    );
-    let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    match long_line(files, &d.primary) {
+        None => labels.push(
+            Label::primary(d.primary.file, d.primary.range.clone()).with_message(&d.primary_label),
+        ),
+        Some(at) if d.primary_label.is_empty() => notes.push(format!("at {at}")),
+        Some(at) => notes.push(format!("at {at}: {}", d.primary_label)),
+    }
+    for l in &d.related {
+        match long_line(files, &l.span) {
+            None => labels
+                .push(Label::secondary(l.span.file, l.span.range.clone()).with_message(&l.message)),
+            Some(at) => notes.push(format!("at {at}: {}", l.message)),
+        }
+    }
+    notes.extend(d.notes.iter().map(|n| format!("note: {n}")));
     if let Some(reason) = &d.suppressed {
         notes.push(format!(
             "note: suppressed by `ormlint-ignore`{}",
@@ -47,7 +77,7 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<usize> {
 pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io::Result<()> {
     let config = Config::default();
     for d in report.diagnostics {
-        term::emit_to_write_style(out, &config, report.files, &to_codespan(d))
+        term::emit_to_write_style(out, &config, report.files, &to_codespan(d, report.files))
             .map_err(io::Error::other)?;
     }
     if !quiet {

@@ -47,6 +47,9 @@ pub fn statements(lib: &Path) -> Result<Vec<Ddl>, String> {
     let mut parsed = Vec::new();
     for p in super::locate::rust_files(dir) {
         let Ok(text) = read(&p) else { continue };
+        if crate::source::nesting::too_deep(&text, crate::source::nesting::MAX_NESTING).is_some() {
+            continue;
+        }
         let Ok(f) = syn::parse_file(&text) else {
             continue;
         };
@@ -97,6 +100,13 @@ pub fn statements(lib: &Path) -> Result<Vec<Ddl>, String> {
 /// The modules `Migrator::migrations()` lists, in its order.
 pub fn migration_list(lib: &Path) -> Result<Vec<String>, String> {
     let text = read(lib)?;
+    if crate::source::nesting::too_deep(&text, crate::source::nesting::MAX_NESTING).is_some() {
+        return Err(format!(
+            "{}: brackets nested deeper than {}: not parsed",
+            lib.display(),
+            crate::source::nesting::MAX_NESTING
+        ));
+    }
     let file = syn::parse_file(&text).map_err(|e| format!("{}: {e}", lib.display()))?;
     let mut order = Vec::new();
     for item in &file.items {

@@ -94,6 +94,117 @@ fn predicate(e: &Expr) -> Option<String> {
     })
 }
 
+/// Columns a chain's filters compare to a constant of the code: a truth
+/// value (`true`, `i32::from(false)`, a `bool` parameter) or an enum
+/// variant (`Status::Broadcast as i32`, `[Kind::A, Kind::B]`). Such a
+/// column holds a few distinct values; alone, it picks a large share of the
+/// table, and no index led by it helps. Bare column names.
+pub fn constant_columns(calls: &[&Expr], is_bool: &dyn Fn(&str) -> bool) -> Vec<String> {
+    fn constant(e: &Expr, is_bool: &dyn Fn(&str) -> bool, depth: usize) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        match strip(e) {
+            Expr::Lit(l) => matches!(l.lit, syn::Lit::Bool(_)),
+            Expr::Cast(c) => constant(&c.expr, is_bool, depth + 1),
+            Expr::Call(c) => {
+                // `i32::from(x)`, `From::from(x)`.
+                let Expr::Path(p) = &*c.func else {
+                    return false;
+                };
+                p.path.segments.last().is_some_and(|s| s.ident == "from")
+                    && c.args.len() == 1
+                    && c.args
+                        .first()
+                        .is_some_and(|a| constant(a, is_bool, depth + 1))
+            }
+            Expr::MethodCall(m) => {
+                matches!(
+                    m.method.to_string().as_str(),
+                    "into" | "to_string" | "as_str" | "to_owned" | "clone" | "as_ref"
+                ) && constant(&m.receiver, is_bool, depth + 1)
+            }
+            Expr::Array(a) => {
+                !a.elems.is_empty() && a.elems.iter().all(|x| constant(x, is_bool, depth + 1))
+            }
+            Expr::Path(p) => {
+                let segs = segments(&p.path);
+                match segs.as_slice() {
+                    [one] => is_bool(one),
+                    [.., ty, variant] => {
+                        let camel = |s: &str| {
+                            s.starts_with(|c: char| c.is_ascii_uppercase())
+                                && s.chars().any(|c| c.is_ascii_lowercase())
+                        };
+                        (camel(ty) || ty == "Self") && camel(variant)
+                    }
+                    [] => false,
+                }
+            }
+            _ => false,
+        }
+    }
+    fn walk(e: &Expr, is_bool: &dyn Fn(&str) -> bool, out: &mut Vec<String>) {
+        let Expr::MethodCall(m) = strip(e) else {
+            return;
+        };
+        let name = m.method.to_string();
+        if name == "and" || name == "or" {
+            walk(&m.receiver, is_bool, out);
+            if let Some(a) = m.args.first() {
+                walk(a, is_bool, out);
+            }
+            return;
+        }
+        let compares = matches!(
+            name.as_str(),
+            "eq" | "ne" | "eq_any" | "ne_all" | "is_in" | "is_not_in"
+        );
+        if compares && m.args.first().is_some_and(|a| constant(a, is_bool, 0)) {
+            if let Some(c) = column(&m.receiver) {
+                let bare = c.rsplit('.').next().unwrap_or(&c).to_string();
+                if !out.contains(&bare) {
+                    out.push(bare);
+                }
+            }
+        }
+    }
+    fn chain(e: &Expr, is_bool: &dyn Fn(&str) -> bool, out: &mut Vec<String>) {
+        match strip(e) {
+            Expr::MethodCall(m) => {
+                chain(&m.receiver, is_bool, out);
+                if matches!(m.method.to_string().as_str(), "filter" | "or_filter") {
+                    if let Some(a) = m.args.first() {
+                        walk(a, is_bool, out);
+                    }
+                }
+            }
+            Expr::Call(c) => {
+                // `diesel::update(t.filter(…))`, `diesel::delete(…)`.
+                for a in &c.args {
+                    chain(a, is_bool, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for node in calls {
+        match node {
+            Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "filter" | "or_filter") =>
+            {
+                if let Some(a) = m.args.first() {
+                    walk(a, is_bool, &mut out);
+                }
+            }
+            Expr::Call(_) => chain(node, is_bool, &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// `posts::table` / `post::Entity` / `Post::find` root → the table name.
 fn table_of(e: &Expr) -> Option<String> {
     match strip(e) {

@@ -106,6 +106,9 @@ pub struct SiteRaw {
     pub sql_position: SqlPosition,
     /// For query-builder chains: the SQL they send, derived from the chain.
     pub derived_sql: Option<String>,
+    /// Columns the chain compares to a truth value or an enum variant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constant_columns: Vec<String>,
     /// In a branch that leaves the loop: runs at most once per loop.
     pub once: bool,
     /// What recognized the call, and so what the receiver's type can still decide.

@@ -204,8 +204,14 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             // A lone flag (`verified = ?`) picks half the table: no index
             // led by it helps (a partial index on the rare value might).
             // A flag by its declared type, or by the query comparing it to
-            // TRUE/FALSE (SQLite keeps booleans in INTEGER columns).
-            let flag = |c: &str| info.is_flag(c) || compared_to_boolean(&sql, c);
+            // TRUE/FALSE (SQLite keeps booleans in INTEGER columns), or to a
+            // truth value or enum variant of the code (an enum kept in an
+            // integer or text column is one too).
+            let flag = |c: &str| {
+                info.is_flag(c)
+                    || compared_to_boolean(&sql, c)
+                    || site.constant_columns.iter().any(|k| k == c)
+            };
             if !filters.is_empty() && filters.iter().all(|c| flag(c)) {
                 continue;
             }
@@ -223,7 +229,8 @@ pub fn annotate(sites: &mut [QuerySite], files: &FileDb, schemas: &mut Schemas, 
             } || info
                 .partial_serves(&sql, &[filters.as_slice(), orders.as_slice()].concat())
                 || filters.iter().any(|c| info.expression_serves(&sql, c))
-                || info.not_null_partial_serves(&sql, &filters);
+                || info.not_null_partial_serves(&sql, &filters)
+                || info.partial_may_serve(&sql, &filters);
             if covered {
                 continue;
             }

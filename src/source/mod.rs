@@ -9,6 +9,7 @@ pub mod facts;
 mod graph;
 pub mod indexes;
 pub mod macros;
+pub mod nesting;
 pub mod orm;
 pub mod resolve;
 pub mod sources;
@@ -315,6 +316,16 @@ pub fn analyze(
                 key,
                 cached: true,
             });
+        }
+        if let Some(offset) = nesting::too_deep(text, nesting::MAX_NESTING) {
+            return Err((
+                i,
+                offset,
+                format!(
+                    "brackets nested deeper than {}: not parsed (the parser would run out of stack)",
+                    nesting::MAX_NESTING
+                ),
+            ));
         }
         let t0 = std::time::Instant::now();
         let parsed_file = syn::parse_file(text);

@@ -650,19 +650,28 @@ impl<'ast> FileVisitor<'ast, '_> {
             let sql_varies = sql.is_none()
                 && (sql_expr.is_some_and(|e| self.mentions_loop_var(e, 0)) || built_per_element);
             let sql_param = sql.is_none() && sql_expr.is_some_and(|e| self.text_from_param(e, 0));
-            let derived_sql = if sql.is_none() && matches!(spec.name.as_str(), "diesel" | "sea-orm")
-            {
-                let calls: Vec<&Expr> = chain
-                    .nodes
-                    .iter()
-                    .rev()
-                    .copied()
-                    .filter(|n| matches!(n, Expr::Call(_) | Expr::MethodCall(_)))
-                    .collect();
-                crate::source::derive::derive(&calls, &method)
-            } else {
-                None
-            };
+            let (derived_sql, constant_columns) =
+                if sql.is_none() && matches!(spec.name.as_str(), "diesel" | "sea-orm") {
+                    let calls: Vec<&Expr> = chain
+                        .nodes
+                        .iter()
+                        .rev()
+                        .copied()
+                        .filter(|n| matches!(n, Expr::Call(_) | Expr::MethodCall(_)))
+                        .collect();
+                    let derived = crate::source::derive::derive(&calls, &method);
+                    let constants = match (&derived, self.scopes.last()) {
+                        (Some(_), Some(scope)) => {
+                            crate::source::derive::constant_columns(&calls, &|n| {
+                                scope.types.get(n).is_some_and(|t| t == "bool")
+                            })
+                        }
+                        _ => Vec::new(),
+                    };
+                    (derived, constants)
+                } else {
+                    (None, Vec::new())
+                };
             let ddl = template.as_deref().is_some_and(is_ddl);
             // `conn.prepare(SQL)?.execute(..)`: one statement, reported at its
             // execution; the `prepare` in the same chain is not a second query.
@@ -690,6 +699,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 sql_varies,
                 sql_param,
                 derived_sql,
+                constant_columns,
                 evidence,
                 ddl,
                 recv: recv.clone(),
@@ -903,6 +913,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             sequential: false,
             sql_position: Default::default(),
             derived_sql: None,
+            constant_columns: Vec::new(),
             once: false,
             evidence: Evidence::Shape,
             recv: None,
