@@ -18,6 +18,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit status: usage or input error.
 pub const EXIT_ERROR: u8 = 2;
+/// `replay` stopped by SIGINT, after printing what it found.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -145,6 +147,10 @@ pub enum Command {
         /// List every query shape the schema replay could not plan.
         #[arg(long, short)]
         verbose: bool,
+        /// When reading stops early (an I/O error, a truncated `.gz`, an
+        /// interrupt), exit with the findings' status instead of 2 (or 130).
+        #[arg(long)]
+        keep_going: bool,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -318,6 +324,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             schema,
             table_rows,
             verbose,
+            keep_going,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -354,6 +361,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 table_rows: table_rows_of(&config, table_rows)?,
                 max_shapes: crate::runtime::DEFAULT_MAX_SHAPES,
             };
+            crate::replay::stop_on_interrupt();
             let mut run = crate::runtime::try_run(logs, &opts, &rules, &cwd)?;
             if run.logs.iter().all(|l| l.error.is_some()) {
                 let msgs: Vec<String> = run
@@ -363,11 +371,20 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                     .collect();
                 return Err(UsageError(msgs.join("\n")));
             }
-            if *profile {
+            let code = if *profile {
                 crate::runtime::profile::print(&run, g.format)?;
-                return Ok(EXIT_OK);
-            }
-            finish(g, &run.files, &mut run.diagnostics, &run.summary)
+                EXIT_OK
+            } else {
+                finish(g, &run.files, &mut run.diagnostics, &run.summary)?
+            };
+            // Input lost is never a silent success: the findings are out,
+            // then the status says the log was not read to its end.
+            let stopped = run.logs.iter().any(|l| l.stats.stopped.is_some());
+            Ok(match (stopped, *keep_going) {
+                (true, false) if crate::replay::interrupted() => EXIT_INTERRUPTED,
+                (true, false) => EXIT_ERROR,
+                _ => code,
+            })
         }
     }
 }

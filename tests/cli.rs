@@ -1074,3 +1074,152 @@ fn a_path_that_does_not_exist_is_an_error_not_an_empty_run() {
     let out = ormlint(&root(), &["check", src]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+/// Input lost is not input skipped: a `.gz` cut short prints its findings,
+/// names where reading stopped and exits 2; `--keep-going` gives the
+/// findings' status.
+#[test]
+fn a_truncated_gz_prints_its_findings_and_exits_2() {
+    use std::io::Write;
+    let one = std::fs::read(root().join("testdata/rules/n-plus-one/replay/fail_lazy_author.jsonl"))
+        .unwrap();
+    // Each copy its own request, so each is a group with the pattern.
+    let text = String::from_utf8(one).unwrap();
+    let mut log = String::new();
+    for i in 0..400 {
+        log.push_str(&text.replace("\"request\": \"r1\"", &format!("\"request\": \"c{i}\"")));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(log.as_bytes()).unwrap();
+    let whole = gz.finish().unwrap();
+    let dir = temp_dir("truncated-gz");
+    let path = dir.join("cut.jsonl.gz");
+    std::fs::write(&path, &whole[..whole.len() * 2 / 3]).unwrap();
+    let p = path.to_str().unwrap();
+
+    let out = ormlint(&dir, &["replay", "--format", "json", p]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule"] == "n-plus-one"));
+    let stopped = &doc["summary"]["logs"][0]["stopped"];
+    assert!(stopped["line"].as_u64().unwrap() > 100, "{stopped}");
+    assert!(stopped["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("read error: "));
+
+    let human = ormlint(&dir, &["replay", p]);
+    assert_eq!(human.status.code(), Some(2));
+    assert!(stdout(&human).contains("READING STOPPED at line "));
+
+    let keep = ormlint(&dir, &["replay", "--keep-going", p]);
+    assert_eq!(keep.status.code(), Some(1), "{}", stderr(&keep));
+    // The whole file reads to its end: no stop, the findings' status.
+    std::fs::write(&path, &whole).unwrap();
+    let full = ormlint(&dir, &["replay", "--format", "json", p]);
+    assert_eq!(full.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    assert!(doc["summary"]["logs"][0].get("stopped").is_none());
+}
+
+/// Ctrl-C stops reading; what was read is analysed, printed, and the
+/// status is 130.
+#[cfg(unix)]
+#[test]
+fn sigint_prints_the_findings_so_far_and_exits_130() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let text = std::fs::read_to_string(
+        root().join("testdata/rules/n-plus-one/replay/fail_lazy_author.jsonl"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ormlint"))
+        .args(["replay", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // More than the 64 KiB read to tell the format.
+    for i in 0..200 {
+        stdin
+            .write_all(
+                text.replace("\"request\": \"r1\"", &format!("\"request\": \"a{i}\""))
+                    .as_bytes(),
+            )
+            .unwrap();
+    }
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // More input after the interrupt is not read; writing it lets a reader
+    // blocked on the pipe see the interrupt.
+    for i in 0..50 {
+        if stdin
+            .write_all(
+                text.replace("\"request\": \"r1\"", &format!("\"request\": \"b{i}\""))
+                    .as_bytes(),
+            )
+            .is_err()
+        {
+            break;
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule"] == "n-plus-one"));
+    let stopped = &doc["summary"]["logs"][0]["stopped"];
+    assert!(
+        stopped["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("interrupted"),
+        "{stopped}"
+    );
+}
+
+/// `check` never blocks on a named pipe: named, it is reported and not
+/// read; in a tree, the walk passes over it.
+#[cfg(unix)]
+#[test]
+fn check_does_not_read_a_named_pipe() {
+    let dir = temp_dir("fifo-check");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("src/pipe.rs"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = ormlint(&dir, &["check", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = ormlint(&dir, &["check", "src/pipe.rs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("src/pipe.rs")
+            && stdout(&out).contains("not a regular file or folder"),
+        "{}",
+        stdout(&out)
+    );
+}

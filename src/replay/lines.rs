@@ -70,6 +70,14 @@ impl LineSource {
         if self.eof {
             return false;
         }
+        if super::interrupted() {
+            stats.stop(
+                self.line_no + 1,
+                "interrupted (SIGINT): reading stopped".into(),
+            );
+            self.eof = true;
+            return false;
+        }
         let mut buf = std::mem::take(&mut self.line).into_bytes();
         if buf.capacity() > (1 << 20) {
             buf = Vec::with_capacity(4096);
@@ -85,7 +93,10 @@ impl LineSource {
                 Ok(b) => b,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    stats.problem(self.line_no + 1, format!("read error: {e}"));
+                    stats.stop(
+                        self.line_no + 1,
+                        format!("read error: {e}: reading stopped"),
+                    );
                     self.eof = true;
                     break;
                 }

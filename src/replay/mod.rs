@@ -154,6 +154,29 @@ pub struct ReadStats {
     /// The first [`MAX_PROBLEMS`] problems.
     pub problems: Vec<Problem>,
     pub problem_count: u64,
+    /// Where reading stopped before the end of the input, and why: an I/O
+    /// error, a truncated compressed stream, an interrupt. Input *lost*,
+    /// unlike lines skipped by design.
+    pub stopped: Option<Problem>,
+}
+
+/// Set by SIGINT (see [`stop_on_interrupt`]): readers stop at the next line,
+/// and what was read so far is analysed and reported.
+static INTERRUPTED: std::sync::LazyLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Has an interrupt asked the readers to stop?
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The first SIGINT stops reading (the findings so far are still made and
+/// printed); a second one ends the process at once, with status 130.
+pub fn stop_on_interrupt() {
+    use signal_hook::consts::SIGINT;
+    // Registered first: runs on the second signal, when the flag is set.
+    let _ = signal_hook::flag::register_conditional_shutdown(SIGINT, 130, INTERRUPTED.clone());
+    let _ = signal_hook::flag::register(SIGINT, INTERRUPTED.clone());
 }
 
 impl ReadStats {
@@ -161,6 +184,14 @@ impl ReadStats {
         self.problem_count += 1;
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(Problem { line, message });
+        }
+    }
+
+    /// Reading stopped here: the rest of the input is lost.
+    pub(crate) fn stop(&mut self, line: u64, message: String) {
+        self.problem(line, message.clone());
+        if self.stopped.is_none() {
+            self.stopped = Some(Problem { line, message });
         }
     }
 

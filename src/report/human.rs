@@ -103,6 +103,12 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
             if l.problems > 0 {
                 line.push_str(&format!("; {} problems", l.problems));
             }
+            if let Some(st) = &l.stopped {
+                line.push_str(&format!(
+                    "; READING STOPPED at line {} ({}): the rest of the log was not read",
+                    st.line, st.reason
+                ));
+            }
             writeln!(out, "{line}")?;
         }
         writeln!(out, "{}", summary_line(report))?;

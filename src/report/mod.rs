@@ -48,6 +48,16 @@ pub struct LogLine {
     /// Skipped lines by reason.
     pub skipped: std::collections::BTreeMap<String, u64>,
     pub problems: u64,
+    /// Reading stopped before the end: the line and why (input lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
+}
+
+/// Where and why a log's reading stopped early.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stopped {
+    pub line: u64,
+    pub reason: String,
 }
 
 /// Everything a renderer needs.

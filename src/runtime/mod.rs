@@ -1449,6 +1449,10 @@ pub fn try_run(
                         .map(|(k, v)| (k.to_string(), *v))
                         .collect(),
                     problems: l.stats.problem_count,
+                    stopped: l.stats.stopped.as_ref().map(|p| crate::report::Stopped {
+                        line: p.line,
+                        reason: p.message.clone(),
+                    }),
                 })
                 .collect(),
         },

@@ -94,6 +94,14 @@ pub fn rust_files(
             }
             continue;
         }
+        if !root.is_dir() {
+            // A named pipe or a device: reading could block or never end.
+            problems.push(WalkProblem {
+                display: display_path(root, cwd),
+                message: "not a regular file or folder (a pipe, socket or device): not read".into(),
+            });
+            continue;
+        }
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(true)
             .require_git(false)
