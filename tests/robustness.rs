@@ -307,3 +307,43 @@ fn a_million_nested_brackets_are_skipped_or_read_never_a_stack_overflow() {
     assert_eq!(run.summary.statements, 2);
     assert_eq!(run.profile.len(), 2);
 }
+
+/// A Rust file over 5 MiB (generated code) is skipped with a note naming
+/// the limit; the rest of the crate is judged.
+#[test]
+fn a_rust_file_over_the_size_limit_is_skipped_with_a_note() {
+    let dir = common::temp_dir("huge-rust");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nrusqlite = \"0.31\"\n",
+    )
+    .unwrap();
+    let body: String = (0..250_000)
+        .map(|i| format!("pub const C{i}: i64 = {i};\n"))
+        .collect();
+    assert!(body.len() > ormlint::source::MAX_RUST_FILE_BYTES);
+    fs::write(dir.join("src/generated.rs"), body).unwrap();
+    fs::write(
+        dir.join("src/lib.rs"),
+        "mod generated;\nuse rusqlite::Connection;\npub fn g(c: &Connection, ids: &[i64]) { for i in ids { let _ = c.execute(\"DELETE FROM t WHERE id = ?1\", [i]); } }\n",
+    )
+    .unwrap();
+    let out = common::ormlint(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skipped = &doc["summary"]["skipped"][0];
+    assert_eq!(skipped["path"], "src/generated.rs");
+    assert!(
+        skipped["reason"]
+            .as_str()
+            .unwrap()
+            .contains("over the 5 MiB read"),
+        "{skipped}"
+    );
+    assert!(doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule"] == "write-in-loop"));
+}

@@ -117,8 +117,9 @@ pub struct ReaderOptions {
     pub max_statement_bytes: usize,
 }
 
-/// Default cap on one statement: 256 MiB.
-pub const DEFAULT_MAX_STATEMENT_BYTES: usize = 256 << 20;
+/// Default cap on one statement: 16 MiB (a bulk `INSERT` of ~100k rows;
+/// what lies beyond is counted, not kept: memory stays a small multiple of it).
+pub const DEFAULT_MAX_STATEMENT_BYTES: usize = 16 << 20;
 
 impl Default for ReaderOptions {
     fn default() -> Self {

@@ -394,10 +394,21 @@ struct Folded {
     total_ms: f64,
 }
 
+/// Statements longer than this are analysed through their normalized text.
+const ANALYZE_RAW_MAX: usize = 1 << 20;
+
 /// A shape's info: its normalized text, and the analysis of `sql` (an
 /// execution's text, or the normalized text itself for a folded shape that
 /// a finding needs at the end of the run).
 fn shape_info(hash: u64, text: String, sql: &str) -> ShapeInfo {
+    // A huge statement is mostly values (a bulk `INSERT`, an `IN` list of
+    // millions): its normalized text, where each list is one `?`, has the
+    // same tables and columns, and parses into a small tree.
+    let sql = if sql.len() > ANALYZE_RAW_MAX && text.len() < sql.len() {
+        text.as_str()
+    } else {
+        sql
+    };
     let analysis = Arc::new(analyze(sql));
     let operation = analysis
         .operation

@@ -8,7 +8,7 @@ pub mod locate;
 pub mod rewrite;
 pub mod seaorm;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -156,7 +156,19 @@ pub struct Schema {
     pub gaps: BTreeMap<String, String>,
     /// The first unread statement whose table is not known.
     pub unknown_gap: Option<String>,
+    /// Tables created in the SQLite replica, and how many it may hold.
+    replica_tables: usize,
+    max_replica_tables: usize,
+    /// Tables past [`MAX_REPLICA_TABLES`]: known to the static checks, not
+    /// created in the replica (their shapes are not replayed).
+    beyond: BTreeSet<String>,
 }
+
+/// Tables the SQLite replica holds. SQLite re-reads its catalog on each
+/// schema change, so creating the n-th table costs O(n): 4,000 tables load
+/// in ~2.5 s, 8,000 in ~11 s, 100,000 would take hours. Real schemas stay
+/// far below; past it, tables are known but not planned, and a note says so.
+pub const MAX_REPLICA_TABLES: usize = 4_000;
 
 fn dialects() -> [Box<dyn Dialect>; 3] {
     [
@@ -171,17 +183,26 @@ fn dialects() -> [Box<dyn Dialect>; 3] {
 pub fn split_statements(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0;
+    // Lines counted so far: up to byte `.0`, `.1` newlines (counted once,
+    // not again from the top for each statement).
+    let mut counted = (0, 0);
     for t in lex(text) {
         if t.kind == TokenKind::Punct && t.text(text) == ";" {
-            push_statement(text, start, t.start, &mut out);
+            push_statement(text, start, t.start, &mut counted, &mut out);
             start = t.end;
         }
     }
-    push_statement(text, start, text.len(), &mut out);
+    push_statement(text, start, text.len(), &mut counted, &mut out);
     out
 }
 
-fn push_statement<'t>(text: &'t str, start: usize, end: usize, out: &mut Vec<(usize, &'t str)>) {
+fn push_statement<'t>(
+    text: &'t str,
+    start: usize,
+    end: usize,
+    counted: &mut (usize, usize),
+    out: &mut Vec<(usize, &'t str)>,
+) {
     let s = &text[start..end];
     // Skip leading whitespace and comments to find the statement's line.
     let mut first = None;
@@ -192,8 +213,10 @@ fn push_statement<'t>(text: &'t str, start: usize, end: usize, out: &mut Vec<(us
         }
     }
     if let Some(f) = first {
-        let line = text[..start + f].matches('\n').count() + 1;
-        out.push((line, s[f..].trim_end()));
+        let at = start + f;
+        counted.1 += memchr::memchr_iter(b'\n', &text.as_bytes()[counted.0..at]).count();
+        counted.0 = at;
+        out.push((counted.1 + 1, s[f..].trim_end()));
     }
 }
 
@@ -320,6 +343,9 @@ impl Schema {
             indexes: BTreeMap::new(),
             gaps: BTreeMap::new(),
             unknown_gap: None,
+            replica_tables: 0,
+            max_replica_tables: MAX_REPLICA_TABLES,
+            beyond: BTreeSet::new(),
         })
     }
 
@@ -366,7 +392,32 @@ impl Schema {
                 schema.apply_sql(&text, &crate::source::walk::display_path(&f, cwd));
             }
         }
+        if let Some(first) = schema.beyond.iter().next() {
+            let at = paths
+                .first()
+                .map(|p| crate::source::walk::display_path(p, cwd))
+                .unwrap_or_default();
+            let message = format!(
+                "the schema has {} tables: the SQLite replica that plans query shapes holds the first \
+                 {} (SQLite's cost of adding a table grows with the tables it has); \
+                 query shapes on the other {} (`{first}`, …) are not replayed",
+                schema.tables.len(),
+                schema.max_replica_tables,
+                schema.beyond.len()
+            );
+            schema.note(&at, 0, message);
+        }
         Ok(schema)
+    }
+
+    /// Lowers the number of tables the SQLite replica holds (tests).
+    pub fn set_max_replica_tables(&mut self, n: usize) {
+        self.max_replica_tables = n;
+    }
+
+    /// Tables known to the static checks but not created in the replica.
+    pub fn beyond_replica(&self) -> usize {
+        self.beyond.len()
     }
 
     /// Applies every statement of a DDL text; what cannot be taken is
@@ -434,6 +485,10 @@ impl Schema {
     }
 
     fn exec(&self, sql: &str) -> Result<(), String> {
+        if !self.beyond.is_empty() && table_named_in(sql).is_some_and(|t| self.beyond.contains(&t))
+        {
+            return Ok(());
+        }
         self.conn.execute_batch(sql).map_err(|e| e.to_string())
     }
 
@@ -692,8 +747,15 @@ impl Schema {
             quote(&table),
             defs.join(", ")
         );
+        let new = !self.tables.contains_key(&table);
+        if new && self.replica_tables >= self.max_replica_tables {
+            self.beyond.insert(table.clone());
+        }
         self.exec(&ddl)
             .map_err(|e| format!("skipped table `{table}`: {e}"))?;
+        if new && !self.beyond.contains(&table) {
+            self.replica_tables += 1;
+        }
         for ddl in plain_indexes {
             self.exec(&ddl)
                 .map_err(|e| format!("skipped an index of `{table}`: {e}"))?;
@@ -1043,6 +1105,28 @@ mod tests {
         );
         assert_eq!(t("CREATE FUNCTION f() RETURNS int"), None);
         assert_eq!(t(""), None);
+    }
+
+    #[test]
+    fn tables_past_the_replica_cap_are_known_but_not_created() {
+        let mut s = Schema::new().unwrap();
+        s.set_max_replica_tables(10);
+        let ddl: String = (0..25)
+            .map(|i| format!("CREATE TABLE t{i} (id INT PRIMARY KEY, a INT);\nCREATE INDEX t{i}_a ON t{i} (a);\nALTER TABLE t{i} ADD COLUMN b TEXT;\n"))
+            .collect();
+        s.apply_sql(&ddl, "big.sql");
+        assert_eq!(s.tables.len(), 25);
+        assert_eq!(s.beyond_replica(), 15);
+        assert!(s.tables["t24"].covers("a"));
+        assert!(s.tables["t24"].columns.contains(&"b".to_string()));
+        // Only the first ten are in the replica, and nothing was noted.
+        let tables = s
+            .sqlite_ddl()
+            .iter()
+            .filter(|d| d.starts_with("CREATE TABLE"))
+            .count();
+        assert_eq!(tables, 10);
+        assert!(s.notes.is_empty(), "{:?}", s.notes);
     }
 
     #[test]

@@ -10,6 +10,11 @@ mod graph;
 pub mod indexes;
 pub mod macros;
 pub mod nesting;
+
+/// Largest Rust file parsed: 5 MiB is ~300,000 lines, far past hand-written
+/// code; syn's tree of it takes ~600 MB. Larger files (generated bindings)
+/// are skipped with a note.
+pub const MAX_RUST_FILE_BYTES: usize = 5 << 20;
 pub mod orm;
 pub mod resolve;
 pub mod sources;
@@ -316,6 +321,18 @@ pub fn analyze(
                 key,
                 cached: true,
             });
+        }
+        if text.len() > MAX_RUST_FILE_BYTES {
+            return Err((
+                i,
+                0,
+                format!(
+                    "a Rust file of {} MiB, over the {} MiB read (generated code?): not parsed \
+                     (syn holds ~100 bytes per byte of source)",
+                    text.len() >> 20,
+                    MAX_RUST_FILE_BYTES >> 20
+                ),
+            ));
         }
         if let Some(offset) = nesting::too_deep(text, nesting::MAX_NESTING) {
             return Err((
