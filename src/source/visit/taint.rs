@@ -262,6 +262,25 @@ impl FileVisitor<'_, '_> {
                 if method == "replace" && escapes_quotes(&m.args) {
                     return Vec::new();
                 }
+                // `xs.iter().map(|x| format!("x'{}'", x.to_hex()))`: the
+                // elements are what the closure makes of them; when that
+                // carries nothing (a placeholder, hex digits), neither does
+                // the result.
+                if matches!(method.as_str(), "map" | "flat_map" | "filter_map") {
+                    if let Some(Expr::Closure(c)) = m.args.first() {
+                        if self.taint_of(&c.body, depth + 1).is_empty() {
+                            return Vec::new();
+                        }
+                    }
+                }
+                // Hex digits only (`commitment.to_hex()`, `bytes.encode_hex()`):
+                // nothing in them can end a literal or start SQL.
+                if matches!(
+                    method.as_str(),
+                    "to_hex" | "encode_hex" | "encode_hex_upper" | "to_hex_string"
+                ) {
+                    return Vec::new();
+                }
                 let recv_ty = self.ty_expr(&m.receiver, 0).and_then(|t| match t {
                     TyExpr::Known(k) => Some(k.path),
                     _ => None,
