@@ -379,9 +379,18 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             };
             // Input lost is never a silent success: the findings are out,
             // then the status says the log was not read to its end.
+            // Said on stderr too, whatever the format or `--quiet`.
+            for l in &run.logs {
+                if let Some(p) = &l.stats.stopped {
+                    eprintln!(
+                        "ormlint: {}: reading stopped at line {} ({}); the rest of the log was not read",
+                        l.path, p.line, p.message
+                    );
+                }
+            }
             let stopped = run.logs.iter().any(|l| l.stats.stopped.is_some());
             Ok(match (stopped, *keep_going) {
-                (true, false) if crate::replay::interrupted() => EXIT_INTERRUPTED,
+                (_, false) if crate::replay::interrupted() => EXIT_INTERRUPTED,
                 (true, false) => EXIT_ERROR,
                 _ => code,
             })

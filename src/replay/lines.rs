@@ -103,6 +103,14 @@ impl LineSource {
             };
             if avail.is_empty() {
                 self.eof = true;
+                // Ctrl-C also ends the program that fed a pipe: its end is
+                // the interrupt's, not the log's.
+                if super::interrupted() {
+                    stats.stop(
+                        self.line_no + 1,
+                        "interrupted (SIGINT): reading stopped".into(),
+                    );
+                }
                 break;
             }
             read_any = true;

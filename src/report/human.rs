@@ -16,7 +16,12 @@ const MAX_SNIPPET_LINE: usize = 1000;
 /// `path:line:column` of a span whose line is too long to show, if it is.
 fn long_line(files: &FileDb, span: &Span) -> Option<String> {
     let line = files.line_index(span.file, span.range.start).ok()?;
-    let range = files.line_range(span.file, line).ok()?;
+    let last = files.line_index(span.file, span.range.end).ok()?;
+    // A span over several lines prints its first and last: either counts.
+    let range = [line, last]
+        .into_iter()
+        .filter_map(|l| files.line_range(span.file, l).ok())
+        .max_by_key(|r| r.len())?;
     if range.len() <= MAX_SNIPPET_LINE {
         return None;
     }

@@ -909,6 +909,9 @@ impl Runner<'_> {
         for g in open {
             self.close(g);
         }
+        // The next log has its own clock (an older rotation may follow a
+        // newer one): its groups are not idle by this one's time.
+        self.latest_at = i64::MIN;
     }
 }
 

@@ -77,13 +77,26 @@ impl TableInfo {
     /// written for it. Not proved, so not reported.
     pub fn partial_may_serve(&self, sql: &str, filters: &[&str]) -> bool {
         let text = format!(" {} ", normalize_predicate(sql));
+        // The WHERE clause only (not an UPDATE's `SET c = $1`), and only
+        // when it is all ANDs: an OR may take rows the index lacks.
+        let Some(at) = text.find(" where ") else {
+            return false;
+        };
+        let text = &text[at..];
+        if or_beside_where(sql) {
+            return false;
+        }
         self.partial.iter().any(|(cols, pred)| {
+            // `WHERE deleted_at IS NULL`: a bound comparison never states it.
+            if pred.contains(" is null") || pred.contains(" is not null") {
+                return false;
+            }
             let led = cols.first().is_some_and(|c| filters.contains(&c.as_str()));
             let mut pred_cols = pred
                 .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .filter(|w| self.columns.iter().any(|c| c == w))
                 .peekable();
-            led && pred_cols.peek().is_some() && pred_cols.all(|c| compared_to_bound(&text, c))
+            led && pred_cols.peek().is_some() && pred_cols.all(|c| compared_to_bound(text, c))
         })
     }
 
@@ -537,6 +550,9 @@ impl Schema {
                             if let Some(info) = self.tables.remove(&table) {
                                 self.tables.insert(to.clone(), info);
                             }
+                            if self.beyond.remove(&table) {
+                                self.beyond.insert(to.clone());
+                            }
                             for (t, _, _) in self.indexes.values_mut() {
                                 if *t == table {
                                     *t = to.clone();
@@ -665,7 +681,9 @@ impl Schema {
                         ObjectType::Table | ObjectType::View => {
                             let _ = self.exec(&format!("DROP TABLE IF EXISTS {}", quote(&name)));
                             let _ = self.exec(&format!("DROP VIEW IF EXISTS {}", quote(&name)));
-                            self.tables.remove(&name);
+                            if self.tables.remove(&name).is_some() && !self.beyond.remove(&name) {
+                                self.replica_tables = self.replica_tables.saturating_sub(1);
+                            }
                             self.indexes.retain(|_, (t, _, _)| *t != name);
                         }
                         _ => {}
@@ -1025,9 +1043,46 @@ pub fn normalize_predicate(text: &str) -> String {
         .join(" ")
 }
 
+/// Is there an `OR` at the level of the first `WHERE` (not inside
+/// parentheses under it): rows that satisfy only its other side need not
+/// be in a partial index.
+fn or_beside_where(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let word_at = |i: usize, w: &str| {
+        lower[i..].starts_with(w)
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+            && b.get(i + w.len())
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+    };
+    let Some(start) = (0..b.len()).find(|&i| word_at(i, "where")) else {
+        return false;
+    };
+    let (mut depth, mut quote) = (0i32, false);
+    for (i, c) in b.iter().enumerate().skip(start) {
+        match *c {
+            b'\'' => quote = !quote,
+            _ if quote => {}
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            b'o' if depth == 0 && word_at(i, "or") => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Does normalized statement text compare `column` to a bound value
 /// (`c = $1`, `t.c <> ?`, `c not in $2, $3`, `c >= :since`)?
 fn compared_to_bound(text: &str, column: &str) -> bool {
+    if column.is_empty() {
+        return false;
+    }
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut from = 0;
     while let Some(i) = text[from..].find(column) {
@@ -1127,6 +1182,43 @@ mod tests {
             .count();
         assert_eq!(tables, 10);
         assert!(s.notes.is_empty(), "{:?}", s.notes);
+    }
+
+    #[test]
+    fn a_partial_index_may_serve_a_predicate_stated_through_bound_values() {
+        let mut s = Schema::new().unwrap();
+        s.apply_sql(
+            "CREATE TABLE backend (id INT PRIMARY KEY, drone_id INT, last_status TEXT, deleted_at TIMESTAMP);\n\
+             CREATE INDEX live ON backend (drone_id) WHERE last_status != 'terminated';",
+            "s.sql",
+        );
+        let b = &s.tables["backend"];
+        let may = |sql: &str| b.partial_may_serve(sql, &["drone_id"]);
+        assert!(may(
+            "SELECT id FROM backend WHERE drone_id = $1 AND last_status NOT IN ($2, $3)"
+        ));
+        assert!(may(
+            "SELECT id FROM backend WHERE drone_id = ? AND backend.last_status <> ?"
+        ));
+        // Not stated at all, only in SET, or behind an OR.
+        assert!(!may("SELECT id FROM backend WHERE drone_id = $1"));
+        assert!(!may(
+            "UPDATE backend SET last_status = $1 WHERE drone_id = $2"
+        ));
+        assert!(!may(
+            "SELECT id FROM backend WHERE drone_id = $1 OR last_status = $2"
+        ));
+        let mut s = Schema::new().unwrap();
+        s.apply_sql(
+            "CREATE TABLE posts (id INT PRIMARY KEY, author_id INT, deleted_at TIMESTAMP);\n\
+             CREATE INDEX live ON posts (author_id) WHERE deleted_at IS NULL;",
+            "s.sql",
+        );
+        // A null test is never stated by a bound value.
+        assert!(!s.tables["posts"].partial_may_serve(
+            "SELECT id FROM posts WHERE author_id = $1 AND deleted_at < $2",
+            &["author_id"]
+        ));
     }
 
     #[test]

@@ -96,9 +96,14 @@ pub fn rust_files(
         }
         if !root.is_dir() {
             // A named pipe or a device: reading could block or never end.
+            let message = if root.exists() {
+                "not a regular file or folder (a pipe, socket or device): not read"
+            } else {
+                "a link to nothing: not read"
+            };
             problems.push(WalkProblem {
                 display: display_path(root, cwd),
-                message: "not a regular file or folder (a pipe, socket or device): not read".into(),
+                message: message.into(),
             });
             continue;
         }

@@ -49,6 +49,51 @@ const SAFE_TYPES: &[&str] = &[
 
 /// Methods that hand their receiver's text on (changed in form, not in
 /// origin).
+/// Methods whose result is hex digits only.
+const HEX_METHODS: &[&str] = &["to_hex", "encode_hex", "encode_hex_upper", "to_hex_string"];
+
+/// Does the closure's body use one of its parameters other than through a
+/// hex method (`c.to_hex()`)? Read from the tokens, so uses inside
+/// `format!` (`{x}`, `x.len()`) count too. Names are not resolved here: a
+/// parameter's taint is the elements', which the scopes do not hold.
+fn closure_uses_params(c: &syn::ExprClosure) -> bool {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::ToTokens;
+    let mut names = Vec::new();
+    for p in &c.inputs {
+        pat_names(p, &mut names);
+    }
+    if names.is_empty() {
+        return false;
+    }
+    fn scan(ts: TokenStream, names: &[String]) -> bool {
+        let tokens: Vec<TokenTree> = ts.into_iter().collect();
+        for (i, t) in tokens.iter().enumerate() {
+            match t {
+                TokenTree::Ident(id) if names.iter().any(|n| id == n) => {
+                    let hex = matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
+                        && matches!(tokens.get(i + 2), Some(TokenTree::Ident(m)) if HEX_METHODS.iter().any(|h| m == h));
+                    if !hex {
+                        return true;
+                    }
+                }
+                TokenTree::Literal(l) => {
+                    let text = l.to_string();
+                    if names.iter().any(|n| {
+                        text.contains(&format!("{{{n}}}")) || text.contains(&format!("{{{n}:"))
+                    }) {
+                        return true;
+                    }
+                }
+                TokenTree::Group(g) if scan(g.stream(), names) => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+    scan(c.body.to_token_stream(), &names)
+}
+
 const PASS_METHODS: &[&str] = &[
     "to_string",
     "to_owned",
@@ -268,17 +313,14 @@ impl FileVisitor<'_, '_> {
                 // the result.
                 if matches!(method.as_str(), "map" | "flat_map" | "filter_map") {
                     if let Some(Expr::Closure(c)) = m.args.first() {
-                        if self.taint_of(&c.body, depth + 1).is_empty() {
+                        if !closure_uses_params(c) && self.taint_of(&c.body, depth + 1).is_empty() {
                             return Vec::new();
                         }
                     }
                 }
                 // Hex digits only (`commitment.to_hex()`, `bytes.encode_hex()`):
                 // nothing in them can end a literal or start SQL.
-                if matches!(
-                    method.as_str(),
-                    "to_hex" | "encode_hex" | "encode_hex_upper" | "to_hex_string"
-                ) {
+                if HEX_METHODS.contains(&method.as_str()) {
                     return Vec::new();
                 }
                 let recv_ty = self.ty_expr(&m.receiver, 0).and_then(|t| match t {
