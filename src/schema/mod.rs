@@ -1200,6 +1200,9 @@ mod tests {
         assert!(may(
             "SELECT id FROM backend WHERE drone_id = ? AND backend.last_status <> ?"
         ));
+        assert!(may(
+            "SELECT id FROM backend WHERE drone_id = $1 AND last_status <> $2 AND (a > 1 OR b < 2)"
+        ));
         // Not stated at all, only in SET, or behind an OR.
         assert!(!may("SELECT id FROM backend WHERE drone_id = $1"));
         assert!(!may(
