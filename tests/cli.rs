@@ -1100,11 +1100,7 @@ fn a_truncated_gz_prints_its_findings_and_exits_2() {
     let out = ormlint(&dir, &["replay", "--format", "json", p]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(doc["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|d| d["rule"] == "n-plus-one"));
+    assert!(has_rule(&doc, "n-plus-one"));
     let stopped = &doc["summary"]["logs"][0]["stopped"];
     assert!(stopped["line"].as_u64().unwrap() > 100, "{stopped}");
     assert!(stopped["reason"]
@@ -1179,11 +1175,7 @@ fn sigint_prints_the_findings_so_far_and_exits_130() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(doc["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|d| d["rule"] == "n-plus-one"));
+    assert!(has_rule(&doc, "n-plus-one"));
     let stopped = &doc["summary"]["logs"][0]["stopped"];
     assert!(
         stopped["reason"]
@@ -1222,4 +1214,11 @@ fn check_does_not_read_a_named_pipe() {
         "{}",
         stdout(&out)
     );
+}
+
+/// Does the JSON report hold a finding of `rule`?
+fn has_rule(doc: &serde_json::Value, rule: &str) -> bool {
+    doc["diagnostics"]
+        .as_array()
+        .is_some_and(|ds| ds.iter().any(|d| d["rule"] == rule))
 }

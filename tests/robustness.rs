@@ -247,12 +247,7 @@ fn self_referential_code_finishes() {
 fn a_million_nested_brackets_are_skipped_or_read_never_a_stack_overflow() {
     let deep = format!("{}1{}", "(".repeat(1_000_000), ")".repeat(1_000_000));
     let dir = common::temp_dir("deep-nesting");
-    fs::create_dir_all(dir.join("src")).unwrap();
-    fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nrusqlite = \"0.31\"\n",
-    )
-    .unwrap();
+    rusqlite_crate(&dir);
     fs::write(
         dir.join("src/deep.rs"),
         format!("pub fn f() -> i32 {{ {deep} }}\n"),
@@ -313,12 +308,7 @@ fn a_million_nested_brackets_are_skipped_or_read_never_a_stack_overflow() {
 #[test]
 fn a_rust_file_over_the_size_limit_is_skipped_with_a_note() {
     let dir = common::temp_dir("huge-rust");
-    fs::create_dir_all(dir.join("src")).unwrap();
-    fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nrusqlite = \"0.31\"\n",
-    )
-    .unwrap();
+    rusqlite_crate(&dir);
     let body: String = (0..250_000)
         .map(|i| format!("pub const C{i}: i64 = {i};\n"))
         .collect();
@@ -346,4 +336,14 @@ fn a_rust_file_over_the_size_limit_is_skipped_with_a_note() {
         .unwrap()
         .iter()
         .any(|d| d["rule"] == "write-in-loop"));
+}
+
+/// A crate folder that depends on rusqlite, with an empty `src/`.
+fn rusqlite_crate(dir: &Path) {
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nrusqlite = \"0.31\"\n",
+    )
+    .unwrap();
 }
