@@ -1218,7 +1218,5 @@ fn check_does_not_read_a_named_pipe() {
 
 /// Does the JSON report hold a finding of `rule`?
 fn has_rule(doc: &serde_json::Value, rule: &str) -> bool {
-    doc["diagnostics"]
-        .as_array()
-        .is_some_and(|ds| ds.iter().any(|d| d["rule"] == rule))
+    common::rules_of(doc).contains(&rule)
 }

@@ -261,12 +261,7 @@ fn a_million_nested_brackets_are_skipped_or_read_never_a_stack_overflow() {
     let out = common::ormlint(&dir, &["check", "--format", "json", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = doc["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let rules = common::rules_of(&doc);
     assert_eq!(rules, ["parse-error", "write-in-loop"]);
     let skipped = &doc["summary"]["skipped"][0];
     assert_eq!(skipped["path"], "src/deep.rs");

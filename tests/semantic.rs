@@ -143,12 +143,7 @@ fn workspace_calls_cross_crates_and_types_pick_the_handle() {
     );
     // postgres's `Client` through a transaction, not reqwest's.
     let doc = check("testdata/semantic/clients");
-    let rules: Vec<&str> = doc["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let rules = common::rules_of(&doc);
     assert_eq!(rules, ["n-plus-one", "sql-injection"]);
     assert_eq!(doc["diagnostics"][0]["query"]["orm"], "postgres");
 }

@@ -1077,48 +1077,52 @@ fn or_beside_where(sql: &str) -> bool {
     false
 }
 
-/// Does normalized statement text compare `column` to a bound value
-/// (`c = $1`, `t.c <> ?`, `c not in $2, $3`, `c >= :since`)?
-fn compared_to_bound(text: &str, column: &str) -> bool {
+/// What stands after each whole-word `column` and one of `ops` in `text`
+/// (`t.c <> $1` gives `$1`), its leading blanks trimmed. Quotes around
+/// the name are passed over; `ops` are tried in order.
+pub(crate) fn operands_of<'a>(text: &'a str, column: &str, ops: &[&str]) -> Vec<&'a str> {
+    let mut out = Vec::new();
     if column.is_empty() {
-        return false;
+        return out;
     }
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut from = 0;
     while let Some(i) = text[from..].find(column) {
         let (start, end) = (from + i, from + i + column.len());
         from = end;
-        let before = text[..start].chars().next_back();
-        if before.is_some_and(word) || text[end..].starts_with(word) {
+        if text[..start].ends_with(word) || text[end..].starts_with(word) {
             continue;
         }
-        let rest = text[end..].trim_start();
-        let Some(rest) = [
-            "=",
-            "!=",
-            "<>",
-            "<=",
-            ">=",
-            "<",
-            ">",
-            "not in ",
-            "in ",
-            "is distinct from ",
-            "is not distinct from ",
-        ]
-        .iter()
-        .find_map(|op| rest.strip_prefix(op)) else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let bound = rest.starts_with('?')
-            || rest.starts_with('$') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
-            || rest.starts_with([':', '@']) && rest[1..].starts_with(word);
-        if bound {
-            return true;
+        let rest = text[end..].trim_start_matches(['"', '`', ' ']);
+        if let Some(rest) = ops.iter().find_map(|op| rest.strip_prefix(op)) {
+            out.push(rest.trim_start());
         }
     }
-    false
+    out
+}
+
+/// Does normalized statement text compare `column` to a bound value
+/// (`c = $1`, `t.c <> ?`, `c not in $2, $3`, `c >= :since`)?
+fn compared_to_bound(text: &str, column: &str) -> bool {
+    const OPS: &[&str] = &[
+        "=",
+        "!=",
+        "<>",
+        "<=",
+        ">=",
+        "<",
+        ">",
+        "not in ",
+        "in ",
+        "is distinct from ",
+        "is not distinct from ",
+    ];
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    operands_of(text, column, OPS).into_iter().any(|rest| {
+        rest.starts_with('?')
+            || rest.starts_with('$') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
+            || rest.starts_with([':', '@']) && rest[1..].starts_with(word)
+    })
 }
 
 /// Default row count for tables the user gave no size: large enough to

@@ -292,35 +292,18 @@ fn has_limit(sql: &str) -> bool {
 /// `t.done IS NOT TRUE`)?
 fn compared_to_boolean(sql: &str, column: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    let column = column.to_ascii_lowercase();
-    if column.is_empty() {
-        return false;
-    }
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(&column) {
-        let (start, end) = (from + i, from + i + column.len());
-        from = end;
-        let whole = !lower[..start].ends_with(word) && !lower[end..].starts_with(word);
-        if !whole {
-            continue;
-        }
-        let rest = lower[end..].trim_start_matches(['"', '`', ' ']);
-        let Some(rest) = ["=", "!=", "<>", "is not ", "is "]
-            .iter()
-            .find_map(|op| rest.strip_prefix(op))
-        else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        if ["true", "false"]
+    crate::schema::operands_of(
+        &lower,
+        &column.to_ascii_lowercase(),
+        &["=", "!=", "<>", "is not ", "is "],
+    )
+    .into_iter()
+    .any(|rest| {
+        ["true", "false"]
             .iter()
             .any(|b| rest.starts_with(b) && !rest[b.len()..].starts_with(word))
-        {
-            return true;
-        }
-    }
-    false
+    })
 }
 
 #[cfg(test)]

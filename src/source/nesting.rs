@@ -30,9 +30,10 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
             }
             b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i),
             b'"' => i = string_end(b, i + 1, true),
-            b'r' if raw_string_start(b, i).is_some() => {
-                let (hashes, open) = raw_string_start(b, i).unwrap_or((0, i));
-                i = raw_string_end(b, open + 1, hashes);
+            b'r' => {
+                if let Some((hashes, open)) = raw_string_start(b, i) {
+                    i = raw_string_end(b, open + 1, hashes);
+                }
             }
             b'\'' => i = char_end(b, i),
             _ => {}

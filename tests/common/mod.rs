@@ -47,3 +47,11 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The rule of each finding in a JSON report, in order.
+pub fn rules_of(doc: &serde_json::Value) -> Vec<&str> {
+    doc["diagnostics"]
+        .as_array()
+        .map(|ds| ds.iter().filter_map(|d| d["rule"].as_str()).collect())
+        .unwrap_or_default()
+}
