@@ -58,6 +58,12 @@ pub fn run_with_schema(
             }
         }
     }
+    if std::env::var_os("ORMLINT_TIMINGS").is_some() {
+        eprintln!(
+            "[timing] schemas: {} MB resident",
+            crate::util::resident_mb()
+        );
+    }
     let mut diagnostics = Vec::new();
     for site in &analysis.sites {
         rules.check_site(site, config.tests, &mut diagnostics);
@@ -121,6 +127,13 @@ pub fn run_with_schema(
         .dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
     one_per_loop(&mut diagnostics);
     no_schema.sort();
+    if std::env::var_os("ORMLINT_TIMINGS").is_some() {
+        eprintln!(
+            "[timing] {} findings: {} MB resident",
+            diagnostics.len(),
+            crate::util::resident_mb()
+        );
+    }
     CheckRun {
         files: analysis.files,
         diagnostics,

@@ -588,8 +588,8 @@ pub fn finish(
             let mut out = StandardStream::stdout(choice);
             report::human::render(&report, &mut out, g.quiet)?;
         }
-        Format::Json => print!("{}", report::json::render(&report)),
-        Format::Sarif => print!("{}", report::sarif::render(&report)),
+        Format::Json => report::json::write(&report, &mut stdout.lock())?,
+        Format::Sarif => report::sarif::write(&report, &mut stdout.lock())?,
         Format::Github => print!("{}", report::github::render(&report)),
     }
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })

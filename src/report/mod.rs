@@ -149,3 +149,62 @@ mod tests {
         );
     }
 }
+
+/// A JSON document written while it is built: a long array (the findings)
+/// is made one element at a time, so output of any size needs memory for
+/// one element, not for the whole document twice (as a `Value` tree and as
+/// text). The bytes are those of `serde_json::to_string_pretty` on the
+/// same document.
+pub(crate) enum Node<'a> {
+    Value(serde_json::Value),
+    /// Fields in the order written, which must be sorted, as serde_json
+    /// sorts the keys of a `Value`.
+    Object(Vec<(&'static str, Node<'a>)>),
+    Array(Vec<Node<'a>>),
+    Stream(std::cell::RefCell<Box<dyn Iterator<Item = serde_json::Value> + 'a>>),
+}
+
+impl<'a> Node<'a> {
+    pub(crate) fn object(fields: Vec<(&'static str, Node<'a>)>) -> Node<'a> {
+        debug_assert!(fields.windows(2).all(|w| w[0].0 < w[1].0), "keys in order");
+        Node::Object(fields)
+    }
+}
+
+impl Serialize for Node<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Node::Value(v) => v.serialize(s),
+            Node::Object(fields) => {
+                let mut m = s.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+            Node::Array(items) => s.collect_seq(items),
+            Node::Stream(items) => {
+                let mut items = items.borrow_mut();
+                s.collect_seq(&mut *items)
+            }
+        }
+    }
+}
+
+/// Writes `doc` pretty-printed, with a final newline.
+pub(crate) fn write_json(doc: &Node<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, doc)?;
+    std::io::Write::write_all(&mut w, b"\n")?;
+    std::io::Write::flush(&mut w)
+}
+
+/// A renderer's output as a string (tests, and formats that are small).
+pub(crate) fn to_text(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> String {
+    let mut buf = Vec::new();
+    let _ = write(&mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::Report;
+use super::{Node, Report};
 use crate::engine::{registry, Diagnostic, Location, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -105,90 +105,96 @@ fn fingerprint(d: &Diagnostic, report: &Report<'_>, seen: &mut BTreeMap<u64, u32
 }
 
 pub fn render(report: &Report<'_>) -> String {
+    super::to_text(|out| write(report, out))
+}
+
+/// Writes the log, one result at a time.
+pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let index: BTreeMap<&str, usize> = registry::all()
         .iter()
         .enumerate()
         .map(|(i, r)| (r.meta().id, i))
         .collect();
     let mut seen = BTreeMap::new();
-    let results: Vec<Value> = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let loc = report.location(d);
-            let mut text = d.message.clone();
-            if let Some(help) = &d.help {
-                text.push_str("\nhelp: ");
-                text.push_str(help);
-            }
-            let related: Vec<Value> = d
-                .related
+    let results = report.diagnostics.iter().map(move |d| {
+        let loc = report.location(d);
+        let mut text = d.message.clone();
+        if let Some(help) = &d.help {
+            text.push_str("\nhelp: ");
+            text.push_str(help);
+        }
+        let related: Vec<Value> = d
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                json!({
+                    "id": i,
+                    "physicalLocation": physical(&Location::of(&l.span, report.files)),
+                    "message": {"text": l.message},
+                })
+            })
+            .collect();
+        let mut result = json!({
+            "ruleId": d.rule,
+            "level": level(d.severity),
+            "message": {"text": text},
+            "locations": [{"physicalLocation": physical(&loc)}],
+            "partialFingerprints": {"ormlint/v1": fingerprint(d, report, &mut seen)},
+        });
+        if let Some(i) = index.get(d.rule) {
+            result["ruleIndex"] = json!(i);
+        }
+        if !related.is_empty() {
+            result["relatedLocations"] = Value::Array(related);
+        }
+        if !d.flow.is_empty() {
+            let steps: Vec<Value> = d
+                .flow
                 .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    json!({
-                        "id": i,
+                .map(|l| {
+                    json!({"location": {
                         "physicalLocation": physical(&Location::of(&l.span, report.files)),
                         "message": {"text": l.message},
-                    })
+                    }})
                 })
                 .collect();
-            let mut result = json!({
-                "ruleId": d.rule,
-                "level": level(d.severity),
-                "message": {"text": text},
-                "locations": [{"physicalLocation": physical(&loc)}],
-                "partialFingerprints": {"ormlint/v1": fingerprint(d, report, &mut seen)},
-            });
-            if let Some(i) = index.get(d.rule) {
-                result["ruleIndex"] = json!(i);
+            result["codeFlows"] = json!([{"threadFlows": [{"locations": steps}]}]);
+        }
+        if let Some(state) = d.baseline {
+            result["baselineState"] = json!(state);
+        }
+        if let Some(reason) = &d.suppressed {
+            let mut s = json!({"kind": "inSource", "status": "accepted"});
+            if !reason.is_empty() {
+                s["justification"] = json!(reason);
             }
-            if !related.is_empty() {
-                result["relatedLocations"] = Value::Array(related);
-            }
-            if !d.flow.is_empty() {
-                let steps: Vec<Value> = d
-                    .flow
-                    .iter()
-                    .map(|l| {
-                        json!({"location": {
-                            "physicalLocation": physical(&Location::of(&l.span, report.files)),
-                            "message": {"text": l.message},
-                        }})
-                    })
-                    .collect();
-                result["codeFlows"] = json!([{"threadFlows": [{"locations": steps}]}]);
-            }
-            if let Some(state) = d.baseline {
-                result["baselineState"] = json!(state);
-            }
-            if let Some(reason) = &d.suppressed {
-                let mut s = json!({"kind": "inSource", "status": "accepted"});
-                if !reason.is_empty() {
-                    s["justification"] = json!(reason);
-                }
-                result["suppressions"] = json!([s]);
-            }
-            result
-        })
-        .collect();
-    let doc = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+            result["suppressions"] = json!([s]);
+        }
+        result
+    });
+    let run = Node::object(vec![
+        ("columnKind", Node::Value(json!("unicodeCodePoints"))),
+        (
+            "results",
+            Node::Stream(std::cell::RefCell::new(Box::new(results))),
+        ),
+        (
+            "tool",
+            Node::Value(json!({"driver": {
                 "name": "ormlint",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules(),
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+            }})),
+        ),
+    ]);
+    let doc = Node::object(vec![
+        ("$schema", Node::Value(json!(SCHEMA))),
+        ("runs", Node::Array(vec![run])),
+        ("version", Node::Value(json!("2.1.0"))),
+    ]);
+    super::write_json(&doc, out)
 }
 
 #[cfg(test)]

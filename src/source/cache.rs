@@ -32,7 +32,9 @@ struct Entry {
 #[derive(Default)]
 pub struct FactsCache {
     path: Option<PathBuf>,
-    files: HashMap<String, Entry>,
+    /// Entries not yet taken by this run: what [`FactsCache::write`] keeps
+    /// for the files the run did not look at.
+    files: std::sync::Mutex<HashMap<String, Entry>>,
 }
 
 /// Is the cache turned off (`ORMLINT_NO_CACHE`)?
@@ -56,16 +58,16 @@ impl FactsCache {
             .unwrap_or_default();
         FactsCache {
             path: Some(path),
-            files,
+            files: std::sync::Mutex::new(files),
         }
     }
 
-    /// The facts stored for `file` under `key`.
-    pub fn get(&self, file: &str, key: u64) -> Option<FileFacts> {
-        self.files
-            .get(file)
-            .filter(|e| e.key == key)
-            .map(|e| e.facts.clone())
+    /// Takes the facts stored for `file` under `key`. The entry leaves the
+    /// cache either way (a file is looked up once a run; a stale entry is
+    /// replaced by the fresh facts), so facts are never held twice.
+    pub fn take(&self, file: &str, key: u64) -> Option<FileFacts> {
+        let entry = self.files.lock().ok()?.remove(file)?;
+        (entry.key == key).then_some(entry.facts)
     }
 
     /// Writes the facts of this run's files (atomically: a reader sees the
@@ -85,8 +87,8 @@ impl FactsCache {
         let Some(dir) = path.parent() else { return };
         // This run's files, and the entries of files it did not look at
         // (a pre-commit run on a few files keeps the rest).
-        let mut files: std::collections::BTreeMap<String, EntryRef<'_>> = self
-            .files
+        let Ok(kept) = self.files.lock() else { return };
+        let mut files: std::collections::BTreeMap<String, EntryRef<'_>> = kept
             .iter()
             .map(|(f, e)| {
                 (
@@ -105,14 +107,17 @@ impl FactsCache {
             version: env!("CARGO_PKG_VERSION"),
             files,
         };
-        let Ok(bytes) = serde_json::to_vec(&disk) else {
-            return;
-        };
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
+        // Streamed: the JSON of a large workspace is never held in memory.
         let tmp = dir.join(format!("{FILE}.{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+        let written = std::fs::File::create(&tmp).is_ok_and(|f| {
+            use std::io::Write;
+            let mut w = std::io::BufWriter::new(f);
+            serde_json::to_writer(&mut w, &disk).is_ok() && w.flush().is_ok()
+        });
+        if !written || std::fs::rename(&tmp, path).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
     }
@@ -157,11 +162,21 @@ mod tests {
         let manifest = dir.join("Cargo.toml");
         std::fs::write(dir.join("target/ormlint").join(FILE), b"{not json").unwrap();
         let c = FactsCache::open(Some(&manifest));
-        assert!(c.get("src/lib.rs", 1).is_none());
+        assert!(c.take("src/lib.rs", 1).is_none());
         c.write(vec![("src/lib.rs".into(), 7, &FileFacts::default())]);
         let c = FactsCache::open(Some(&manifest));
-        assert_eq!(c.get("src/lib.rs", 7), Some(FileFacts::default()));
-        assert!(c.get("src/lib.rs", 8).is_none(), "another key is a miss");
+        assert_eq!(c.take("src/lib.rs", 7), Some(FileFacts::default()));
+        assert!(c.take("src/lib.rs", 7).is_none(), "taken once");
+        let c = FactsCache::open(Some(&manifest));
+        assert!(c.take("src/lib.rs", 8).is_none(), "another key is a miss");
+        // Entries the run did not look at are kept.
+        c.write(vec![("src/main.rs".into(), 9, &FileFacts::default())]);
+        let c = FactsCache::open(Some(&manifest));
+        assert!(c.take("src/main.rs", 9).is_some());
+        assert!(
+            c.take("src/lib.rs", 8).is_none(),
+            "a looked-at stale entry is dropped"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -230,8 +230,9 @@ pub fn analyze(
     let lap = |what: &str, n: usize| {
         if timing {
             eprintln!(
-                "[timing] {what}: {:.3} s ({n})",
-                clock.elapsed().as_secs_f64()
+                "[timing] {what}: {:.3} s ({n}), {} MB resident",
+                clock.elapsed().as_secs_f64(),
+                crate::util::resident_mb()
             );
         }
     };
@@ -314,7 +315,7 @@ pub fn analyze(
                 test_file,
             ),
         );
-        if let Some(facts) = caches[l.unit].get(&l.path.to_string_lossy(), key) {
+        if let Some(facts) = caches[l.unit].take(&l.path.to_string_lossy(), key) {
             return Ok(Parsed {
                 loaded: i,
                 facts,
