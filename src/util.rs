@@ -45,16 +45,6 @@ pub fn shorten(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn shortens_on_characters() {
-        assert_eq!(super::shorten("abcdef", 6), "abcdef");
-        assert_eq!(super::shorten("abcdefg", 6), "abcde…");
-        assert_eq!(super::shorten("ééééééé", 4), "ééé…");
-    }
-}
-
 /// This process's resident memory in MB (Linux `/proc/self/status`; 0
 /// elsewhere), for `ORMLINT_TIMINGS`.
 pub fn resident_mb() -> u64 {
@@ -66,4 +56,14 @@ pub fn resident_mb() -> u64 {
                 .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb / 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shortens_on_characters() {
+        assert_eq!(super::shorten("abcdef", 6), "abcdef");
+        assert_eq!(super::shorten("abcdefg", 6), "abcde…");
+        assert_eq!(super::shorten("ééééééé", 4), "ééé…");
+    }
 }

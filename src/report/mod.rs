@@ -132,24 +132,6 @@ pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
     h
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn ordinals() {
-        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 103, 111]
-            .into_iter()
-            .map(super::ordinal)
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "103rd",
-                "111th"
-            ]
-        );
-    }
-}
-
 /// A JSON document written while it is built: a long array (the findings)
 /// is made one element at a time, so output of any size needs memory for
 /// one element, not for the whole document twice (as a `Value` tree and as
@@ -207,4 +189,22 @@ pub(crate) fn to_text(
     let mut buf = Vec::new();
     let _ = write(&mut buf);
     String::from_utf8(buf).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 103, 111]
+            .into_iter()
+            .map(super::ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "103rd",
+                "111th"
+            ]
+        );
+    }
 }
