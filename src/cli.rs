@@ -591,6 +591,10 @@ pub fn finish(
         Format::Json => report::json::write(&report, &mut stdout.lock())?,
         Format::Sarif => report::sarif::write(&report, &mut stdout.lock())?,
         Format::Github => print!("{}", report::github::render(&report)),
+        Format::Gitlab => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            report::gitlab::write(&report, &cwd, &mut stdout.lock())?
+        }
     }
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }

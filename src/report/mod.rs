@@ -1,6 +1,7 @@
 //! Renderers: they read diagnostics and the summary; they never decide anything.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -15,6 +16,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab's Code Quality report (`artifacts: reports: codequality`).
+    Gitlab,
 }
 
 /// Something the run could not read or judge: counted and shown, never dropped silently.

@@ -55,3 +55,19 @@ pub fn rules_of(doc: &serde_json::Value) -> Vec<&str> {
         .map(|ds| ds.iter().filter_map(|d| d["rule"].as_str()).collect())
         .unwrap_or_default()
 }
+
+/// Copies a folder tree (files only; `target/` left out).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&path, &to.join(entry.file_name()));
+            }
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
