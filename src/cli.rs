@@ -360,6 +360,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 schema: schema.clone().or_else(|| config.schema_path()),
                 table_rows: table_rows_of(&config, table_rows)?,
                 max_shapes: crate::runtime::DEFAULT_MAX_SHAPES,
+                tag_keys: config.tag_keys.clone(),
             };
             crate::replay::stop_on_interrupt();
             let mut run = crate::runtime::try_run(logs, &opts, &rules, &cwd)?;

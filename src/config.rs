@@ -62,6 +62,9 @@ pub struct Config {
     pub schema: Option<PathBuf>,
     /// `[tables]`: rows per table.
     pub tables: BTreeMap<String, u64>,
+    /// `[replay] tags`: query-tag keys shown on runtime findings besides
+    /// those that name code.
+    pub tag_keys: Vec<String>,
     /// Not from the file: show progress on a terminal (set from `--quiet`).
     pub progress: bool,
 }
@@ -198,10 +201,23 @@ impl Config {
                         config.tables.insert(k.get_ref().to_lowercase(), n as u64);
                     }
                 }
+                "replay" => {
+                    for (k, v) in p.table(value, "replay")? {
+                        if k.get_ref().as_ref() != "tags" {
+                            return Err(p.error(k.span(), format!("unknown key `{}` in [replay]; expected `tags`", k.get_ref())));
+                        }
+                        let keys = match v.get_ref() {
+                            DeValue::Array(items) => items.iter().map(|i| i.get_ref().as_str().map(str::to_string)).collect::<Option<Vec<_>>>(),
+                            _ => None,
+                        }
+                        .ok_or_else(|| p.error(v.span(), "`replay.tags` must be a list of tag keys (strings)".into()))?;
+                        config.tag_keys = keys;
+                    }
+                }
                 other => {
                     return Err(p.error(
                         key.span(),
-                        format!("unknown key `{other}`; expected `rules`, `source`, `orms`, `injection`, `schema` or `tables`"),
+                        format!("unknown key `{other}`; expected `rules`, `source`, `orms`, `injection`, `schema`, `tables` or `replay`"),
                     ))
                 }
             }
@@ -520,6 +536,17 @@ mod tests {
     }
 
     #[test]
+    fn replay_tags_are_a_list_of_keys() {
+        let c = parse("[replay]\ntags = [\"tenant\", \"team\"]\n").unwrap();
+        assert_eq!(c.tag_keys, ["tenant", "team"]);
+        let e = parse("[replay]\ntags = \"tenant\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("list of tag keys"), "{}", e.message);
+        let e = parse("[replay]\ntag = []\n").unwrap_err();
+        assert!(e.message.contains("expected `tags`"), "{}", e.message);
+    }
+
+    #[test]
     fn errors_name_line_and_key() {
         let e = parse("[rules]\nn-plus-one = \"error\"\nn-plus-on = \"warning\"\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 1));
@@ -556,7 +583,7 @@ mod tests {
             (e.line, e.message.as_str()),
             (
                 3,
-                "unknown key `sourc`; expected `rules`, `source`, `orms`, `injection`, `schema` or `tables`"
+                "unknown key `sourc`; expected `rules`, `source`, `orms`, `injection`, `schema`, `tables` or `replay`"
             )
         );
 

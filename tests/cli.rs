@@ -1220,3 +1220,58 @@ fn check_does_not_read_a_named_pipe() {
 fn has_rule(doc: &serde_json::Value, rule: &str) -> bool {
     common::rules_of(doc).contains(&rule)
 }
+
+/// Query tags (Rails QueryLogs/marginalia, sqlcommenter) travel with each
+/// runtime finding: the keys that name code by default, every key with
+/// `--show-values`, and the keys `[replay] tags` adds; request ids name the
+/// group, not the statement.
+#[test]
+fn runtime_findings_carry_the_query_tags_of_their_statement() {
+    let log = common::root().join("testdata/logs/tags/tagged.log");
+    let log = log.to_str().unwrap();
+    let tags_of = |doc: &serde_json::Value, rule: &str| -> serde_json::Value {
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == rule)
+            .map(|d| d["query"]["tags"].clone())
+            .unwrap_or_default()
+    };
+    let dir = common::temp_dir("tags");
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = common::ormlint(&dir, args);
+        serde_json::from_str(&common::stdout(&out)).expect("json")
+    };
+    let doc = run(&["replay", "--format", "json", log]);
+    assert_eq!(
+        tags_of(&doc, "n-plus-one"),
+        serde_json::json!({
+            "action": "index",
+            "application": "Shop",
+            "controller": "orders",
+            "source_location": "app/controllers/orders_controller.rb:14"
+        })
+    );
+    // %XX-decoded; the tenant (not code) and the traceparent are left out.
+    assert_eq!(
+        tags_of(&doc, "sql-injection"),
+        serde_json::json!({"controller": "search", "framework": "django:5.0", "route": "/search/"})
+    );
+    let human = common::stdout(&common::ormlint(&dir, &["replay", log]));
+    assert!(human.contains("= note: from orders#index at app/controllers/orders_controller.rb:14, per its query tags"), "{human}");
+    assert!(
+        human.contains("= note: from search (route /search/), per its query tags"),
+        "{human}"
+    );
+    assert!(!human.contains("acme"), "{human}");
+    // Every key when values may be shown.
+    let doc = run(&["replay", "--format", "json", "--show-values", log]);
+    assert_eq!(tags_of(&doc, "sql-injection")["tenant"], "acme");
+    assert!(tags_of(&doc, "sql-injection").get("traceparent").is_none());
+    // The team's own key, from the config.
+    std::fs::write(dir.join("ormlint.toml"), "[replay]\ntags = [\"tenant\"]\n").unwrap();
+    let doc = run(&["replay", "--format", "json", log]);
+    assert_eq!(tags_of(&doc, "n-plus-one")["tenant"], "acme");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -71,6 +71,11 @@ pub struct QueryInfo {
     pub group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orm: Option<String>,
+    /// Runtime: the query tags the reported statement carried (sqlcommenter,
+    /// Rails QueryLogs/marginalia), %XX-decoded: the keys that name code,
+    /// or all of them with `--show-values`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

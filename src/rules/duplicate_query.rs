@@ -60,6 +60,7 @@ impl Rule for DuplicateQuery {
                         count: Some(same.len() as u64),
                         group: Some(group.key.clone()),
                         orm: None,
+                        tags: None,
                     });
             }
         }

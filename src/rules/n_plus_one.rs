@@ -185,6 +185,7 @@ impl Rule for NPlusOne {
                 count: Some(n as u64),
                 group: Some(group.key.clone()),
                 orm: None,
+                tags: None,
             });
         }
     }

@@ -76,6 +76,7 @@ impl Rule for WriteInLoop {
                 count: Some(r.at.len() as u64),
                 group: Some(group.key.clone()),
                 orm: None,
+                tags: None,
             });
         }
     }

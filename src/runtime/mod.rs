@@ -18,6 +18,7 @@ mod boilerplate;
 mod plans;
 pub mod profile;
 pub mod stats;
+pub mod tags;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -62,6 +63,8 @@ pub struct Options {
     /// Distinct shapes kept with their statistics; past this, the rarest
     /// shapes no open group holds are folded (see [`Runner::fold`]).
     pub max_shapes: usize,
+    /// Tag keys shown besides those that name code (`[replay] tags`).
+    pub tag_keys: Vec<String>,
 }
 
 impl Default for Options {
@@ -75,6 +78,7 @@ impl Default for Options {
             schema: None,
             max_shapes: DEFAULT_MAX_SHAPES,
             table_rows: Default::default(),
+            tag_keys: Vec::new(),
         }
     }
 }
@@ -145,8 +149,8 @@ struct Spliced {
 
 /// A family's first execution with inline values: where, which shape, the
 /// shape's normalized text (to rebuild it if folded), and the statement
-/// when values may be shown.
-type FirstLiteral = (LogPos, u64, Box<str>, Box<str>);
+/// when values may be shown, and its query tags.
+type FirstLiteral = (LogPos, u64, Box<str>, Box<str>, Option<tags::Tags>);
 
 #[derive(Default)]
 struct Family {
@@ -217,6 +221,8 @@ struct OpenGroup {
     /// per request (SQLAlchemy, Django's atomic requests, ActiveRecord), so
     /// its `COMMIT`/`ROLLBACK` ends the request too.
     opened_by_begin: bool,
+    /// The query tags of the events that carry any: (event index, tags).
+    tags: Vec<(u32, tags::Tags)>,
 }
 
 /// `BEGIN` / `START TRANSACTION` opens, `COMMIT` / `ROLLBACK` / `END` closes.
@@ -384,6 +390,11 @@ struct Runner<'r> {
     /// Folded shapes whose literals beside bind parameters had not changed
     /// yet: their first literals and place, to go on watching if they return.
     folded_spliced: FastMap<u64, (u64, LogPos)>,
+    /// Which query tags are kept, and each distinct kept set, stored once.
+    tag_filter: tags::TagFilter,
+    tag_sets: tags::TagSets,
+    /// The tags of the statement [`Runner::query_facts`] judges next.
+    attach: Option<tags::Tags>,
 }
 
 /// What folded shapes leave behind: their totals.
@@ -533,6 +544,25 @@ impl Runner<'_> {
         let (first_new, pending_before) = (self.diagnostics.len(), self.pending.len());
         let (mut spans, out) = self.excerpts();
         rules.check_group(&g, out, &mut spans);
+        // Each finding shows the tags of the statement it points at.
+        if !group.tags.is_empty() {
+            for d in &mut self.diagnostics[first_new..] {
+                let Some(&(pos, _)) = d
+                    .primary
+                    .file
+                    .checked_sub(PENDING_BASE)
+                    .and_then(|i| self.pending.get(i))
+                else {
+                    continue;
+                };
+                let Some(at) = g.events.iter().position(|e| e.pos == pos) else {
+                    continue;
+                };
+                if let Ok(k) = group.tags.binary_search_by_key(&(at as u32), |(i, _)| *i) {
+                    tags::attach(d, &group.tags[k].1);
+                }
+            }
+        }
         self.aggregate(first_new, pending_before);
     }
 
@@ -613,9 +643,12 @@ impl Runner<'_> {
 
     /// One statement, fingerprinted here.
     fn event(&mut self, log: u32, ev: &QueryEvent) {
-        let mut p = print(&mut self.fp, ev);
+        let mut p = print(&mut self.fp, ev, &self.tag_filter);
         if !self.shapes.contains_key(&p.hash) {
             p.text = Some(self.fp.text().to_string());
+        }
+        if p.tags_hash != 0 && self.tag_sets.get(p.tags_hash).is_none() {
+            p.tags = Some(self.tag_filter.kept(self.fp.tags()));
         }
         self.event_printed(log, ev, p);
     }
@@ -631,7 +664,14 @@ impl Runner<'_> {
             params,
             spliced_hash,
             text,
+            tags_hash,
+            tags,
         } = p;
+        let tags = match (tags_hash, tags) {
+            (0, _) => None,
+            (h, Some(t)) => self.tag_sets.insert(h, t),
+            (h, None) => self.tag_sets.get(h),
+        };
         let pos = LogPos {
             log,
             first_line: ev.first_line,
@@ -719,8 +759,13 @@ impl Runner<'_> {
                     } else {
                         String::new()
                     };
-                    fam.first_literal =
-                        Some(Box::new((pos, hash, info.text.as_str().into(), sql.into())));
+                    fam.first_literal = Some(Box::new((
+                        pos,
+                        hash,
+                        info.text.as_str().into(),
+                        sql.into(),
+                        tags.clone(),
+                    )));
                 } else if fam.more_literal.len() < 5 {
                     fam.more_literal.push((pos, hash));
                 }
@@ -757,6 +802,7 @@ impl Runner<'_> {
             && literals > 0
             && (ev.sql.contains("--") || ev.sql.contains('#') || ev.sql.contains("/**/"));
         if (new_shape || suspicious) && boilerplate != Boilerplate::Catalog {
+            self.attach = tags.clone();
             self.query_facts(&ev.sql, &info, pos, 1, literals, params, 0, 0);
         }
 
@@ -799,6 +845,7 @@ impl Runner<'_> {
             last_at: None,
             in_txn: false,
             opened_by_begin: false,
+            tags: Vec::new(),
         });
         if group.events.len() == 1 && group.label.is_none() {
             // The statement may have been printed on the reading thread, so
@@ -833,6 +880,9 @@ impl Runner<'_> {
                     e.shape.operation == Operation::Select || txn_boundary(&e.shape.text).is_some()
                 }));
         let operation = info.operation;
+        if let Some(t) = tags {
+            group.tags.push((group.events.len() as u32, t));
+        }
         group.events.push(GroupEvent {
             shape: info,
             values_hash,
@@ -895,6 +945,11 @@ impl Runner<'_> {
         let (first_new, pending_before) = (self.diagnostics.len(), self.pending.len());
         let (mut spans, out) = self.excerpts();
         rules.check_query(Evidence::Replay, &facts, out, Some(&mut spans));
+        if let Some(t) = self.attach.take() {
+            for d in &mut self.diagnostics[first_new..] {
+                tags::attach(d, &t);
+            }
+        }
         self.aggregate(first_new, pending_before);
     }
 
@@ -975,10 +1030,19 @@ struct Printed {
     spliced_hash: Option<u64>,
     /// The normalized text, for a shape the fingerprinting side had not seen.
     text: Option<String>,
+    /// [`tags::TagFilter::hash`] of the statement's kept tags (0: none).
+    tags_hash: u64,
+    /// The kept tags, for a set the fingerprinting side had not seen.
+    tags: Option<Box<[(String, String)]>>,
 }
 
-fn print(fp: &mut Fingerprinter, ev: &QueryEvent) -> Printed {
+fn print(fp: &mut Fingerprinter, ev: &QueryEvent, filter: &tags::TagFilter) -> Printed {
     let hash = fp.run(&ev.sql);
+    let tags_hash = if fp.tags().is_empty() {
+        0
+    } else {
+        filter.hash(fp.tags())
+    };
     let key = GroupKey::of(request_of(fp.tags(), ev), ev);
     // Values: literals in the text, then bound parameters.
     let mut values_hash: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -1014,6 +1078,8 @@ fn print(fp: &mut Fingerprinter, ev: &QueryEvent) -> Printed {
         params,
         spliced_hash,
         text: None,
+        tags_hash,
+        tags: None,
     }
 }
 
@@ -1102,6 +1168,12 @@ pub fn try_run(
         folded_plans: Vec::new(),
         folded_not_replayed: Default::default(),
         folded_spliced: FastMap::default(),
+        tag_filter: tags::TagFilter {
+            extra: opts.tag_keys.clone(),
+            all: opts.show_values,
+        },
+        tag_sets: tags::TagSets::default(),
+        attach: None,
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
@@ -1155,6 +1227,7 @@ pub fn try_run(
             type Batch = (Vec<QueryEvent>, Option<Vec<Printed>>);
             let (to_worker, batches) = std::sync::mpsc::sync_channel::<Batch>(2);
             let (to_main, done) = std::sync::mpsc::sync_channel::<Vec<QueryEvent>>(4);
+            let filter = r.tag_filter.clone();
             let runner = &mut r;
             std::thread::scope(|s| {
                 s.spawn(move || {
@@ -1179,6 +1252,7 @@ pub fn try_run(
                 });
                 let mut fp = Fingerprinter::new();
                 let mut seen = crate::util::FastSet::default();
+                let mut seen_tags = crate::util::FastSet::default();
                 loop {
                     let batch = next_batch(&mut reader);
                     if batch.is_empty() {
@@ -1200,9 +1274,12 @@ pub fn try_run(
                         let prints = batch
                             .iter()
                             .map(|ev| {
-                                let mut p = print(&mut fp, ev);
+                                let mut p = print(&mut fp, ev, &filter);
                                 if seen.insert(p.hash) {
                                     p.text = Some(fp.text().to_string());
+                                }
+                                if p.tags_hash != 0 && seen_tags.insert(p.tags_hash) {
+                                    p.tags = Some(filter.kept(fp.tags()));
                                 }
                                 p
                             })
@@ -1320,13 +1397,22 @@ pub fn try_run(
         }
     }
     // Families where some executions inline literals and others bind.
-    type Mixed = (LogPos, u64, String, String, u64, u64, Vec<(LogPos, u64)>);
+    type Mixed = (
+        LogPos,
+        u64,
+        String,
+        String,
+        u64,
+        u64,
+        Vec<(LogPos, u64)>,
+        Option<tags::Tags>,
+    );
     let mut mixed: Vec<Mixed> = r
         .families
         .values()
         .filter(|f| f.param_execs > 0 && f.literal_execs > 0)
         .filter_map(|f| {
-            let (pos, hash, text, sql) = f.first_literal.as_deref().cloned()?;
+            let (pos, hash, text, sql, tags) = f.first_literal.as_deref().cloned()?;
             let (text, sql) = (String::from(text), String::from(sql));
             Some((
                 pos,
@@ -1336,11 +1422,12 @@ pub fn try_run(
                 f.param_execs,
                 f.literal_execs,
                 f.more_literal.clone(),
+                tags,
             ))
         })
         .collect();
     mixed.sort_by_key(|m| m.0);
-    for (pos, hash, text, sql, param_execs, literal_execs, more) in mixed {
+    for (pos, hash, text, sql, param_execs, literal_execs, more, tags) in mixed {
         // A folded shape is rebuilt from its normalized text.
         let info = r
             .shapes
@@ -1349,6 +1436,7 @@ pub fn try_run(
             .or_else(|| Some(Arc::new(shape_info(hash, text.clone(), &text))));
         if let Some(info) = info {
             let before = r.diagnostics.len();
+            r.attach = tags;
             r.query_facts(&sql, &info, pos, literal_execs, 1, 0, param_execs, 0);
             // Point at the other executions that inline values too.
             if r.diagnostics.len() > before {
