@@ -435,7 +435,23 @@ fn refinery_version(name: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    fn tree(name: &str, files: &[&str]) -> PathBuf {
+    /// A folder of migration files, removed when the test ends.
+    struct Tree(PathBuf);
+
+    impl std::ops::Deref for Tree {
+        type Target = PathBuf;
+        fn deref(&self) -> &PathBuf {
+            &self.0
+        }
+    }
+
+    impl Drop for Tree {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn tree(name: &str, files: &[&str]) -> Tree {
         let dir =
             std::env::temp_dir().join(format!("ormlint-locate-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -444,7 +460,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, "SELECT 1;").unwrap();
         }
-        dir
+        Tree(dir)
     }
 
     fn names(dir: &Path, files: Vec<PathBuf>) -> Vec<String> {

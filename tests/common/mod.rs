@@ -40,12 +40,34 @@ pub fn expect_file(path: &Path, actual: &str) {
     );
 }
 
-/// A fresh empty folder under the system temp dir.
-pub fn temp_dir(name: &str) -> PathBuf {
+/// A fresh empty folder under the system temp dir, removed when dropped.
+pub fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("ormlint-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
+}
+
+/// A test's scratch folder: the tests leave nothing behind.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The rule of each finding in a JSON report, in order.
