@@ -151,6 +151,9 @@ pub enum Command {
         /// interrupt), exit with the findings' status instead of 2 (or 130).
         #[arg(long)]
         keep_going: bool,
+        /// Query shapes charted in `--format html` (the ones that took the most time).
+        #[arg(long, value_name = "N", default_value_t = crate::report::html::DEFAULT_TOP)]
+        top: usize,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -325,6 +328,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             table_rows,
             verbose,
             keep_going,
+            top,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -372,11 +376,27 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                     .collect();
                 return Err(UsageError(msgs.join("\n")));
             }
-            let code = if *profile {
+            let code = if *profile && g.format != Format::Html {
                 crate::runtime::profile::print(&run, g.format)?;
                 EXIT_OK
             } else {
-                finish(g, &run.files, &mut run.diagnostics, &run.summary)?
+                let shapes = crate::report::html::Shapes {
+                    profile: &run.profile,
+                    top: *top,
+                };
+                let code = finish_with(
+                    g,
+                    "replay",
+                    &run.files,
+                    &mut run.diagnostics,
+                    &run.summary,
+                    Some(&shapes),
+                )?;
+                if *profile {
+                    EXIT_OK
+                } else {
+                    code
+                }
             };
             // Input lost is never a silent success: the findings are out,
             // then the status says the log was not read to its end.
@@ -523,6 +543,19 @@ pub fn finish(
     diagnostics: &mut Vec<Diagnostic>,
     summary: &Summary,
 ) -> Result<u8, UsageError> {
+    finish_with(g, "check", files, diagnostics, summary, None)
+}
+
+/// [`finish`] for a named command, with the query shapes `replay` charts
+/// in HTML.
+pub fn finish_with(
+    g: &Global,
+    command: &str,
+    files: &FileDb,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &Summary,
+    shapes: Option<&crate::report::html::Shapes<'_>>,
+) -> Result<u8, UsageError> {
     crate::engine::diagnostic::sort(diagnostics, files);
     if let Some(path) = &g.write_baseline {
         // Replacing a baseline: say what changed.
@@ -592,6 +625,7 @@ pub fn finish(
         Format::Json => report::json::write(&report, &mut stdout.lock())?,
         Format::Sarif => report::sarif::write(&report, &mut stdout.lock())?,
         Format::Github => print!("{}", report::github::render(&report)),
+        Format::Html => report::html::write(&report, command, shapes, &mut stdout.lock())?,
         Format::Gitlab => {
             let cwd = std::env::current_dir().unwrap_or_default();
             report::gitlab::write(&report, &cwd, &mut stdout.lock())?

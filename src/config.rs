@@ -211,6 +211,9 @@ impl Config {
                             _ => None,
                         }
                         .ok_or_else(|| p.error(v.span(), "`replay.tags` must be a list of tag keys (strings)".into()))?;
+                        if let Some(k) = keys.iter().find(|k| crate::runtime::tags::REQUEST_KEYS.contains(&k.as_str())) {
+                            return Err(p.error(v.span(), format!("`replay.tags`: `{k}` identifies a request; request ids name a finding's group (`in request …`), not its statement")));
+                        }
                         config.tag_keys = keys;
                     }
                 }
@@ -542,6 +545,8 @@ mod tests {
         let e = parse("[replay]\ntags = \"tenant\"\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("list of tag keys"), "{}", e.message);
+        let e = parse("[replay]\ntags = [\"traceparent\"]\n").unwrap_err();
+        assert!(e.message.contains("identifies a request"), "{}", e.message);
         let e = parse("[replay]\ntag = []\n").unwrap_err();
         assert!(e.message.contains("expected `tags`"), "{}", e.message);
     }

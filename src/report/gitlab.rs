@@ -26,21 +26,31 @@ pub fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// The folder that holds `.git` at or above `cwd`, if any.
+/// The repository root: `$CI_PROJECT_DIR` in a GitLab job, else the folder
+/// that holds `.git` at or above `cwd`.
 fn repository_root(cwd: &Path) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CI_PROJECT_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return Some(std::fs::canonicalize(&dir).unwrap_or(dir));
+    }
     cwd.ancestors()
         .find(|d| d.join(".git").exists())
         .map(Path::to_path_buf)
 }
 
 /// `path` as GitLab wants it: relative to the repository root, with `/`,
-/// no `./`. A path outside the repository (a log in `/var/log`) is given
-/// as it was named.
+/// no `./`. A path outside the repository (a log in `/var/log`) or not a
+/// file (`<stdin>`) is given as it was named.
 pub fn repository_path(path: &str, cwd: &Path, root: Option<&Path>) -> String {
+    let named = path.trim_start_matches("./");
     let Some(root) = root else {
-        return path.trim_start_matches("./").to_string();
+        return named.to_string();
     };
-    // Lexical: the file may be gone, and links are not followed.
+    if path.starts_with('<') {
+        return path.to_string();
+    }
+    // Lexically first (the file may be gone), then through links: its
+    // folder, canonical, under the canonical root.
     let mut full = PathBuf::new();
     for c in cwd.join(path).components() {
         match c {
@@ -51,13 +61,22 @@ pub fn repository_path(path: &str, cwd: &Path, root: Option<&Path>) -> String {
             other => full.push(other),
         }
     }
-    match full.strip_prefix(root) {
-        Ok(rel) => rel
+    let resolved = full
+        .parent()
+        .and_then(|dir| std::fs::canonicalize(dir).ok())
+        .zip(full.file_name())
+        .map(|(dir, name)| dir.join(name));
+    let rel = full
+        .strip_prefix(root)
+        .ok()
+        .or_else(|| resolved.as_deref().and_then(|r| r.strip_prefix(root).ok()));
+    match rel {
+        Some(rel) => rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/"),
-        Err(_) => path.to_string(),
+        None => named.to_string(),
     }
 }
 
@@ -70,6 +89,13 @@ pub fn render(report: &Report<'_>, cwd: &Path) -> String {
 pub fn write(report: &Report<'_>, cwd: &Path, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     let root = repository_root(&cwd);
+    if root.is_none() {
+        eprintln!(
+            "ormlint: no git repository at or above {}: GitLab paths are given relative to it \
+             (set CI_PROJECT_DIR to the repository root)",
+            cwd.display()
+        );
+    }
     let mut seen: BTreeMap<u64, u32> = BTreeMap::new();
     let issues = report
         .diagnostics
@@ -77,9 +103,11 @@ pub fn write(report: &Report<'_>, cwd: &Path, out: &mut dyn std::io::Write) -> s
         .filter(|d| d.suppressed.is_none())
         .map(move |d| {
             let loc = report.location(d);
-            // The SARIF fingerprint's base (rule, path, reported code or
-            // query shape; not the line) and its occurrence.
-            let base = super::code_hash(d, report.files);
+            let path = repository_path(&loc.path, &cwd, root.as_deref());
+            // Rule, path from the repository root, reported code or query
+            // shape (not the line), and its occurrence: the same in the next
+            // pipeline whatever folder the job runs ormlint in.
+            let base = super::code_hash_at(d, report.files, &path);
             let n = seen.entry(base).or_insert(0);
             *n += 1;
             json!({
@@ -88,7 +116,7 @@ pub fn write(report: &Report<'_>, cwd: &Path, out: &mut dyn std::io::Write) -> s
                 "fingerprint": format!("{base:016x}-{n}"),
                 "location": {
                     "lines": {"begin": loc.line.max(1)},
-                    "path": repository_path(&loc.path, &cwd, root.as_deref()),
+                    "path": path,
                 },
                 "severity": severity(d.severity),
             })
@@ -128,5 +156,6 @@ mod tests {
             "/var/log/pg.log"
         );
         assert_eq!(repository_path("./src/db.rs", cwd, None), "src/db.rs");
+        assert_eq!(repository_path("<stdin>", cwd, Some(root)), "<stdin>");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -18,6 +19,8 @@ pub enum Format {
     Github,
     /// GitLab's Code Quality report (`artifacts: reports: codequality`).
     Gitlab,
+    /// One self-contained page to read in a browser.
+    Html,
 }
 
 /// Something the run could not read or judge: counted and shown, never dropped silently.
@@ -102,18 +105,20 @@ pub(crate) fn ordinal(n: usize) -> String {
 /// path, and the whitespace-normalised text of the reported lines (for logs,
 /// the query fingerprint). Used by SARIF `partialFingerprints` and baselines.
 pub fn code_hash(d: &Diagnostic, files: &FileDb) -> u64 {
-    let loc = d.location(files);
+    code_hash_at(d, files, &d.location(files).path)
+}
+
+/// [`code_hash`] with the path given another way (GitLab's, relative to the
+/// repository root, so that the hash does not depend on the folder ormlint
+/// ran in).
+pub fn code_hash_at(d: &Diagnostic, files: &FileDb, path: &str) -> u64 {
     let text = files
         .get(d.primary.file)
         .map(|f| f.lines_text(d.primary.range.clone()))
         .unwrap_or("");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // A finding in a log is its query shape, whatever the log is called.
-    let path = if is_log_finding(&loc.path) {
-        ""
-    } else {
-        loc.path.as_str()
-    };
+    let path = if is_log_finding(path) { "" } else { path };
     stable_hash(&[d.rule, path, &text])
 }
 

@@ -145,6 +145,8 @@ struct Spliced {
     varied_at: Option<LogPos>,
     /// Distinct literal sets seen (counted up to 16).
     distinct: Vec<u64>,
+    /// The query tags of the first execution.
+    tags: Option<tags::Tags>,
 }
 
 /// A family's first execution with inline values: where, which shape, the
@@ -463,6 +465,7 @@ impl Runner<'_> {
                     // Point at the first few other occurrences from the kept finding
                     // (one kept in this same call is not placed yet and gets none).
                     if let Some(kept_d) = self.diagnostics.get_mut(*i) {
+                        tags::note_other_origin(kept_d, &d);
                         if kept_d
                             .related
                             .iter()
@@ -729,6 +732,7 @@ impl Runner<'_> {
                         } else {
                             vec![first_hash, h]
                         },
+                        tags: tags.clone(),
                     }))
                 }
                 Some(sp) => {
@@ -1455,7 +1459,7 @@ pub fn try_run(
         }
     }
     // Literals beside bind parameters that change between executions.
-    type SplicedShape = (LogPos, LogPos, u64, String, u64, u32);
+    type SplicedShape = (LogPos, LogPos, u64, String, u64, u32, Option<tags::Tags>);
     let mut spliced: Vec<SplicedShape> = r
         .shapes
         .iter()
@@ -1469,13 +1473,15 @@ pub fn try_run(
                 sp.first_sql.clone(),
                 sp.execs,
                 sp.distinct.len() as u32,
+                sp.tags.clone(),
             ))
         })
         .collect();
     spliced.sort_by_key(|m| m.0);
-    for (pos, varied, hash, sql, execs, distinct) in spliced {
+    for (pos, varied, hash, sql, execs, distinct, tags) in spliced {
         if let Some(info) = r.shapes.get(&hash).map(|s| s.info.clone()) {
             let before = r.diagnostics.len();
+            r.attach = tags;
             r.query_facts(&sql, &info, pos, execs, 1, 1, 0, distinct);
             if r.diagnostics.len() > before {
                 let (mut spans, out) = r.excerpts();

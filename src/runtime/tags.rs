@@ -29,7 +29,7 @@ pub const CODE_KEYS: &[&str] = &[
 ];
 
 /// Keys that identify one request: they name the group instead.
-const REQUEST_KEYS: &[&str] = &[
+pub const REQUEST_KEYS: &[&str] = &[
     "traceparent",
     "tracestate",
     "request_id",
@@ -79,13 +79,32 @@ impl TagFilter {
         }
     }
 
-    /// The kept tags, owned.
+    /// The kept tags, owned. Control characters a `%0A` or `%1B` decoded
+    /// into are shown escaped: the statement's sender wrote these values
+    /// (an attacker, for an injection), and they must not start a line or
+    /// a terminal sequence of their own in a report.
     pub fn kept(&self, tags: &[(String, String)]) -> Box<[(String, String)]> {
         tags.iter()
             .filter(|(k, _)| self.keeps(k))
-            .cloned()
+            .map(|(k, v)| (printable(k), printable(v)))
             .collect()
     }
+}
+
+/// `s` with control characters escaped (`\u{1b}`).
+fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Each distinct tag set of the run, stored once.
@@ -99,16 +118,31 @@ impl TagSets {
         self.sets.get(&hash).cloned()
     }
 
-    /// Stores a set first seen (unless the run holds too many already).
+    /// Stores a set first seen. Past [`MAX_SETS`] (a key with a value
+    /// per statement, kept with `--show-values` or `[replay] tags`), a new
+    /// set keeps only its keys that name code, which are few.
     pub fn insert(&mut self, hash: u64, tags: Box<[(String, String)]>) -> Option<Tags> {
         if let Some(t) = self.sets.get(&hash) {
             return Some(t.clone());
         }
-        if self.sets.len() >= MAX_SETS {
+        if self.sets.len() < MAX_SETS {
+            let t: Tags = Arc::from(tags);
+            self.sets.insert(hash, t.clone());
+            return Some(t);
+        }
+        let code = TagFilter::default();
+        let h = code.hash(&tags);
+        if h == 0 {
             return None;
         }
-        let t: Tags = Arc::from(tags);
-        self.sets.insert(hash, t.clone());
+        if let Some(t) = self.sets.get(&h) {
+            return Some(t.clone());
+        }
+        if self.sets.len() >= 2 * MAX_SETS {
+            return None;
+        }
+        let t: Tags = Arc::from(code.kept(&tags));
+        self.sets.insert(h, t.clone());
         Some(t)
     }
 }
@@ -127,7 +161,45 @@ pub fn to_map(tags: &[(String, String)]) -> std::collections::BTreeMap<String, S
 pub fn attach(d: &mut crate::engine::Diagnostic, tags: &[(String, String)]) {
     d.query.get_or_insert_with(Default::default).tags = Some(to_map(tags));
     if let Some(o) = origin(tags) {
-        d.notes.push(format!("from {o}, per its query tags"));
+        // The tags are part of the statement: for an injection, its
+        // sender (perhaps the attacker) wrote them.
+        d.notes.push(if d.rule == "sql-injection" {
+            format!("from {o}, per the query tags in the statement itself")
+        } else {
+            format!("from {o}, per its query tags")
+        });
+    }
+}
+
+/// The same pattern, found again from other code: the kept finding names
+/// up to three other origins its query tags gave, so that one controller's
+/// tags do not stand for all of them.
+pub fn note_other_origin(kept: &mut crate::engine::Diagnostic, other: &crate::engine::Diagnostic) {
+    const HEAD: &str = "the same pattern also came from ";
+    let origin_of = |d: &crate::engine::Diagnostic| {
+        let tags: Vec<(String, String)> = d
+            .query
+            .as_ref()?
+            .tags
+            .as_ref()?
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        origin(&tags)
+    };
+    let Some(o) = origin_of(other) else { return };
+    if origin_of(kept).as_deref() == Some(o.as_str()) {
+        return;
+    }
+    let quoted = format!("`{o}`");
+    match kept.notes.iter_mut().find(|n| n.starts_with(HEAD)) {
+        None => kept.notes.push(format!("{HEAD}{quoted}")),
+        Some(n) if n.contains(&quoted) || n.ends_with("and others") => {}
+        Some(n) if n.matches("`, `").count() >= 2 => n.push_str(", and others"),
+        Some(n) => {
+            n.push_str(", ");
+            n.push_str(&quoted);
+        }
     }
 }
 
@@ -199,6 +271,13 @@ mod tests {
         assert_eq!(extra.kept(&tags).len(), 2);
         assert_eq!(f.hash(&t(&[("tenant", "acme")])), 0);
         assert_ne!(f.hash(&tags), 0);
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        let tags = t(&[("controller", "search\n::error file=x::pwned\u{1b}[31m")]);
+        let kept = TagFilter::default().kept(&tags);
+        assert_eq!(kept[0].1, "search\\u{a}::error file=x::pwned\\u{1b}[31m");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub fn ormlint(cwd: &Path, args: &[&str]) -> Output {
         .current_dir(cwd)
         .args(args)
         .env_remove("RUST_BACKTRACE")
+        .env_remove("CI_PROJECT_DIR")
         .output()
         .expect("run ormlint")
 }

@@ -1,0 +1,385 @@
+//! `--format html`: one self-contained page (inline CSS and SVG, no script,
+//! nothing fetched) to read in a browser, attach to a CI run or print.
+//! Findings with their code or query, related places, notes and help; for
+//! `replay`, a chart of the query shapes that took the most time, and for
+//! each N+1 the statements of its request in log order (the parent query,
+//! then the repeats). Its size grows with the findings and `--top`, never
+//! with the log. Light or dark as the reader's system is.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use super::Report;
+use crate::engine::{Diagnostic, Location, Severity};
+use crate::runtime::ShapeProfile;
+
+/// Shapes charted by default.
+pub const DEFAULT_TOP: usize = 20;
+
+/// What `replay` adds to the page.
+pub struct Shapes<'a> {
+    pub profile: &'a [ShapeProfile],
+    pub top: usize,
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A message with `code` spans.
+fn rich(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", esc(part));
+        } else {
+            out.push_str(&esc(part));
+        }
+    }
+    out
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    crate::util::shorten(s, n)
+}
+
+const STYLE: &str = r#"
+:root { color-scheme: light dark; --bg:#fff; --fg:#1f2328; --muted:#59636e; --card:#f6f8fa; --line:#d1d9e0;
+  --error:#cf222e; --warning:#9a6700; --note:#0969da; --bar:#0969da; --bar2:#8250df; --code:#eff1f3; }
+@media (prefers-color-scheme: dark) { :root { --bg:#0d1117; --fg:#e6edf3; --muted:#9198a1; --card:#151b23;
+  --line:#3d444d; --error:#ff7b72; --warning:#d29922; --note:#4493f8; --bar:#4493f8; --bar2:#ab7df8; --code:#262c36; } }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 70rem; padding: 1.5rem; background: var(--bg); color: var(--fg);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
+h1 { font-size: 1.4rem; margin: 0 0 .25rem; } h2 { font-size: 1.15rem; margin: 2rem 0 .75rem; border-bottom: 1px solid var(--line); padding-bottom: .3rem; }
+.muted { color: var(--muted); } code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .88em; }
+code { background: var(--code); padding: .05rem .3rem; border-radius: 4px; }
+pre { background: var(--code); padding: .6rem .8rem; border-radius: 6px; overflow-x: auto; margin: .5rem 0; white-space: pre-wrap; word-break: break-all; }
+.counts { display: flex; gap: .75rem; flex-wrap: wrap; margin: 1rem 0; }
+.count { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .5rem .9rem; min-width: 7rem; }
+.count b { display: block; font-size: 1.5rem; }
+.finding { background: var(--card); border: 1px solid var(--line); border-left: 4px solid var(--note); border-radius: 8px;
+  padding: .8rem 1rem; margin: .8rem 0; break-inside: avoid; }
+.finding.error { border-left-color: var(--error); } .finding.warning { border-left-color: var(--warning); }
+.sev { font-weight: 600; text-transform: uppercase; font-size: .75rem; letter-spacing: .04em; }
+.sev.error { color: var(--error); } .sev.warning { color: var(--warning); } .sev.note { color: var(--note); }
+.rule { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); margin-left: .4rem; }
+.msg { font-weight: 600; margin: .2rem 0; } .loc { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); }
+ul.related { margin: .3rem 0; padding-left: 1.2rem; font-size: .9rem; } .help { margin: .4rem 0 0; } .help b, .note b { color: var(--muted); }
+.note { margin: .2rem 0; font-size: .92rem; }
+table { border-collapse: collapse; width: 100%; font-size: .88rem; } th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+svg text { fill: var(--fg); font: 12px ui-monospace, monospace; } svg .bar { fill: var(--bar); } svg .bar2 { fill: var(--bar2); } svg .axis { stroke: var(--line); }
+figure { margin: .5rem 0; } figcaption { font-size: .85rem; color: var(--muted); }
+@media print { body { max-width: none; padding: 0; } .finding, .count { background: none; } pre, code { background: none; border: 1px solid #ccc; } }
+"#;
+
+/// Writes the page.
+pub fn write(
+    report: &Report<'_>,
+    command: &str,
+    shapes: Option<&Shapes<'_>>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(out);
+    let s = report.summary;
+    let live: Vec<&Diagnostic> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.suppressed.is_none())
+        .collect();
+    let n = |sev: Severity| live.iter().filter(|d| d.severity == sev).count();
+    let mut head = String::new();
+    let _ = write!(
+        head,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>ormlint {} report</title><style>{STYLE}</style></head><body>\n",
+        esc(command)
+    );
+    let _ = write!(
+        head,
+        "<header><h1>ormlint {}</h1><div class=\"muted\">ormlint {} · {} · {}</div>",
+        esc(command),
+        env!("CARGO_PKG_VERSION"),
+        if command == "replay" {
+            format!(
+                "{} statements from {}",
+                s.statements,
+                super::plural(s.files as usize, "log")
+            )
+        } else {
+            super::plural(s.files as usize, "file")
+        },
+        format!("{} skipped", s.skipped.len()),
+    );
+    let _ = write!(head, "<div class=\"counts\">");
+    for (sev, word) in [
+        (Severity::Error, "errors"),
+        (Severity::Warning, "warnings"),
+        (Severity::Note, "notes"),
+    ] {
+        let _ = write!(
+            head,
+            "<div class=\"count\"><b class=\"sev {}\">{}</b>{word}</div>",
+            sev.as_str(),
+            n(sev)
+        );
+    }
+    let suppressed = report.diagnostics.len() - live.len();
+    if suppressed > 0 {
+        let _ = write!(head, "<div class=\"count\"><b>{suppressed}</b>suppressed</div>");
+    }
+    head.push_str("</div></header>\n");
+    w.write_all(head.as_bytes())?;
+    if let Some(shapes) = shapes {
+        w.write_all(shape_chart(shapes).as_bytes())?;
+    }
+    w.write_all(b"<h2>Findings</h2>\n")?;
+    if live.is_empty() {
+        w.write_all(b"<p class=\"muted\">No findings.</p>\n")?;
+    }
+    for d in &live {
+        w.write_all(finding(report, d).as_bytes())?;
+    }
+    if !s.skipped.is_empty() {
+        let mut t = String::from(
+            "<h2>Not read or not judged</h2>\n<table><tr><th>where</th><th>why</th></tr>\n",
+        );
+        for k in &s.skipped {
+            let at = match k.line {
+                Some(l) => format!("{}:{l}", k.path),
+                None => k.path.clone(),
+            };
+            let _ = writeln!(
+                t,
+                "<tr><td class=\"loc\">{}</td><td>{}</td></tr>",
+                esc(&at),
+                rich(&k.reason)
+            );
+        }
+        t.push_str("</table>\n");
+        w.write_all(t.as_bytes())?;
+    }
+    w.write_all(b"</body></html>\n")?;
+    std::io::Write::flush(&mut w)
+}
+
+/// One finding as a card.
+fn finding(report: &Report<'_>, d: &Diagnostic) -> String {
+    let loc = report.location(d);
+    let sev = d.severity.as_str();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<section class=\"finding {sev}\"><div><span class=\"sev {sev}\">{sev}</span>\
+         <span class=\"rule\">{}</span></div><div class=\"msg\">{}</div>\
+         <div class=\"loc\">{}:{}</div>",
+        esc(d.rule),
+        rich(&d.message),
+        esc(&loc.path),
+        loc.line
+    );
+    if let Some(text) = snippet(report, &d.primary, loc.line) {
+        let _ = write!(h, "<pre>{}</pre>", esc(&text));
+    }
+    if d.rule == "n-plus-one" && super::is_log_finding(&loc.path) {
+        h.push_str(&waterfall(report, d, &loc));
+    }
+    if !d.related.is_empty() {
+        h.push_str("<ul class=\"related\">");
+        for l in d.related.iter().take(12) {
+            let at = Location::of(&l.span, report.files);
+            let _ = write!(
+                h,
+                "<li><span class=\"loc\">{}:{}</span> {}</li>",
+                esc(&at.path),
+                at.line,
+                rich(&l.message)
+            );
+        }
+        if d.related.len() > 12 {
+            let _ = write!(h, "<li class=\"muted\">and {} more</li>", d.related.len() - 12);
+        }
+        h.push_str("</ul>");
+    }
+    for n in &d.notes {
+        let _ = write!(h, "<p class=\"note\"><b>note:</b> {}</p>", rich(n));
+    }
+    if let Some(help) = &d.help {
+        let _ = write!(h, "<p class=\"help\"><b>help:</b> {}</p>", rich(help));
+    }
+    h.push_str("</section>\n");
+    h
+}
+
+/// The reported lines, numbered from `first`, their common indent removed,
+/// at most 12 of them.
+fn snippet(report: &Report<'_>, span: &crate::engine::Span, first: usize) -> Option<String> {
+    let f = report.files.get(span.file)?;
+    let text = f.lines_text(span.range.clone()).trim_end();
+    if text.trim().is_empty() {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let width = (first + lines.len()).to_string().len();
+    let mut out = String::new();
+    for (i, l) in lines.iter().take(12).enumerate() {
+        let body = l.get(indent..).unwrap_or(l.trim_start());
+        let _ = writeln!(out, "{:>width$} │ {}", first + i, shorten(body, 400));
+    }
+    if lines.len() > 12 {
+        let _ = writeln!(out, "{:>width$} │ …", "");
+    }
+    Some(out.trim_end().to_string())
+}
+
+/// The statements of an N+1's request in log order: the parent query, then
+/// each repeat, as rows of a chart.
+fn waterfall(report: &Report<'_>, d: &Diagnostic, loc: &Location) -> String {
+    // (line, label, is the parent)
+    let mut rows: Vec<(usize, &str, bool)> = vec![(loc.line, "first repeat", false)];
+    for l in &d.related {
+        let m = l.message.as_str();
+        if m.starts_with("parent query") || m.starts_with("repeated") || m == "first repeat" {
+            let at = Location::of(&l.span, report.files);
+            rows.push((at.line, if m.starts_with("parent") { "parent query" } else { "repeat" }, m.starts_with("parent")));
+        }
+    }
+    if rows.len() < 3 {
+        return String::new();
+    }
+    rows.sort_by_key(|r| r.0);
+    rows.dedup_by_key(|r| r.0);
+    let shown = rows.len().min(24);
+    let (row_h, left, width) = (18, 150, 520);
+    let height = shown * row_h + 24;
+    let step = (width - left - 10) as f64 / shown as f64;
+    let mut s = format!(
+        "<figure><svg role=\"img\" aria-label=\"statements of the request in log order\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">"
+    );
+    for (i, (line, label, parent)) in rows.iter().take(shown).enumerate() {
+        let y = i * row_h + 4;
+        let x = left as f64 + i as f64 * step;
+        let _ = write!(
+            s,
+            "<text x=\"0\" y=\"{}\">line {line}</text><rect class=\"{}\" x=\"{x:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" rx=\"2\"><title>{label}, line {line}</title></rect>",
+            y + 12,
+            if *parent { "bar2" } else { "bar" },
+            (step - 2.0).max(3.0),
+            row_h - 5
+        );
+    }
+    let _ = write!(
+        s,
+        "<line class=\"axis\" x1=\"{left}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/></svg>\
+         <figcaption>The request in log order: the parent query (violet), then {} repeats (blue), one statement per row{}.</figcaption></figure>",
+        width - 10,
+        height - 12,
+        height - 12,
+        rows.iter().filter(|r| !r.2).count(),
+        if rows.len() > shown {
+            format!("; the first {shown} of {}", rows.len())
+        } else {
+            String::new()
+        }
+    );
+    s
+}
+
+/// The query shapes that took the most time (or ran most, untimed).
+fn shape_chart(shapes: &Shapes<'_>) -> String {
+    let timed = shapes.profile.iter().any(|p| p.timed > 0);
+    let mut top: Vec<&ShapeProfile> = shapes.profile.iter().collect();
+    if timed {
+        top.sort_by(|a, b| b.total_ms.total_cmp(&a.total_ms).then(a.hash.cmp(&b.hash)));
+    } else {
+        top.sort_by(|a, b| b.count.cmp(&a.count).then(a.hash.cmp(&b.hash)));
+    }
+    top.truncate(shapes.top);
+    let mut h = format!(
+        "<h2>Query shapes</h2>\n<p class=\"muted\">The {} of {} distinct shapes that {} (normalized text: values are never shown).</p>\n",
+        top.len(),
+        shapes.profile.len(),
+        if timed { "took the most time" } else { "ran most often" }
+    );
+    if top.is_empty() {
+        return h;
+    }
+    let value = |p: &ShapeProfile| if timed { p.total_ms } else { p.count as f64 };
+    let max = top.iter().map(|p| value(p)).fold(0.0_f64, f64::max).max(1e-9);
+    let (row_h, left, width) = (22, 60, 720);
+    let height = top.len() * row_h + 8;
+    let _ = write!(
+        h,
+        "<figure><svg role=\"img\" aria-label=\"query shapes by {}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">",
+        if timed { "total time" } else { "count" }
+    );
+    for (i, p) in top.iter().enumerate() {
+        let y = i * row_h + 4;
+        let w = ((width - left - 180) as f64 * value(p) / max).max(2.0);
+        let figure = if timed {
+            format!("{:.1} ms · {}×", p.total_ms, p.count)
+        } else {
+            format!("{}×", p.count)
+        };
+        let _ = write!(
+            h,
+            "<text x=\"0\" y=\"{}\">#{}</text><rect class=\"bar\" x=\"{left}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{}</title></rect><text x=\"{:.1}\" y=\"{}\">{}</text>",
+            y + 14,
+            i + 1,
+            row_h - 6,
+            esc(&shorten(&p.text, 300)),
+            left as f64 + w + 6.0,
+            y + 14,
+            esc(&figure)
+        );
+    }
+    h.push_str("</svg></figure>\n<table><tr><th class=\"num\">#</th><th>shape</th><th class=\"num\">count</th><th class=\"num\">total ms</th><th class=\"num\">mean ms</th><th class=\"num\">p95 ms</th></tr>\n");
+    for (i, p) in top.iter().enumerate() {
+        let mean = if p.timed > 0 {
+            format!("{:.2}", p.total_ms / p.timed as f64)
+        } else {
+            "–".into()
+        };
+        let p95 = p.p95_ms.map_or("–".into(), |v| format!("{v:.2}"));
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"num\">{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{mean}</td><td class=\"num\">{p95}</td></tr>",
+            i + 1,
+            esc(&shorten(&p.text, 400)),
+            p.count,
+            p.total_ms
+        );
+    }
+    h.push_str("</table>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_code_marked() {
+        assert_eq!(esc("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+        assert_eq!(rich("use `a < b` here"), "use <code>a &lt; b</code> here");
+    }
+}
