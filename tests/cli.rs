@@ -1261,7 +1261,9 @@ fn runtime_findings_carry_the_query_tags_of_their_statement() {
     let human = common::stdout(&common::ormlint(&dir, &["replay", log]));
     assert!(human.contains("= note: from orders#index at app/controllers/orders_controller.rb:14, per its query tags"), "{human}");
     assert!(
-        human.contains("= note: from search (route /search/), per the query tags in the statement itself"),
+        human.contains(
+            "= note: from search (route /search/), per the query tags in the statement itself"
+        ),
         "{human}"
     );
     assert!(!human.contains("acme"), "{human}");

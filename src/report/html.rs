@@ -73,7 +73,7 @@ pre { background: var(--code); padding: .6rem .8rem; border-radius: 6px; overflo
   padding: .8rem 1rem; margin: .8rem 0; break-inside: avoid; }
 .finding.error { border-left-color: var(--error); } .finding.warning { border-left-color: var(--warning); }
 .sev { font-weight: 600; text-transform: uppercase; font-size: .75rem; letter-spacing: .04em; }
-.sev.error { color: var(--error); } .sev.warning { color: var(--warning); } .sev.note { color: var(--note); }
+.sev.error { color: var(--error); } .sev.warning { color: var(--warning); } .sev.note { color: var(--note); } .sev.none { color: var(--muted); }
 .rule { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); margin-left: .4rem; }
 .msg { font-weight: 600; margin: .2rem 0; } .loc { font-family: ui-monospace, monospace; font-size: .85rem; color: var(--muted); }
 ul.related { margin: .3rem 0; padding-left: 1.2rem; font-size: .9rem; } .help { margin: .4rem 0 0; } .help b, .note b { color: var(--muted); }
@@ -81,7 +81,7 @@ ul.related { margin: .3rem 0; padding-left: 1.2rem; font-size: .9rem; } .help { 
 table { border-collapse: collapse; width: 100%; font-size: .88rem; } th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 svg text { fill: var(--fg); font: 12px ui-monospace, monospace; } svg .bar { fill: var(--bar); } svg .bar2 { fill: var(--bar2); } svg .axis { stroke: var(--line); }
-figure { margin: .5rem 0; } figcaption { font-size: .85rem; color: var(--muted); }
+figure { margin: .5rem 0; } td.chart, th.chart { width: 164px; padding-right: 0; } figcaption { font-size: .85rem; color: var(--muted); }
 @media print { body { max-width: none; padding: 0; } .finding, .count { background: none; } pre, code { background: none; border: 1px solid #ccc; } }
 "#;
 
@@ -110,7 +110,7 @@ pub fn write(
     );
     let _ = write!(
         head,
-        "<header><h1>ormlint {}</h1><div class=\"muted\">ormlint {} · {} · {}</div>",
+        "<header><h1>ormlint {}</h1><div class=\"muted\">ormlint {} · {} · {} skipped</div>",
         esc(command),
         env!("CARGO_PKG_VERSION"),
         if command == "replay" {
@@ -122,7 +122,7 @@ pub fn write(
         } else {
             super::plural(s.files as usize, "file")
         },
-        format!("{} skipped", s.skipped.len()),
+        s.skipped.len(),
     );
     let _ = write!(head, "<div class=\"counts\">");
     for (sev, word) in [
@@ -130,16 +130,19 @@ pub fn write(
         (Severity::Warning, "warnings"),
         (Severity::Note, "notes"),
     ] {
+        let count = n(sev);
         let _ = write!(
             head,
-            "<div class=\"count\"><b class=\"sev {}\">{}</b>{word}</div>",
-            sev.as_str(),
-            n(sev)
+            "<div class=\"count\"><b class=\"sev {}\">{count}</b>{word}</div>",
+            if count == 0 { "none" } else { sev.as_str() },
         );
     }
     let suppressed = report.diagnostics.len() - live.len();
     if suppressed > 0 {
-        let _ = write!(head, "<div class=\"count\"><b>{suppressed}</b>suppressed</div>");
+        let _ = write!(
+            head,
+            "<div class=\"count\"><b>{suppressed}</b>suppressed</div>"
+        );
     }
     head.push_str("</div></header>\n");
     w.write_all(head.as_bytes())?;
@@ -210,7 +213,11 @@ fn finding(report: &Report<'_>, d: &Diagnostic) -> String {
             );
         }
         if d.related.len() > 12 {
-            let _ = write!(h, "<li class=\"muted\">and {} more</li>", d.related.len() - 12);
+            let _ = write!(
+                h,
+                "<li class=\"muted\">and {} more</li>",
+                d.related.len() - 12
+            );
         }
         h.push_str("</ul>");
     }
@@ -260,7 +267,15 @@ fn waterfall(report: &Report<'_>, d: &Diagnostic, loc: &Location) -> String {
         let m = l.message.as_str();
         if m.starts_with("parent query") || m.starts_with("repeated") || m == "first repeat" {
             let at = Location::of(&l.span, report.files);
-            rows.push((at.line, if m.starts_with("parent") { "parent query" } else { "repeat" }, m.starts_with("parent")));
+            rows.push((
+                at.line,
+                if m.starts_with("parent") {
+                    "parent query"
+                } else {
+                    "repeat"
+                },
+                m.starts_with("parent"),
+            ));
         }
     }
     if rows.len() < 3 {
@@ -290,11 +305,10 @@ fn waterfall(report: &Report<'_>, d: &Diagnostic, loc: &Location) -> String {
     let _ = write!(
         s,
         "<line class=\"axis\" x1=\"{left}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/></svg>\
-         <figcaption>The request in log order: the parent query (violet), then {} repeats (blue), one statement per row{}.</figcaption></figure>",
+         <figcaption>In log order, one statement per row: the parent query (violet), then the repeats this finding points at (blue){}.</figcaption></figure>",
         width - 10,
         height - 12,
         height - 12,
-        rows.iter().filter(|r| !r.2).count(),
         if rows.len() > shown {
             format!("; the first {shown} of {}", rows.len())
         } else {
@@ -324,36 +338,25 @@ fn shape_chart(shapes: &Shapes<'_>) -> String {
         return h;
     }
     let value = |p: &ShapeProfile| if timed { p.total_ms } else { p.count as f64 };
-    let max = top.iter().map(|p| value(p)).fold(0.0_f64, f64::max).max(1e-9);
-    let (row_h, left, width) = (22, 60, 720);
-    let height = top.len() * row_h + 8;
-    let _ = write!(
+    let max = top
+        .iter()
+        .map(|p| value(p))
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
+    let _ = writeln!(
         h,
-        "<figure><svg role=\"img\" aria-label=\"query shapes by {}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">",
-        if timed { "total time" } else { "count" }
+        "<table class=\"shapes\"><tr><th class=\"num\">#</th><th class=\"chart\">{}</th><th>shape</th><th class=\"num\">count</th><th class=\"num\">total ms</th><th class=\"num\">mean ms</th><th class=\"num\">p95 ms</th></tr>",
+        if timed { "time" } else { "runs" }
     );
     for (i, p) in top.iter().enumerate() {
-        let y = i * row_h + 4;
-        let w = ((width - left - 180) as f64 * value(p) / max).max(2.0);
-        let figure = if timed {
-            format!("{:.1} ms · {}×", p.total_ms, p.count)
-        } else {
-            format!("{}×", p.count)
+        let share = value(p) / max;
+        let ms = |v: f64| {
+            if timed {
+                format!("{v:.1}")
+            } else {
+                "–".into()
+            }
         };
-        let _ = write!(
-            h,
-            "<text x=\"0\" y=\"{}\">#{}</text><rect class=\"bar\" x=\"{left}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{}</title></rect><text x=\"{:.1}\" y=\"{}\">{}</text>",
-            y + 14,
-            i + 1,
-            row_h - 6,
-            esc(&shorten(&p.text, 300)),
-            left as f64 + w + 6.0,
-            y + 14,
-            esc(&figure)
-        );
-    }
-    h.push_str("</svg></figure>\n<table><tr><th class=\"num\">#</th><th>shape</th><th class=\"num\">count</th><th class=\"num\">total ms</th><th class=\"num\">mean ms</th><th class=\"num\">p95 ms</th></tr>\n");
-    for (i, p) in top.iter().enumerate() {
         let mean = if p.timed > 0 {
             format!("{:.2}", p.total_ms / p.timed as f64)
         } else {
@@ -362,11 +365,13 @@ fn shape_chart(shapes: &Shapes<'_>) -> String {
         let p95 = p.p95_ms.map_or("–".into(), |v| format!("{v:.2}"));
         let _ = writeln!(
             h,
-            "<tr><td class=\"num\">{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{mean}</td><td class=\"num\">{p95}</td></tr>",
+            "<tr><td class=\"num\">{}</td><td class=\"chart\"><svg width=\"160\" height=\"14\" role=\"img\" aria-label=\"{:.0}% of the top shape\"><rect class=\"bar\" x=\"0\" y=\"1\" width=\"{:.1}\" height=\"12\" rx=\"2\"/></svg></td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{mean}</td><td class=\"num\">{p95}</td></tr>",
             i + 1,
+            share * 100.0,
+            (160.0 * share).max(2.0),
             esc(&shorten(&p.text, 400)),
             p.count,
-            p.total_ms
+            ms(p.total_ms)
         );
     }
     h.push_str("</table>\n");
@@ -379,7 +384,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_code_marked() {
-        assert_eq!(esc("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href='x'>&</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+        );
         assert_eq!(rich("use `a < b` here"), "use <code>a &lt; b</code> here");
     }
 }
