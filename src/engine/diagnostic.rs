@@ -105,6 +105,20 @@ pub struct Diagnostic {
     /// For a taint finding: the steps from where the text enters to the
     /// sink, in order (SARIF `codeFlows`).
     pub flow: Vec<Label>,
+    /// For a runtime N+1: the statements of its request in log order, with
+    /// their durations (the HTML report draws them as a waterfall).
+    pub timeline: Vec<Step>,
+}
+
+/// One statement of a [`Diagnostic::timeline`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Its first line in the log.
+    pub line: u64,
+    /// Its duration in microseconds, when the log has one.
+    pub micros: Option<u64>,
+    /// The parent query (whose rows drive the loop), not a repeat.
+    pub parent: bool,
 }
 
 impl Diagnostic {
@@ -124,6 +138,7 @@ impl Diagnostic {
             per_loop: None,
             conditional: false,
             flow: Vec::new(),
+            timeline: Vec::new(),
         }
     }
 

@@ -197,9 +197,7 @@ fn finding(report: &Report<'_>, d: &Diagnostic) -> String {
     if let Some(text) = snippet(report, &d.primary, loc.line) {
         let _ = write!(h, "<pre>{}</pre>", esc(&text));
     }
-    if d.rule == "n-plus-one" && super::is_log_finding(&loc.path) {
-        h.push_str(&waterfall(report, d, &loc));
-    }
+    h.push_str(&waterfall(d));
     if !d.related.is_empty() {
         h.push_str("<ul class=\"related\">");
         for l in d.related.iter().take(12) {
@@ -258,62 +256,68 @@ fn snippet(report: &Report<'_>, span: &crate::engine::Span, first: usize) -> Opt
     Some(out.trim_end().to_string())
 }
 
-/// The statements of an N+1's request in log order: the parent query, then
-/// each repeat, as rows of a chart.
-fn waterfall(report: &Report<'_>, d: &Diagnostic, loc: &Location) -> String {
-    // (line, label, is the parent)
-    let mut rows: Vec<(usize, &str, bool)> = vec![(loc.line, "first repeat", false)];
-    for l in &d.related {
-        let m = l.message.as_str();
-        if m.starts_with("parent query") || m.starts_with("repeated") || m == "first repeat" {
-            let at = Location::of(&l.span, report.files);
-            rows.push((
-                at.line,
-                if m.starts_with("parent") {
-                    "parent query"
-                } else {
-                    "repeat"
-                },
-                m.starts_with("parent"),
-            ));
-        }
-    }
-    if rows.len() < 3 {
+/// The statements of an N+1's request in log order, as a waterfall: one
+/// row each, drawn one after another, each as long as it took (as wide as
+/// the others when the log has no durations). The parent query is violet.
+fn waterfall(d: &Diagnostic) -> String {
+    let steps = &d.timeline;
+    if steps.len() < 2 {
         return String::new();
     }
-    rows.sort_by_key(|r| r.0);
-    rows.dedup_by_key(|r| r.0);
-    let shown = rows.len().min(24);
-    let (row_h, left, width) = (18, 150, 520);
-    let height = shown * row_h + 24;
-    let step = (width - left - 10) as f64 / shown as f64;
+    let timed = steps.iter().all(|s| s.micros.is_some());
+    let dur = |s: &crate::engine::diagnostic::Step| {
+        if timed {
+            s.micros.unwrap_or(0).max(1) as f64
+        } else {
+            1.0
+        }
+    };
+    let total: f64 = steps.iter().map(dur).sum();
+    let (row_h, left, width) = (16, 130, 700);
+    let span = (width - left - 10) as f64;
+    let height = steps.len() * row_h + 22;
     let mut s = format!(
-        "<figure><svg role=\"img\" aria-label=\"statements of the request in log order\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">"
+        "<figure><svg role=\"img\" aria-label=\"the statements of the request, in log order\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">"
     );
-    for (i, (line, label, parent)) in rows.iter().take(shown).enumerate() {
-        let y = i * row_h + 4;
-        let x = left as f64 + i as f64 * step;
+    let mut at = 0.0;
+    for (i, step) in steps.iter().enumerate() {
+        let y = i * row_h + 2;
+        let x = left as f64 + span * at / total;
+        let w = (span * dur(step) / total).max(2.0);
+        at += dur(step);
+        let took = step
+            .micros
+            .map(|us| format!(", {:.3} ms", us as f64 / 1000.0))
+            .unwrap_or_default();
+        let what = if step.parent {
+            "parent query"
+        } else {
+            "runs once per row"
+        };
         let _ = write!(
             s,
-            "<text x=\"0\" y=\"{}\">line {line}</text><rect class=\"{}\" x=\"{x:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" rx=\"2\"><title>{label}, line {line}</title></rect>",
-            y + 12,
-            if *parent { "bar2" } else { "bar" },
-            (step - 2.0).max(3.0),
-            row_h - 5
+            "<text x=\"0\" y=\"{}\">line {}{}</text><rect class=\"{}\" x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{what}, line {}{took}</title></rect>",
+            y + 11,
+            step.line,
+            if timed { format!(" {:.2} ms", step.micros.unwrap_or(0) as f64 / 1000.0) } else { String::new() },
+            if step.parent { "bar2" } else { "bar" },
+            row_h - 4,
+            step.line
         );
     }
     let _ = write!(
         s,
         "<line class=\"axis\" x1=\"{left}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/></svg>\
-         <figcaption>In log order, one statement per row: the parent query (violet), then the repeats this finding points at (blue){}.</figcaption></figure>",
+         <figcaption>The request's statements in log order{}: the parent query (violet), then each run of the loop (blue){}.</figcaption></figure>",
         width - 10,
         height - 12,
         height - 12,
-        if rows.len() > shown {
-            format!("; the first {shown} of {}", rows.len())
+        if timed {
+            format!(", drawn one after another as long as each took ({:.2} ms in all)", total / 1000.0)
         } else {
-            String::new()
-        }
+            " (the log has no durations: one equal step each)".to_string()
+        },
+        if d.timeline.len() >= 40 { "; the first 40" } else { "" }
     );
     s
 }

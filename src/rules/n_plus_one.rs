@@ -110,6 +110,9 @@ fn is_paging_loop(site: &QuerySite) -> bool {
         })
 }
 
+/// Statements of an N+1's request kept for the report's waterfall.
+const MAX_TIMELINE: usize = 40;
+
 impl Rule for NPlusOne {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -165,7 +168,28 @@ impl Rule for NPlusOne {
                     format!("also once per row ({} times)", other.at.len()),
                 ));
             }
+            // The parent, then every run of the loop's queries, in log order.
+            let mut steps: Vec<usize> =
+                l.shapes.iter().flat_map(|s| s.at.iter().copied()).collect();
+            steps.extend(l.parent);
+            steps.sort_unstable();
+            steps.dedup();
+            let timeline = steps
+                .into_iter()
+                .take(MAX_TIMELINE)
+                .map(|i| {
+                    let e = &group.events[i];
+                    crate::engine::diagnostic::Step {
+                        line: e.pos.first_line,
+                        micros: e
+                            .duration_ms
+                            .map(|ms| (ms * 1000.0).round().max(0.0) as u64),
+                        parent: Some(i) == l.parent,
+                    }
+                })
+                .collect();
             let d = cx.report(span, message);
+            d.timeline = timeline;
             d.with_primary_label("first repeat");
             for (s, m) in labels {
                 d.label(s, m);
