@@ -160,6 +160,13 @@ fn replay_page_charts_the_top_shapes_without_values() {
         html.contains("n-plus-one") && html.contains("the parent query (violet)"),
         "{html}"
     );
+    // The parent and all 8 runs of the loop, one bar each.
+    let chart = &html[html
+        .find("aria-label=\"the statements of the request")
+        .unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    assert_eq!(chart.matches("class=\"bar2\"").count(), 1, "{chart}");
+    assert_eq!(chart.matches("class=\"bar\"").count(), 8, "{chart}");
     let path = dir.join("replay.html");
     std::fs::write(&path, &html).unwrap();
     in_browser(&path, &dir.join("replay.png"));
