@@ -223,8 +223,10 @@ struct OpenGroup {
     /// per request (SQLAlchemy, Django's atomic requests, ActiveRecord), so
     /// its `COMMIT`/`ROLLBACK` ends the request too.
     opened_by_begin: bool,
-    /// The query tags of the events that carry any: (event index, tags).
-    tags: Vec<(u32, tags::Tags)>,
+    /// The query tags of its events, run-length: from event index `i` on,
+    /// the events carry these tags (or none), until the next entry. A
+    /// request's statements mostly share one set: one entry per group.
+    tags: Vec<(u32, Option<tags::Tags>)>,
 }
 
 /// `BEGIN` / `START TRANSACTION` opens, `COMMIT` / `ROLLBACK` / `END` closes.
@@ -561,8 +563,9 @@ impl Runner<'_> {
                 let Some(at) = g.events.iter().position(|e| e.pos == pos) else {
                     continue;
                 };
-                if let Ok(k) = group.tags.binary_search_by_key(&(at as u32), |(i, _)| *i) {
-                    tags::attach(d, &group.tags[k].1);
+                let k = group.tags.partition_point(|(i, _)| *i as usize <= at);
+                if let Some((_, Some(t))) = k.checked_sub(1).map(|k| &group.tags[k]) {
+                    tags::attach(d, t);
                 }
             }
         }
@@ -884,8 +887,14 @@ impl Runner<'_> {
                     e.shape.operation == Operation::Select || txn_boundary(&e.shape.text).is_some()
                 }));
         let operation = info.operation;
-        if let Some(t) = tags {
-            group.tags.push((group.events.len() as u32, t));
+        // A new run when this statement's tags are not the current run's.
+        let same = match (group.tags.last(), &tags) {
+            (Some((_, Some(a))), Some(b)) => Arc::ptr_eq(a, b),
+            (Some((_, None)), None) | (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            group.tags.push((group.events.len() as u32, tags));
         }
         group.events.push(GroupEvent {
             shape: info,
