@@ -628,6 +628,13 @@ pub fn finish_with(
         Format::Html => report::html::write(&report, command, shapes, &mut stdout.lock())?,
         Format::Gitlab => {
             let cwd = std::env::current_dir().unwrap_or_default();
+            if report::gitlab::repository_root(&cwd).is_none() {
+                eprintln!(
+                    "ormlint: no git repository at or above {}: GitLab paths are given relative \
+                     to it (set CI_PROJECT_DIR to the repository root)",
+                    cwd.display()
+                );
+            }
             report::gitlab::write(&report, &cwd, &mut stdout.lock())?
         }
     }

@@ -1,5 +1,6 @@
 //! Any bytes as a log file, through the whole replay with every rule and a
-//! schema: what `ormlint replay --schema` runs.
+//! schema, and the findings through every renderer: what `ormlint replay
+//! --schema --format …` runs.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -28,5 +29,22 @@ fuzz_target!(|data: &[u8]| {
         let e = l.error.as_deref().unwrap_or("");
         assert!(!e.contains("os error 2"), "{e}");
     }
-    std::hint::black_box(run.diagnostics.len());
+    // Every renderer, on whatever the log made of the findings (query
+    // tags, messages, excerpts all come from the log).
+    let report = ormlint::report::Report {
+        files: &run.files,
+        diagnostics: &run.diagnostics,
+        summary: &run.summary,
+    };
+    let mut out = Vec::new();
+    let shapes = ormlint::report::html::Shapes {
+        profile: &run.profile,
+        top: 5,
+    };
+    let _ = ormlint::report::html::write(&report, "replay", Some(&shapes), &mut out);
+    let _ = ormlint::report::json::write(&report, &mut out);
+    let _ = ormlint::report::sarif::write(&report, &mut out);
+    let _ = ormlint::report::gitlab::write(&report, &dir, &mut out);
+    let human = ormlint::report::human::to_string(&report, false);
+    std::hint::black_box((run.diagnostics.len(), out.len(), human.len()));
 });

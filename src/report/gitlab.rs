@@ -28,7 +28,7 @@ pub fn severity(s: Severity) -> &'static str {
 
 /// The repository root: `$CI_PROJECT_DIR` in a GitLab job, else the folder
 /// that holds `.git` at or above `cwd`.
-fn repository_root(cwd: &Path) -> Option<PathBuf> {
+pub fn repository_root(cwd: &Path) -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("CI_PROJECT_DIR").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
         return Some(std::fs::canonicalize(&dir).unwrap_or(dir));
@@ -89,13 +89,6 @@ pub fn render(report: &Report<'_>, cwd: &Path) -> String {
 pub fn write(report: &Report<'_>, cwd: &Path, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     let root = repository_root(&cwd);
-    if root.is_none() {
-        eprintln!(
-            "ormlint: no git repository at or above {}: GitLab paths are given relative to it \
-             (set CI_PROJECT_DIR to the repository root)",
-            cwd.display()
-        );
-    }
     let mut seen: BTreeMap<u64, u32> = BTreeMap::new();
     let issues = report
         .diagnostics
