@@ -1748,7 +1748,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
             Expr::If(i)
                 if !self.loops.is_empty()
                     || cache_miss_branches(&i.cond) != (false, false)
-                    || matches!(&*i.cond, Expr::Let(l) if pat_is_error(&l.pat)) =>
+                    || matches!(&*i.cond, Expr::Let(l) if pat_is_error(&l.pat))
+                    || backfill(&i.cond, &i.then_branch) =>
             {
                 self.visit_expr(&i.cond);
                 // A cache miss: `if !seen.contains_key(&k) { … }`, or the
@@ -1756,7 +1757,10 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 let (then_miss, else_miss) = cache_miss_branches(&i.cond);
                 // `if x.is_none() { x = Some(load(..)) }`: filled once.
                 // …unless `x` is made anew on every turn of the loop.
+                // `if row.slug.is_none() { UPDATE … SET slug = … }`: a lazy
+                // backfill, which writes each row once, ever.
                 let then_miss = then_miss
+                    || backfill(&i.cond, &i.then_branch)
                     || lazy_init(&i.cond, &i.then_branch).is_some_and(|x| {
                         let header = self.loops.last().map_or(0, |l| l.header.start);
                         !self.scopes.last().is_some_and(|s| {
@@ -2634,6 +2638,67 @@ fn lazy_init(cond: &Expr, then: &syn::Block) -> Option<String> {
             if matches!(unwrap_expr(&a.left), Expr::Path(p) if p.path == target.path))
     });
     fills.then(|| path_string(&target.path))
+}
+
+/// Is `cond` a test that a value is missing (`row.slug.is_none()`,
+/// `x.is_null()`, `x == None`, a flag named `slug_was_null`), and does
+/// `then` write that very column (`UPDATE … SET slug`, Diesel's
+/// `.set(slug.eq(…))` or a changeset with a `slug` field)? Then the write
+/// fills the gap its guard tests for: a lazy backfill or migration, which
+/// runs once for each row and never again for it, not once per element on
+/// every run.
+fn backfill(cond: &Expr, then: &syn::Block) -> bool {
+    fn last_name(e: &Expr) -> Option<String> {
+        match unwrap_expr(e) {
+            Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => Some(n.to_string()),
+                syn::Member::Unnamed(_) => None,
+            },
+            Expr::Reference(r) => last_name(&r.expr),
+            Expr::MethodCall(m) if m.method == "as_ref" || m.method == "as_deref" => {
+                last_name(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+    let tested = match unwrap_expr(cond) {
+        Expr::MethodCall(m) if m.method == "is_none" || m.method == "is_null" => {
+            last_name(&m.receiver)
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
+            let none =
+                |e: &Expr| matches!(unwrap_expr(e), Expr::Path(p) if p.path.is_ident("None"));
+            if none(&b.right) {
+                last_name(&b.left)
+            } else if none(&b.left) {
+                last_name(&b.right)
+            } else {
+                None
+            }
+        }
+        Expr::Path(p) => p.path.get_ident().and_then(|i| {
+            let name = i.to_string();
+            ["_was_null", "_is_null", "_was_none", "_is_none", "_missing"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix).map(str::to_string))
+        }),
+        _ => None,
+    };
+    let Some(column) = tested.filter(|c| c.len() > 2) else {
+        return false;
+    };
+    let body = quote::ToTokens::to_token_stream(then).to_string();
+    let word = |text: &str, w: &str| {
+        text.match_indices(w).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + w.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    let lower = body.to_lowercase();
+    (word(&lower, "update") || word(&lower, "set")) && word(&lower, &column.to_lowercase())
 }
 
 /// `if let Some(v) = cache.get(&k) { return … }` or
