@@ -48,13 +48,50 @@ fn browser() -> Option<PathBuf> {
     }
     ["chromium", "chromium-browser", "google-chrome"]
         .iter()
-        .find_map(|name| {
+        .filter_map(|name| {
             std::env::var_os("PATH")?
                 .to_str()?
                 .split(':')
                 .map(|d| Path::new(d).join(name))
                 .find(|p| p.is_file())
         })
+        // A launcher that does not run (Ubuntu's snap shim) is no browser.
+        .find(|p| {
+            Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+}
+
+/// Runs `cmd`, killed after `secs`: a hung browser fails the test instead
+/// of hanging CI.
+fn run_with_timeout(mut cmd: Command, secs: u64) -> (bool, String) {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let start = std::time::Instant::now();
+    let ok = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status.success();
+        }
+        if start.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    (ok, reader.join().unwrap_or_default())
 }
 
 /// Loads the page in headless Chromium: no console error, a screenshot.
@@ -68,23 +105,29 @@ fn in_browser(html_path: &Path, shot: &Path) {
         return;
     };
     let profile = shot.with_extension("profile");
-    let out = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1200,1600",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", html_path.display()))
-        .output()
-        .expect("run chromium");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "chromium failed: {log}");
+    let mut cmd = Command::new(&chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1200,1600",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .arg(format!("--screenshot={}", shot.display()))
+    .arg(format!(
+        "file://{}",
+        html_path
+            .display()
+            .to_string()
+            .replace('%', "%25")
+            .replace(' ', "%20")
+    ));
+    let (ok, log) = run_with_timeout(cmd, 120);
+    assert!(ok, "chromium failed: {log}");
     let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:?}");
     let size = std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0);
@@ -162,7 +205,7 @@ fn replay_page_charts_the_top_shapes_without_values() {
     );
     // The parent and all 8 runs of the loop, one bar each.
     let chart = &html[html
-        .find("aria-label=\"the statements of the request")
+        .find("aria-label=\"the parent query and the runs of the loop")
         .unwrap()..];
     let chart = &chart[..chart.find("</svg>").unwrap()];
     assert_eq!(chart.matches("class=\"bar2\"").count(), 1, "{chart}");

@@ -126,11 +126,16 @@ pub fn write(
     );
     let _ = write!(head, "<div class=\"counts\">");
     for (sev, word) in [
-        (Severity::Error, "errors"),
-        (Severity::Warning, "warnings"),
-        (Severity::Note, "notes"),
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
     ] {
         let count = n(sev);
+        let word = if count == 1 {
+            word.to_string()
+        } else {
+            format!("{word}s")
+        };
         let _ = write!(
             head,
             "<div class=\"count\"><b class=\"sev {}\">{count}</b>{word}</div>",
@@ -197,7 +202,7 @@ fn finding(report: &Report<'_>, d: &Diagnostic) -> String {
     if let Some(text) = snippet(report, &d.primary, loc.line) {
         let _ = write!(h, "<pre>{}</pre>", esc(&text));
     }
-    h.push_str(&waterfall(d));
+    h.push_str(&waterfall(d, loc.line));
     if !d.related.is_empty() {
         h.push_str("<ul class=\"related\">");
         for l in d.related.iter().take(12) {
@@ -256,15 +261,23 @@ fn snippet(report: &Report<'_>, span: &crate::engine::Span, first: usize) -> Opt
     Some(out.trim_end().to_string())
 }
 
-/// The statements of an N+1's request in log order, as a waterfall: one
-/// row each, drawn one after another, each as long as it took (as wide as
-/// the others when the log has no durations). The parent query is violet.
-fn waterfall(d: &Diagnostic) -> String {
-    let steps = &d.timeline;
-    if steps.len() < 2 {
+/// Statements drawn in an N+1's waterfall (its timeline holds one more when
+/// there were more).
+const MAX_STEPS: usize = 40;
+
+/// An N+1's parent query and the runs of its loop in log order, as a
+/// waterfall: one row each, drawn one after another, each as long as it
+/// took (one equal step each when not every statement has a duration).
+/// The parent is violet; the row the finding points at is marked.
+fn waterfall(d: &Diagnostic, reported_line: usize) -> String {
+    let all = &d.timeline;
+    if all.len() < 2 {
         return String::new();
     }
+    let steps = &all[..all.len().min(MAX_STEPS)];
+    let cut = all.len() > MAX_STEPS;
     let timed = steps.iter().all(|s| s.micros.is_some());
+    let some_timed = steps.iter().any(|s| s.micros.is_some());
     let dur = |s: &crate::engine::diagnostic::Step| {
         if timed {
             s.micros.unwrap_or(0).max(1) as f64
@@ -273,11 +286,23 @@ fn waterfall(d: &Diagnostic) -> String {
         }
     };
     let total: f64 = steps.iter().map(dur).sum();
-    let (row_h, left, width) = (16, 130, 700);
+    let label = |s: &crate::engine::diagnostic::Step| match s.micros {
+        Some(us) => format!("line {} · {}", s.line, ms_text(us)),
+        None => format!("line {}", s.line),
+    };
+    let left = steps
+        .iter()
+        .map(|s| label(s).chars().count())
+        .max()
+        .unwrap_or(8)
+        * 8
+        + 12;
+    let row_h = 16;
+    let width = left + 560;
     let span = (width - left - 10) as f64;
     let height = steps.len() * row_h + 22;
     let mut s = format!(
-        "<figure><svg role=\"img\" aria-label=\"the statements of the request, in log order\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">"
+        "<figure><svg role=\"img\" aria-label=\"the parent query and the runs of the loop, in log order\" width=\"100%\" style=\"max-width:{width}px\" viewBox=\"0 0 {width} {height}\">"
     );
     let mut at = 0.0;
     for (i, step) in steps.iter().enumerate() {
@@ -285,41 +310,62 @@ fn waterfall(d: &Diagnostic) -> String {
         let x = left as f64 + span * at / total;
         let w = (span * dur(step) / total).max(2.0);
         at += dur(step);
-        let took = step
-            .micros
-            .map(|us| format!(", {:.3} ms", us as f64 / 1000.0))
-            .unwrap_or_default();
         let what = if step.parent {
             "parent query"
         } else {
-            "runs once per row"
+            "a run of the loop"
+        };
+        let mark = if step.line as usize == reported_line {
+            " ◀"
+        } else {
+            ""
         };
         let _ = write!(
             s,
-            "<text x=\"0\" y=\"{}\">line {}{}</text><rect class=\"{}\" x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{what}, line {}{took}</title></rect>",
+            "<text x=\"0\" y=\"{}\">{}{mark}</text><rect class=\"{}\" x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{what}: {}</title></rect>",
             y + 11,
-            step.line,
-            if timed { format!(" {:.2} ms", step.micros.unwrap_or(0) as f64 / 1000.0) } else { String::new() },
+            esc(&label(step)),
             if step.parent { "bar2" } else { "bar" },
             row_h - 4,
-            step.line
+            esc(&label(step)),
         );
     }
+    let how = if timed {
+        format!(
+            "drawn one after another, each as long as it took ({} for the statements drawn)",
+            ms_text(total as u64)
+        )
+    } else if some_timed {
+        "not every statement has a duration in the log, so each is one equal step".to_string()
+    } else {
+        "the log has no durations, so each is one equal step".to_string()
+    };
     let _ = write!(
         s,
         "<line class=\"axis\" x1=\"{left}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/></svg>\
-         <figcaption>The request's statements in log order{}: the parent query (violet), then each run of the loop (blue){}.</figcaption></figure>",
+         <figcaption>The parent query (violet) and the runs of the loop (blue) in log order, {how}; ◀ marks the statement reported{}.</figcaption></figure>",
         width - 10,
         height - 12,
         height - 12,
-        if timed {
-            format!(", drawn one after another as long as each took ({:.2} ms in all)", total / 1000.0)
+        if cut {
+            format!("; the first {MAX_STEPS} are drawn")
         } else {
-            " (the log has no durations: one equal step each)".to_string()
-        },
-        if d.timeline.len() >= 40 { "; the first 40" } else { "" }
+            String::new()
+        }
     );
     s
+}
+
+/// A duration in microseconds as milliseconds, with the digits it needs.
+fn ms_text(us: u64) -> String {
+    let ms = us as f64 / 1000.0;
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 1.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.3} ms")
+    }
 }
 
 /// The query shapes that took the most time (or ran most, untimed).
@@ -332,11 +378,27 @@ fn shape_chart(shapes: &Shapes<'_>) -> String {
         top.sort_by(|a, b| b.count.cmp(&a.count).then(a.hash.cmp(&b.hash)));
     }
     top.truncate(shapes.top);
+    let which = if top.len() == shapes.profile.len() {
+        format!(
+            "All {} distinct shapes, by {}",
+            top.len(),
+            if timed { "time" } else { "runs" }
+        )
+    } else {
+        format!(
+            "The {} of {} distinct shapes that {}",
+            top.len(),
+            shapes.profile.len(),
+            if timed {
+                "took the most time"
+            } else {
+                "ran most often"
+            }
+        )
+    };
     let mut h = format!(
-        "<h2>Query shapes</h2>\n<p class=\"muted\">The {} of {} distinct shapes that {} (normalized text: values are never shown).</p>\n",
-        top.len(),
-        shapes.profile.len(),
-        if timed { "took the most time" } else { "ran most often" }
+        "<h2>Query shapes</h2>\n<p class=\"muted\">{which} (normalized text: values are never shown{}).</p>\n",
+        if timed { "" } else { "; the log has no durations" }
     );
     if top.is_empty() {
         return h;
@@ -349,33 +411,38 @@ fn shape_chart(shapes: &Shapes<'_>) -> String {
         .max(1e-9);
     let _ = writeln!(
         h,
-        "<table class=\"shapes\"><tr><th class=\"num\">#</th><th class=\"chart\">{}</th><th>shape</th><th class=\"num\">count</th><th class=\"num\">total ms</th><th class=\"num\">mean ms</th><th class=\"num\">p95 ms</th></tr>",
-        if timed { "time" } else { "runs" }
+        "<table class=\"shapes\"><tr><th class=\"num\">#</th><th class=\"chart\">{}</th><th>shape</th><th class=\"num\">count</th>{}</tr>",
+        if timed { "time" } else { "runs" },
+        if timed {
+            "<th class=\"num\">total ms</th><th class=\"num\">mean ms</th><th class=\"num\">p95 ms</th>"
+        } else {
+            ""
+        }
     );
     for (i, p) in top.iter().enumerate() {
         let share = value(p) / max;
-        let ms = |v: f64| {
-            if timed {
-                format!("{v:.1}")
+        let times = if timed {
+            let mean = if p.timed > 0 {
+                format!("{:.2}", p.total_ms / p.timed as f64)
             } else {
                 "–".into()
-            }
-        };
-        let mean = if p.timed > 0 {
-            format!("{:.2}", p.total_ms / p.timed as f64)
+            };
+            let p95 = p.p95_ms.map_or("–".into(), |v| format!("{v:.2}"));
+            format!(
+                "<td class=\"num\">{:.1}</td><td class=\"num\">{mean}</td><td class=\"num\">{p95}</td>",
+                p.total_ms
+            )
         } else {
-            "–".into()
+            String::new()
         };
-        let p95 = p.p95_ms.map_or("–".into(), |v| format!("{v:.2}"));
         let _ = writeln!(
             h,
-            "<tr><td class=\"num\">{}</td><td class=\"chart\"><svg width=\"160\" height=\"14\" role=\"img\" aria-label=\"{:.0}% of the top shape\"><rect class=\"bar\" x=\"0\" y=\"1\" width=\"{:.1}\" height=\"12\" rx=\"2\"/></svg></td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{mean}</td><td class=\"num\">{p95}</td></tr>",
+            "<tr><td class=\"num\">{}</td><td class=\"chart\"><svg width=\"160\" height=\"14\" role=\"img\" aria-label=\"{:.0}% of the top shape\"><rect class=\"bar\" x=\"0\" y=\"1\" width=\"{:.1}\" height=\"12\" rx=\"2\"/></svg></td><td><code>{}</code></td><td class=\"num\">{}</td>{times}</tr>",
             i + 1,
             share * 100.0,
             (160.0 * share).max(2.0),
             esc(&shorten(&p.text, 400)),
             p.count,
-            ms(p.total_ms)
         );
     }
     h.push_str("</table>\n");

@@ -174,9 +174,10 @@ impl Rule for NPlusOne {
             steps.extend(l.parent);
             steps.sort_unstable();
             steps.dedup();
+            // One more than drawn, so that the report can say it was cut.
             let timeline = steps
                 .into_iter()
-                .take(MAX_TIMELINE)
+                .take(MAX_TIMELINE + 1)
                 .map(|i| {
                     let e = &group.events[i];
                     crate::engine::diagnostic::Step {

@@ -111,10 +111,18 @@ fn printable(s: &str) -> String {
 #[derive(Default)]
 pub struct TagSets {
     sets: FastMap<u64, Tags>,
+    /// Past the cap: a full set's hash → the code-keys set it was stored
+    /// as, so that its later statements (whose tags the reading thread does
+    /// not send again) find it.
+    aliases: FastMap<u64, u64>,
 }
+
+/// Aliases kept past the cap; beyond, a set's later statements lose their tags.
+const MAX_ALIASES: usize = 200_000;
 
 impl TagSets {
     pub fn get(&self, hash: u64) -> Option<Tags> {
+        let hash = self.aliases.get(&hash).copied().unwrap_or(hash);
         self.sets.get(&hash).cloned()
     }
 
@@ -134,6 +142,9 @@ impl TagSets {
         let h = code.hash(&tags);
         if h == 0 {
             return None;
+        }
+        if self.aliases.len() < MAX_ALIASES {
+            self.aliases.insert(hash, h);
         }
         if let Some(t) = self.sets.get(&h) {
             return Some(t.clone());
@@ -278,6 +289,25 @@ mod tests {
         let tags = t(&[("controller", "search\n::error file=x::pwned\u{1b}[31m")]);
         let kept = TagFilter::default().kept(&tags);
         assert_eq!(kept[0].1, "search\\u{a}::error file=x::pwned\\u{1b}[31m");
+    }
+
+    #[test]
+    fn past_the_cap_sets_keep_their_code_keys_and_are_found_again() {
+        let mut sets = TagSets::default();
+        let all = TagFilter {
+            all: true,
+            ..TagFilter::default()
+        };
+        for i in 0..MAX_SETS {
+            let tags = t(&[("controller", "posts"), ("tenant", &i.to_string())]);
+            assert!(sets.insert(all.hash(&tags), all.kept(&tags)).is_some());
+        }
+        let late = t(&[("controller", "orders"), ("tenant", "late")]);
+        let h = all.hash(&late);
+        let kept = sets.insert(h, all.kept(&late)).unwrap();
+        assert_eq!(&*kept, &t(&[("controller", "orders")])[..]);
+        // The next statement with the same set is looked up by its full hash.
+        assert_eq!(sets.get(h).as_deref(), Some(&kept[..]));
     }
 
     #[test]
