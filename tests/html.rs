@@ -200,7 +200,7 @@ fn replay_page_charts_the_top_shapes_without_values() {
     assert!(!table.contains("= 1") && !table.contains("'"), "{table}");
     // The N+1 of the log, with its request chart.
     assert!(
-        html.contains("n-plus-one") && html.contains("the parent query (violet)"),
+        html.contains("n-plus-one") && html.contains("The parent query (violet)"),
         "{html}"
     );
     // The parent and all 8 runs of the loop, one bar each.
