@@ -12,6 +12,7 @@ use std::io::Write as _;
 use super::Report;
 use crate::engine::{Diagnostic, Location, Severity};
 use crate::runtime::ShapeProfile;
+use crate::util::shorten;
 
 /// Shapes charted by default.
 pub const DEFAULT_TOP: usize = 20;
@@ -48,10 +49,6 @@ fn rich(s: &str) -> String {
         }
     }
     out
-}
-
-fn shorten(s: &str, n: usize) -> String {
-    crate::util::shorten(s, n)
 }
 
 const STYLE: &str = r#"

@@ -397,8 +397,6 @@ struct Runner<'r> {
     /// Which query tags are kept, and each distinct kept set, stored once.
     tag_filter: tags::TagFilter,
     tag_sets: tags::TagSets,
-    /// The tags of the statement [`Runner::query_facts`] judges next.
-    attach: Option<tags::Tags>,
 }
 
 /// What folded shapes leave behind: their totals.
@@ -809,8 +807,17 @@ impl Runner<'_> {
             && literals > 0
             && (ev.sql.contains("--") || ev.sql.contains('#') || ev.sql.contains("/**/"));
         if (new_shape || suspicious) && boilerplate != Boilerplate::Catalog {
-            self.attach = tags.clone();
-            self.query_facts(&ev.sql, &info, pos, 1, literals, params, 0, 0);
+            self.query_facts(
+                &ev.sql,
+                &info,
+                pos,
+                tags.as_ref(),
+                1,
+                literals,
+                params,
+                0,
+                0,
+            );
         }
 
         // Grouping.
@@ -934,6 +941,8 @@ impl Runner<'_> {
         sql: &str,
         info: &Arc<ShapeInfo>,
         pos: LogPos,
+        // The statement's query tags, for the findings it gives.
+        tags: Option<&tags::Tags>,
         count: u64,
         literals: usize,
         params: usize,
@@ -958,9 +967,9 @@ impl Runner<'_> {
         let (first_new, pending_before) = (self.diagnostics.len(), self.pending.len());
         let (mut spans, out) = self.excerpts();
         rules.check_query(Evidence::Replay, &facts, out, Some(&mut spans));
-        if let Some(t) = self.attach.take() {
+        if let Some(t) = tags {
             for d in &mut self.diagnostics[first_new..] {
-                tags::attach(d, &t);
+                tags::attach(d, t);
             }
         }
         self.aggregate(first_new, pending_before);
@@ -1186,7 +1195,6 @@ pub fn try_run(
             all: opts.show_values,
         },
         tag_sets: tags::TagSets::default(),
-        attach: None,
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
@@ -1449,8 +1457,17 @@ pub fn try_run(
             .or_else(|| Some(Arc::new(shape_info(hash, text.clone(), &text))));
         if let Some(info) = info {
             let before = r.diagnostics.len();
-            r.attach = tags;
-            r.query_facts(&sql, &info, pos, literal_execs, 1, 0, param_execs, 0);
+            r.query_facts(
+                &sql,
+                &info,
+                pos,
+                tags.as_ref(),
+                literal_execs,
+                1,
+                0,
+                param_execs,
+                0,
+            );
             // Point at the other executions that inline values too.
             if r.diagnostics.len() > before {
                 let labels: Vec<(LogPos, Arc<ShapeInfo>)> = more
@@ -1490,8 +1507,7 @@ pub fn try_run(
     for (pos, varied, hash, sql, execs, distinct, tags) in spliced {
         if let Some(info) = r.shapes.get(&hash).map(|s| s.info.clone()) {
             let before = r.diagnostics.len();
-            r.attach = tags;
-            r.query_facts(&sql, &info, pos, execs, 1, 1, 0, distinct);
+            r.query_facts(&sql, &info, pos, tags.as_ref(), execs, 1, 1, 0, distinct);
             if r.diagnostics.len() > before {
                 let (mut spans, out) = r.excerpts();
                 let span = spans.span(&varied, &info);

@@ -63,19 +63,21 @@ impl TagFilter {
         self.all || CODE_KEYS.contains(&key) || self.extra.iter().any(|k| k == key)
     }
 
-    /// A hash of the kept tags (0: none kept).
+    /// A hash of the kept tags (0: none kept; never 0 when one is).
     pub fn hash(&self, tags: &[(String, String)]) -> u64 {
         let mut h: u64 = 0;
+        let mut any = false;
         for (k, v) in tags.iter().filter(|(k, _)| self.keeps(k)) {
-            h = (h.rotate_left(5) ^ crate::sql::fingerprint::hash_bytes(k.as_bytes()))
-                .wrapping_mul(0x0100_0000_01b3);
-            h = (h.rotate_left(5) ^ crate::sql::fingerprint::hash_bytes(v.as_bytes()))
-                .wrapping_mul(0x0100_0000_01b3);
+            any = true;
+            for part in [k, v] {
+                h = (h.rotate_left(5) ^ crate::sql::fingerprint::hash_bytes(part.as_bytes()))
+                    .wrapping_mul(0x0100_0000_01b3);
+            }
         }
-        if h == 0 && tags.iter().any(|(k, _)| self.keeps(k)) {
-            1
+        if any {
+            h.max(1)
         } else {
-            h
+            0
         }
     }
 

@@ -1483,6 +1483,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 }
             }
         }
+        // `if row.slug.is_none() { UPDATE … SET slug = … }`: a lazy
+        // backfill, which writes each row once, ever (decided once here).
+        let fills_gap = matches!(e, Expr::If(i) if backfill(&i.cond, &i.then_branch));
         match e {
             Expr::MethodCall(m) => {
                 let method = m.method.to_string();
@@ -1749,7 +1752,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 if !self.loops.is_empty()
                     || cache_miss_branches(&i.cond) != (false, false)
                     || matches!(&*i.cond, Expr::Let(l) if pat_is_error(&l.pat))
-                    || backfill(&i.cond, &i.then_branch) =>
+                    || fills_gap =>
             {
                 self.visit_expr(&i.cond);
                 // A cache miss: `if !seen.contains_key(&k) { … }`, or the
@@ -1757,10 +1760,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'ast, '_> {
                 let (then_miss, else_miss) = cache_miss_branches(&i.cond);
                 // `if x.is_none() { x = Some(load(..)) }`: filled once.
                 // …unless `x` is made anew on every turn of the loop.
-                // `if row.slug.is_none() { UPDATE … SET slug = … }`: a lazy
-                // backfill, which writes each row once, ever.
                 let then_miss = then_miss
-                    || backfill(&i.cond, &i.then_branch)
+                    || fills_gap
                     || lazy_init(&i.cond, &i.then_branch).is_some_and(|x| {
                         let header = self.loops.last().map_or(0, |l| l.header.start);
                         !self.scopes.last().is_some_and(|s| {
