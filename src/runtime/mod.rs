@@ -30,7 +30,7 @@ use crate::engine::{
 };
 use crate::replay::{LogFormat, LogReader, QueryEvent, ReadStats, ReaderOptions};
 use crate::report::{Skipped, Summary};
-use crate::sql::analyze::analyze;
+use crate::sql::analyze::{analyze, SqlAnalysis};
 use crate::sql::fingerprint::{hash_bytes, Fingerprinter};
 use stats::{Distinct, Histogram};
 
@@ -149,21 +149,49 @@ struct Spliced {
     tags: Option<tags::Tags>,
 }
 
-/// A family's first execution with inline values: where, which shape, the
-/// shape's normalized text (to rebuild it if folded), and the statement
-/// when values may be shown, and its query tags.
-type FirstLiteral = (LogPos, u64, Box<str>, Box<str>, Option<tags::Tags>);
+/// A family's executions with inline values: the first (where, which
+/// shape, the statement when values may be shown, its query tags), and up
+/// to 5 more for related locations.
+struct Literals {
+    pos: LogPos,
+    hash: u64,
+    /// The shape's normalized text, kept only once the shape is folded and
+    /// the text cannot be rebuilt from the family's other shapes (see
+    /// [`Runner::fold`]); while the shape is kept, its text is there.
+    text: Option<Box<str>>,
+    sql: Box<str>,
+    tags: Option<tags::Tags>,
+    more: Vec<(LogPos, u64)>,
+}
 
+/// One family: shapes that differ only in casts on placeholders. Most
+/// families never inline a value, so that part is boxed; the record is
+/// 24 bytes, as a log of endless new shapes keeps one per family.
 #[derive(Default)]
 struct Family {
     param_execs: u64,
     literal_execs: u64,
-    /// Where, which shape (and its normalized text, to rebuild it if the
-    /// shape is folded), and the statement when values may be shown.
-    /// Boxed: most families never inline a value.
-    first_literal: Option<Box<FirstLiteral>>,
-    /// Further literal executions, for related locations (at most 5).
-    more_literal: Vec<(LogPos, u64)>,
+    literals: Option<Box<Literals>>,
+}
+
+/// The normalized text with `::type` after placeholders removed: the text
+/// a family's shapes share ([`family_of`] is its hash).
+fn strip_casts(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("?::") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("?::") {
+        out.push_str(&rest[..=i]);
+        let tail = &rest[i + 3..];
+        let end = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '[' || c == ']'))
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// A group's identity: a hash of its request id, or of its session and
@@ -349,21 +377,7 @@ fn request_of<'a>(tags: &'a [(String, String)], ev: &'a QueryEvent) -> Option<&'
 
 /// Strips `::type` after a placeholder so `= ?::integer` and `= ?` are one family.
 fn family_of(text: &str) -> u64 {
-    if !text.contains("?::") {
-        return hash_bytes(text.as_bytes());
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("?::") {
-        out.push_str(&rest[..=i]);
-        let tail = &rest[i + 3..];
-        let end = tail
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '[' || c == ']'))
-            .unwrap_or(tail.len());
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    hash_bytes(out.as_bytes())
+    hash_bytes(strip_casts(text).as_bytes())
 }
 
 struct Runner<'r> {
@@ -414,15 +428,23 @@ const ANALYZE_RAW_MAX: usize = 1 << 20;
 /// execution's text, or the normalized text itself for a folded shape that
 /// a finding needs at the end of the run).
 fn shape_info(hash: u64, text: String, sql: &str) -> ShapeInfo {
-    // A huge statement is mostly values (a bulk `INSERT`, an `IN` list of
-    // millions): its normalized text, where each list is one `?`, has the
-    // same tables and columns, and parses into a small tree.
-    let sql = if sql.len() > ANALYZE_RAW_MAX && text.len() < sql.len() {
-        text.as_str()
+    let analysis = Arc::new(analyze(analyzed_text(&text, sql)));
+    shape_info_with(hash, text, analysis)
+}
+
+/// What a shape's analysis parses: the execution's text, or for a huge
+/// statement, which is mostly values (a bulk `INSERT`, an `IN` list of
+/// millions), its normalized text, where each list is one `?`: the same
+/// tables and columns, in a small tree.
+fn analyzed_text<'a>(text: &'a str, sql: &'a str) -> &'a str {
+    if sql.len() > ANALYZE_RAW_MAX && text.len() < sql.len() {
+        text
     } else {
         sql
-    };
-    let analysis = Arc::new(analyze(sql));
+    }
+}
+
+fn shape_info_with(hash: u64, text: String, analysis: Arc<SqlAnalysis>) -> ShapeInfo {
     let operation = analysis
         .operation
         .or_else(|| crate::source::visit::sql_operation(&text))
@@ -621,6 +643,18 @@ impl Runner<'_> {
         let mut gone = Vec::with_capacity(excess.min(cold.len()));
         for (_, _, h) in cold.into_iter().take(excess) {
             if let Some(s) = self.shapes.remove(&h) {
+                // A family's first literal execution keeps its shape's text
+                // when a finding is certain (the family binds too) or the
+                // text has casts a bound twin's would not give back.
+                if let Some(l) = self
+                    .families
+                    .get_mut(&s.family)
+                    .and_then(|f| Some(f.param_execs).zip(f.literals.as_deref_mut()))
+                    .filter(|(_, l)| l.hash == h && l.text.is_none())
+                    .and_then(|(binds, l)| (binds > 0 || s.info.text.contains("?::")).then_some(l))
+                {
+                    l.text = Some(s.info.text.as_str().into());
+                }
                 if let Some(sp) = &s.spliced {
                     self.folded_spliced.insert(h, (sp.first_hash, sp.first));
                 }
@@ -668,6 +702,7 @@ impl Runner<'_> {
             params,
             spliced_hash,
             text,
+            analysis,
             tags_hash,
             tags,
         } = p;
@@ -685,7 +720,10 @@ impl Runner<'_> {
         if new_shape {
             let text = text.unwrap_or_else(|| crate::sql::fingerprint::fingerprint(&ev.sql).text);
             let family = family_of(&text);
-            let info = shape_info(hash, text, &ev.sql);
+            let info = match analysis {
+                Some(a) => shape_info_with(hash, text, a),
+                None => shape_info(hash, text, &ev.sql),
+            };
             let boilerplate = boilerplate::classify(&info.text, &info.analysis);
             self.shapes.insert(
                 hash,
@@ -756,23 +794,33 @@ impl Runner<'_> {
             let fam = self.families.entry(family_key).or_default();
             if params > 0 {
                 fam.param_execs += 1;
+                // The first literal execution's shape was folded without
+                // its text: the family's text is this shape's, casts removed.
+                if let Some(l) = fam.literals.as_deref_mut() {
+                    if l.text.is_none() && !self.shapes.contains_key(&l.hash) {
+                        l.text = Some(strip_casts(&info.text).into());
+                    }
+                }
             } else if literals > 0 && params == 0 && info.analysis.has_predicate {
                 fam.literal_execs += 1;
-                if fam.first_literal.is_none() {
-                    let sql = if self.opts.show_values {
-                        cap(&ev.sql)
-                    } else {
-                        String::new()
-                    };
-                    fam.first_literal = Some(Box::new((
-                        pos,
-                        hash,
-                        info.text.as_str().into(),
-                        sql.into(),
-                        tags.clone(),
-                    )));
-                } else if fam.more_literal.len() < 5 {
-                    fam.more_literal.push((pos, hash));
+                match fam.literals.as_deref_mut() {
+                    None => {
+                        let sql = if self.opts.show_values {
+                            cap(&ev.sql)
+                        } else {
+                            String::new()
+                        };
+                        fam.literals = Some(Box::new(Literals {
+                            pos,
+                            hash,
+                            text: None,
+                            sql: sql.into(),
+                            tags: tags.clone(),
+                            more: Vec::new(),
+                        }));
+                    }
+                    Some(l) if l.more.len() < 5 => l.more.push((pos, hash)),
+                    Some(_) => {}
                 }
             }
         }
@@ -1052,6 +1100,9 @@ struct Printed {
     spliced_hash: Option<u64>,
     /// The normalized text, for a shape the fingerprinting side had not seen.
     text: Option<String>,
+    /// The parse of a shape the reading thread had not seen, made there so
+    /// that a log of mostly new shapes keeps both threads busy.
+    analysis: Option<Arc<SqlAnalysis>>,
     /// [`tags::TagFilter::hash`] of the statement's kept tags (0: none).
     tags_hash: u64,
     /// The kept tags, for a set the fingerprinting side had not seen.
@@ -1100,13 +1151,14 @@ fn print(fp: &mut Fingerprinter, ev: &QueryEvent, filter: &tags::TagFilter) -> P
         params,
         spliced_hash,
         text: None,
+        analysis: None,
         tags_hash,
         tags: None,
     }
 }
 
 /// Statements analysed per batch when reading and analysis run side by side.
-const BATCH: usize = 8192;
+const BATCH: usize = 4096;
 
 fn next_batch(reader: &mut LogReader) -> Vec<QueryEvent> {
     reader.by_ref().take(BATCH).collect()
@@ -1297,7 +1349,10 @@ pub fn try_run(
                             .map(|ev| {
                                 let mut p = print(&mut fp, ev, &filter);
                                 if seen.insert(p.hash) {
-                                    p.text = Some(fp.text().to_string());
+                                    let text = fp.text().to_string();
+                                    p.analysis =
+                                        Some(Arc::new(analyze(analyzed_text(&text, &ev.sql))));
+                                    p.text = Some(text);
                                 }
                                 if p.tags_hash != 0 && seen_tags.insert(p.tags_hash) {
                                     p.tags = Some(filter.kept(fp.tags()));
@@ -1421,7 +1476,7 @@ pub fn try_run(
     type Mixed = (
         LogPos,
         u64,
-        String,
+        Option<String>,
         String,
         u64,
         u64,
@@ -1433,17 +1488,17 @@ pub fn try_run(
         .values()
         .filter(|f| f.param_execs > 0 && f.literal_execs > 0)
         .filter_map(|f| {
-            let (pos, hash, text, sql, tags) = f.first_literal.as_deref().cloned()?;
-            let (text, sql) = (String::from(text), String::from(sql));
+            let l = f.literals.as_deref()?;
+            let text = l.text.as_deref().map(String::from);
             Some((
-                pos,
-                hash,
+                l.pos,
+                l.hash,
                 text,
-                sql,
+                String::from(l.sql.as_ref()),
                 f.param_execs,
                 f.literal_execs,
-                f.more_literal.clone(),
-                tags,
+                l.more.clone(),
+                l.tags.clone(),
             ))
         })
         .collect();
@@ -1454,7 +1509,7 @@ pub fn try_run(
             .shapes
             .get(&hash)
             .map(|s| s.info.clone())
-            .or_else(|| Some(Arc::new(shape_info(hash, text.clone(), &text))));
+            .or_else(|| text.map(|t| Arc::new(shape_info(hash, t.clone(), &t))));
         if let Some(info) = info {
             let before = r.diagnostics.len();
             r.query_facts(
