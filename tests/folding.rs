@@ -12,7 +12,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn findings(path: &std::path::Path, max_shapes: usize) -> (Vec<(String, usize, String)>, bool) {
+/// A finding's rule, line, message and the query shape it shows.
+type Finding = (String, usize, String, Option<String>);
+
+fn findings(path: &std::path::Path, max_shapes: usize) -> (Vec<Finding>, bool) {
     let mut opts = ormlint::runtime::Options {
         max_shapes,
         ..Default::default()
@@ -25,7 +28,7 @@ fn findings(path: &std::path::Path, max_shapes: usize) -> (Vec<(String, usize, S
     }
     let rel = path.strip_prefix(root()).unwrap().to_path_buf();
     let run = ormlint::runtime::run(&[rel], &opts, &RuleSet::all_defaults(), &root());
-    let mut out: Vec<(String, usize, String)> = run
+    let mut out: Vec<Finding> = run
         .diagnostics
         .iter()
         .map(|d| {
@@ -33,6 +36,7 @@ fn findings(path: &std::path::Path, max_shapes: usize) -> (Vec<(String, usize, S
                 d.rule.to_string(),
                 d.location(&run.files).line,
                 d.message.clone(),
+                d.query.as_ref().and_then(|q| q.fingerprint.clone()),
             )
         })
         .collect();
