@@ -222,11 +222,9 @@ def measure(title, log, slow, schema=None):
     print(f"\n## {title}: {log} ({mb:.0f} MB, {N:,} statements)")
     res = {}
     for jobs in ("1", "2"):
-        os.environ["ORMLINT_THREADS"] = jobs
-        el, rss = run([BIN, "replay", "--format", "json", log])
+        el, rss = run([BIN, "replay", "--jobs", jobs, "--format", "json", log])
         res[jobs] = el
         print(f"ormlint, {jobs} thread{'s' if jobs != '1' else ' '}: {el:8.2f} s  {N / el:12,.0f} statements/s  {mb / el:6.0f} MB/s  peak {rss:.0f} MB")
-    del os.environ["ORMLINT_THREADS"]
     if schema:
         sel, srss = run([BIN, "replay", "--format", "json", "--schema", schema, log])
         print(f"  with --schema:   {sel:8.2f} s  ({(sel / res['2'] - 1) * 100:+.1f}% for replaying the shapes; peak {srss:.0f} MB)")

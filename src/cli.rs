@@ -154,6 +154,11 @@ pub enum Command {
         /// Query shapes charted in `--format html` (the ones that took the most time).
         #[arg(long, value_name = "N", default_value_t = crate::report::html::DEFAULT_TOP)]
         top: usize,
+        /// Threads to use (default: one per core). One reads, one analyses
+        /// in log order, the others fingerprint and parse statements;
+        /// findings are the same for any number.
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<std::num::NonZeroUsize>,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -329,6 +334,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             verbose,
             keep_going,
             top,
+            jobs,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -365,6 +371,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 table_rows: table_rows_of(&config, table_rows)?,
                 max_shapes: crate::runtime::DEFAULT_MAX_SHAPES,
                 tag_keys: config.tag_keys.clone(),
+                jobs: jobs.map(|n| n.get()),
             };
             crate::replay::stop_on_interrupt();
             let mut run = crate::runtime::try_run(logs, &opts, &rules, &cwd)?;

@@ -65,6 +65,8 @@ pub struct Options {
     pub max_shapes: usize,
     /// Tag keys shown besides those that name code (`[replay] tags`).
     pub tag_keys: Vec<String>,
+    /// Threads (`--jobs`); `None`: one per core.
+    pub jobs: Option<usize>,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
             max_shapes: DEFAULT_MAX_SHAPES,
             table_rows: Default::default(),
             tag_keys: Vec::new(),
+            jobs: None,
         }
     }
 }
@@ -1173,6 +1176,125 @@ fn cap(sql: &str) -> String {
     sql[..end].to_string()
 }
 
+/// Fingerprints batches off the analysis thread. What it sends once per
+/// shape or tag set it has not seen (text, parse, kept tags) the analysis
+/// thread keeps, as it takes batches in log order.
+struct Printer {
+    fp: Fingerprinter,
+    filter: tags::TagFilter,
+    seen: crate::util::FastSet<u64>,
+    seen_tags: crate::util::FastSet<u64>,
+}
+
+impl Printer {
+    fn new(filter: tags::TagFilter) -> Self {
+        Printer {
+            fp: Fingerprinter::new(),
+            filter,
+            seen: Default::default(),
+            seen_tags: Default::default(),
+        }
+    }
+
+    fn batch(&mut self, batch: &[QueryEvent]) -> Vec<Printed> {
+        batch
+            .iter()
+            .map(|ev| {
+                let mut p = print(&mut self.fp, ev, &self.filter);
+                if self.seen.insert(p.hash) {
+                    let text = self.fp.text().to_string();
+                    p.analysis = Some(Arc::new(analyze(analyzed_text(&text, &ev.sql))));
+                    p.text = Some(text);
+                }
+                if p.tags_hash != 0 && self.seen_tags.insert(p.tags_hash) {
+                    p.tags = Some(self.filter.kept(self.fp.tags()));
+                }
+                p
+            })
+            .collect()
+    }
+}
+
+/// Three or more threads: this one reads batches, `workers` threads
+/// fingerprint and parse them, and one analyses them in log order (each
+/// batch is numbered; one that arrives early waits for those before it).
+/// The analysis sees the statements in the order of a one-thread run, so
+/// the findings are the same.
+fn read_pooled(
+    reader: &mut LogReader,
+    runner: &mut Runner<'_>,
+    log: u32,
+    progress: &mut crate::progress::Progress,
+    workers: usize,
+) {
+    use std::sync::mpsc::{channel, sync_channel};
+    let (to_workers, work) = sync_channel::<(u64, Vec<QueryEvent>)>(workers * 2);
+    let work = std::sync::Mutex::new(work);
+    let (to_runner, printed) = sync_channel::<(u64, Vec<QueryEvent>, Vec<Printed>)>(workers * 2);
+    // Unbounded, so that the analysis thread never waits on it; it holds
+    // only batches analysed since this thread last emptied it.
+    let (to_main, done) = channel::<Vec<QueryEvent>>();
+    let filter = runner.tag_filter.clone();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let to_runner = to_runner.clone();
+            let work = &work;
+            let mut printer = Printer::new(filter.clone());
+            s.spawn(move || loop {
+                // The lock is held only while waiting for the next batch.
+                let next = match work.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => break,
+                };
+                let Ok((seq, batch)) = next else {
+                    break;
+                };
+                let prints = printer.batch(&batch);
+                if to_runner.send((seq, batch, prints)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(to_runner);
+        s.spawn(move || {
+            let mut next = 0u64;
+            let mut early = std::collections::BTreeMap::new();
+            for (seq, batch, prints) in printed {
+                early.insert(seq, (batch, prints));
+                while let Some((batch, prints)) = early.remove(&next) {
+                    for (ev, p) in batch.iter().zip(prints) {
+                        runner.event_printed(log, ev, p);
+                    }
+                    next += 1;
+                    // Back to the reading thread, which allocated it, to be freed.
+                    if to_main.send(batch).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let mut seq = 0u64;
+        loop {
+            let batch = next_batch(reader);
+            let Some(last) = batch.last() else {
+                break;
+            };
+            progress.update(last.byte_end);
+            if to_workers.send((seq, batch)).is_err() {
+                break;
+            }
+            seq += 1;
+            while let Ok(old) = done.try_recv() {
+                drop(old);
+            }
+        }
+        drop(to_workers);
+        for old in done.iter() {
+            drop(old);
+        }
+    });
+}
+
 /// Replays the logs through the enabled rules.
 pub fn run(logs: &[PathBuf], opts: &Options, rules: &RuleSet, cwd: &Path) -> ReplayRun {
     match try_run(logs, opts, rules, cwd) {
@@ -1250,8 +1372,10 @@ pub fn try_run(
     };
     let mut summaries = Vec::new();
     let mut skipped = Vec::new();
-    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
-        && std::env::var_os("ORMLINT_THREADS").is_none_or(|v| v != "1");
+    let jobs = opts
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let parallel = jobs > 1;
     for (i, path) in logs.iter().enumerate() {
         let name = log_names[i].clone();
         let mut reader = match LogReader::open(path, &opts.reader) {
@@ -1293,14 +1417,16 @@ pub fn try_run(
             }
         }
         let mut progress = crate::progress::Progress::new(&name, size, true, !opts.progress);
-        if parallel {
+        if jobs > 2 {
+            read_pooled(&mut reader, &mut r, i as u32, &mut progress, jobs - 2);
+        } else if parallel {
             // Two cores: this thread reads and parses the next batch while
             // another analyses the current one. Each batch is dropped here,
             // on the thread that allocated it.
             type Batch = (Vec<QueryEvent>, Option<Vec<Printed>>);
             let (to_worker, batches) = std::sync::mpsc::sync_channel::<Batch>(2);
             let (to_main, done) = std::sync::mpsc::sync_channel::<Vec<QueryEvent>>(4);
-            let filter = r.tag_filter.clone();
+            let mut printer = Printer::new(r.tag_filter.clone());
             let runner = &mut r;
             std::thread::scope(|s| {
                 s.spawn(move || {
@@ -1323,9 +1449,6 @@ pub fn try_run(
                         }
                     }
                 });
-                let mut fp = Fingerprinter::new();
-                let mut seen = crate::util::FastSet::default();
-                let mut seen_tags = crate::util::FastSet::default();
                 loop {
                     let batch = next_batch(&mut reader);
                     if batch.is_empty() {
@@ -1344,22 +1467,7 @@ pub fn try_run(
                         Err(std::sync::mpsc::TrySendError::Disconnected(_)) => break,
                     };
                     if let Some(batch) = batch {
-                        let prints = batch
-                            .iter()
-                            .map(|ev| {
-                                let mut p = print(&mut fp, ev, &filter);
-                                if seen.insert(p.hash) {
-                                    let text = fp.text().to_string();
-                                    p.analysis =
-                                        Some(Arc::new(analyze(analyzed_text(&text, &ev.sql))));
-                                    p.text = Some(text);
-                                }
-                                if p.tags_hash != 0 && seen_tags.insert(p.tags_hash) {
-                                    p.tags = Some(filter.kept(fp.tags()));
-                                }
-                                p
-                            })
-                            .collect::<Vec<_>>();
+                        let prints = printer.batch(&batch);
                         if to_worker.send((batch, Some(prints))).is_err() {
                             break;
                         }
