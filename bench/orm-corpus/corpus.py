@@ -53,7 +53,9 @@ DSN = f"postgresql://postgres@127.0.0.1:{PORT}/shop"
 
 # Whether the app's driver binds values on the server (the log shows `$1`
 # and a parameters line) or on the client (values inline, as if spliced).
-BINDS_ON_SERVER = {"lucid": True, "typeorm": True, "prisma": True, "tooling": False, "sqlalchemy-mariadb": False, "sequelize-mariadb": False, "sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False, "eloquent": True}
+RUST_TARGET = os.environ.get("CORPUS_RUST_TARGET", "/tmp/corpus-rust-target")
+RUST_APPS = ("diesel", "sqlx", "seaorm")
+BINDS_ON_SERVER = {"diesel": True, "sqlx": True, "seaorm": True, "lucid": True, "typeorm": True, "prisma": True, "tooling": False, "sqlalchemy-mariadb": False, "sequelize-mariadb": False, "sqlalchemy": False, "django": False, "drizzle": True, "sequelize": False, "activerecord": False, "eloquent": True}
 APPS = {
     "sqlalchemy": ["python3", "apps/sqlalchemy_shop.py", f"postgresql+psycopg2://postgres@127.0.0.1:{PORT}/shop", "truth"],
     "django": ["python3", "apps/django_shop.py", "127.0.0.1", PORT, "truth"],
@@ -64,6 +66,11 @@ APPS = {
     "prisma": ["node", "apps/prisma_shop.mjs", DSN, "truth"],
     "typeorm": ["node", "apps/typeorm_shop.cjs", DSN, "truth"],
     "lucid": ["node", "apps/lucid_shop.mjs", DSN, "truth"],
+    # Rust: built by `build` (apps/rust, cargo); their statements are read
+    # back from the server's log (see fill_truth_from_log).
+    "diesel": [os.path.join(RUST_TARGET, "debug", "diesel_shop"), DSN, "scenario.json", "truth"],
+    "sqlx": [os.path.join(RUST_TARGET, "debug", "sqlx_shop"), DSN, "scenario.json", "truth"],
+    "seaorm": [os.path.join(RUST_TARGET, "debug", "seaorm_shop"), DSN, "scenario.json", "truth"],
     # No app: the tools around one (psql, pg_dump, introspection, a
     # monitoring agent, health checks, savepoints). Every finding is false.
     "tooling": ["python3", "apps/tooling.py", "127.0.0.1", PORT, "truth"],
@@ -172,7 +179,59 @@ def seed_pg():
         subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-d", "shop", "-f", f], cwd=HERE, check=True)
 
 
+def fill_truth_from_log(orm, log_path):
+    """The Rust apps record each request's id and server process, not its
+    SQL: a request's statements are those its process ran after the
+    `SELECT pg_backend_pid() /* request rNNN */` it began with, up to the
+    end of its transaction."""
+    path = os.path.join(HERE, "truth", f"{orm}.jsonl")
+    truth = [json.loads(l) for l in open(path)]
+    by_rid = {r["rid"]: r for r in truth}
+    head = re.compile(r"^\S+ \S+ UTC \[(\d+)\] .*? LOG:  (?:statement|execute [^:]*): (.*)$")
+    stmt = re.compile(r"^\S+ \S+ UTC \[(\d+)\] .*? STATEMENT:  (.*)$")
+    current = {}  # pid -> the request it is running
+    last = None
+    for line in open(log_path, encoding="utf-8", errors="replace"):
+        line = line.rstrip("\n")
+        if line.startswith("\t") and last is not None:
+            last["statements"][-1] += "\n" + line[1:]
+            continue
+        last = None
+        m = head.match(line)
+        failed = stmt.match(line)
+        if failed:
+            # A statement the server could not parse is logged only here.
+            r = current.get(int(failed.group(1)))
+            if r is not None and r["statements"][-1:] != [failed.group(2)]:
+                r["statements"].append(failed.group(2))
+                last = r
+            continue
+        if not m:
+            continue
+        pid, sql = int(m.group(1)), m.group(2)
+        ask = re.search(r"pg_backend_pid\(\).*request (r\d+)", sql)
+        if ask:
+            current[pid] = by_rid.get(ask.group(1))
+            if current[pid] is not None:
+                current[pid]["statements"] = []
+            continue
+        if sql.strip().upper() in ("COMMIT", "ROLLBACK"):
+            current.pop(pid, None)
+            continue
+        r = current.get(pid)
+        if r is not None:
+            r["statements"].append(sql)
+            last = r
+    with open(path, "w") as f:
+        for r in truth:
+            r.setdefault("statements", [])
+            f.write(json.dumps(r) + "\n")
+
+
 def build(orms):
+    if any(o in RUST_APPS for o in orms):
+        env = dict(os.environ, CARGO_TARGET_DIR=RUST_TARGET)
+        subprocess.run(["cargo", "build", "--bins"], cwd=os.path.join(HERE, "apps", "rust"), env=env, check=True)
     seed_pg()
     subprocess.run(["./pg.sh", "down"], cwd=HERE, check=True)
     for orm in orms:
@@ -187,6 +246,8 @@ def build(orms):
             with open(os.path.join(PG_DIR, "log", name), "rb") as src, \
                     gzip.GzipFile(os.path.join(dest, name + ".gz"), "wb", mtime=0) as dst:
                 shutil.copyfileobj(src, dst)
+        if orm in RUST_APPS:
+            fill_truth_from_log(orm, os.path.join(PG_DIR, "log", FORMATS["stderr"]))
     subprocess.run(["./pg.sh", "start"], cwd=HERE, check=True)
     labels = make_labels(orms)
     subprocess.run(["./pg.sh", "down"], cwd=HERE, check=True)
