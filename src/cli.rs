@@ -154,6 +154,10 @@ pub enum Command {
         /// Query shapes charted in `--format html` (the ones that took the most time).
         #[arg(long, value_name = "N", default_value_t = crate::report::html::DEFAULT_TOP)]
         top: usize,
+        /// Rust source of the app that wrote the log: each finding names the
+        /// call sites that can send its query, best match first (repeatable).
+        #[arg(long, value_name = "DIR")]
+        source: Vec<PathBuf>,
         /// Threads to use (default: one per core). One reads, one analyses
         /// in log order, the others fingerprint and parse statements;
         /// findings are the same for any number.
@@ -253,6 +257,11 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         }
         _ => {}
     }
+    if let Command::Replay { source, .. } = &cli.command {
+        for p in source {
+            must_exist(p)?;
+        }
+    }
     match &cli.command {
         Command::Rules => {
             print_rules(g.format)?;
@@ -335,6 +344,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             keep_going,
             top,
             jobs,
+            source,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -375,6 +385,16 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             };
             crate::replay::stop_on_interrupt();
             let mut run = crate::runtime::try_run(logs, &opts, &rules, &cwd)?;
+            if !source.is_empty() {
+                let code = crate::check::static_analysis_with(source, &config, &rules, &cwd, false);
+                let sites = crate::runtime::callsites::index(&code);
+                crate::runtime::callsites::attach(
+                    &mut run.diagnostics,
+                    &mut run.files,
+                    &sites,
+                    &code.files,
+                );
+            }
             if run.logs.iter().all(|l| l.error.is_some()) {
                 let msgs: Vec<String> = run
                     .logs

@@ -595,7 +595,7 @@ fn pre_commit_workspace_hook_checks_changed_lines_of_the_workspace() {
             "unchanged lines are not reported: {text}"
         );
     }
-    assert!(dir.join("target/ormlint/facts-v1.json").is_file());
+    assert!(dir.join("target/ormlint/facts-v2.json").is_file());
 }
 
 #[test]

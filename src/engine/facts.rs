@@ -203,6 +203,9 @@ pub struct QuerySite {
     /// For query-builder chains: the SQL they send, derived from the chain
     /// (`?` for bound values), when `sql` is not known.
     pub derived_sql: Option<String>,
+    /// SQL built with `format!`, when `sql` is not known: the format
+    /// string, its holes (`{term}`) as written.
+    pub sql_template: Option<String>,
     /// Columns a builder chain compares to a constant of the code: a truth
     /// value or an enum variant (`status.eq(Status::Broadcast as i32)`).
     pub constant_columns: Vec<String>,

@@ -15,6 +15,7 @@
 //! `MAX_GROUP_EVENTS` statements.
 
 mod boilerplate;
+pub mod callsites;
 mod plans;
 pub mod profile;
 pub mod stats;

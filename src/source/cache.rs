@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::facts::FileFacts;
 
-const FILE: &str = "facts-v1.json";
+const FILE: &str = "facts-v2.json";
 
 #[derive(Serialize, Deserialize, Default)]
 struct OnDisk {

@@ -106,6 +106,9 @@ pub struct SiteRaw {
     pub sql_position: SqlPosition,
     /// For query-builder chains: the SQL they send, derived from the chain.
     pub derived_sql: Option<String>,
+    /// SQL built with `format!`: the format string, holes and all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_template: Option<String>,
     /// Columns the chain compares to a truth value or an enum variant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constant_columns: Vec<String>,

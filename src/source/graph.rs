@@ -1125,6 +1125,7 @@ pub(super) fn site_to_query(
         conditional: s.conditional,
         sql_position: s.sql_position,
         derived_sql: s.derived_sql.clone(),
+        sql_template: s.sql_template.clone(),
         constant_columns: s.constant_columns.clone(),
         unindexed: None,
         database: None,

@@ -428,11 +428,9 @@ impl<'ast> FileVisitor<'ast, '_> {
                     }
                 }
                 Expr::Call(call) => {
-                    if let Some(i) = self.sink_arg_index(&call.func, orm) {
-                        if let Some(a) = call.args.iter().nth(i) {
-                            if let Some(s) = self.const_text(a, 0) {
-                                return Some(s);
-                            }
+                    if let Some(a) = self.sink_arg_in(call, orm) {
+                        if let Some(s) = self.const_text(a, 0) {
+                            return Some(s);
                         }
                     }
                 }
@@ -440,6 +438,21 @@ impl<'ast> FileVisitor<'ast, '_> {
             }
         }
         None
+    }
+
+    /// The SQL argument of a sink call, or of a sink call passed straight
+    /// to this one (`Model::find_by_statement(Statement::from_string(b, sql))`).
+    fn sink_arg_in(&self, call: &'ast syn::ExprCall, orm: usize) -> Option<&'ast Expr> {
+        if let Some(i) = self.sink_arg_index(&call.func, orm) {
+            return call.args.iter().nth(i);
+        }
+        call.args.iter().find_map(|a| match unwrap_expr(a) {
+            Expr::Call(inner) => {
+                let i = self.sink_arg_index(&inner.func, orm)?;
+                inner.args.iter().nth(i)
+            }
+            _ => None,
+        })
     }
 
     /// Which argument of this function call carries SQL, if it is a sink of `orm`.
@@ -499,8 +512,8 @@ impl<'ast> FileVisitor<'ast, '_> {
         for node in &chain.nodes {
             match node {
                 Expr::Call(call) => {
-                    if let Some(i) = self.sink_arg_index(&call.func, orm) {
-                        return call.args.iter().nth(i);
+                    if let Some(a) = self.sink_arg_in(call, orm) {
+                        return Some(a);
                     }
                 }
                 // A prepared statement runs the text it was prepared with.
@@ -686,6 +699,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                         && s.span.end <= recv_span.end)
                 });
             }
+            let sql_template = if sql.is_none() { template } else { None };
             let site = self.site(orm, span, method.clone(), operation, true);
             let invariant = self.loop_invariant(whole, 0);
             self.pending_sql_arg = sql_arg;
@@ -699,6 +713,7 @@ impl<'ast> FileVisitor<'ast, '_> {
                 sql_varies,
                 sql_param,
                 derived_sql,
+                sql_template,
                 constant_columns,
                 evidence,
                 ddl,
@@ -913,6 +928,7 @@ impl<'ast> FileVisitor<'ast, '_> {
             sequential: false,
             sql_position: Default::default(),
             derived_sql: None,
+            sql_template: None,
             constant_columns: Vec::new(),
             once: false,
             evidence: Evidence::Shape,

@@ -1,0 +1,146 @@
+//! `replay --source`: on real logs of Diesel, sqlx and SeaORM apps, each
+//! finding names the call site that sent its query.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{expect_file, ormlint, root, stdout};
+
+/// The `// site: NAME` marks of a source file, by line.
+fn marks(file: &str) -> BTreeMap<u64, String> {
+    let text = std::fs::read_to_string(root().join("testdata/replay-source").join(file)).unwrap();
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let name = l.split("// site: ").nth(1)?;
+            Some((i as u64 + 1, name.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The call site each finding's best match names, by rule and log line.
+fn best_matches(orm: &str) -> Vec<(String, u64, String, usize)> {
+    let dir = root().join("testdata/replay-source");
+    let src = format!("{orm}_shop.rs");
+    let log = format!("{orm}.log.gz");
+    let o = ormlint(
+        &dir,
+        &[
+            "--format",
+            "json",
+            "replay",
+            "--schema",
+            "schema.sql",
+            "--source",
+            &src,
+            &log,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let marks = marks(&src);
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let sites: Vec<&serde_json::Value> = d["related"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["path"].as_str().unwrap().ends_with(".rs"))
+                .collect();
+            let first = sites
+                .first()
+                .and_then(|r| marks.get(&r["line"].as_u64().unwrap()))
+                .cloned()
+                .unwrap_or_default();
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["location"]["line"].as_u64().unwrap(),
+                first,
+                sites.len(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_finding_names_the_call_that_sent_it() {
+    for orm in ["diesel", "sqlx", "seaorm"] {
+        let found = best_matches(orm);
+        let by_rule = |rule: &str| -> Vec<(String, usize)> {
+            found
+                .iter()
+                .filter(|f| f.0 == rule)
+                .map(|f| (f.2.clone(), f.3))
+                .collect()
+        };
+        // The two loops, each its own call, with no other candidate.
+        let mut n1 = by_rule("n-plus-one");
+        n1.sort();
+        assert_eq!(
+            n1,
+            [
+                ("items_lazy".to_string(), 1),
+                ("reviews_lazy".to_string(), 1)
+            ],
+            "{orm}"
+        );
+        // Spliced values come from the `format!` call, not from its bound twin.
+        let inj = by_rule("sql-injection");
+        assert_eq!(inj.len(), 3, "{orm}");
+        assert!(
+            inj.iter().all(|(s, n)| s == "search_unsafe" && *n == 1),
+            "{orm}: {inj:?}"
+        );
+        // The same customer read twice: both calls send it, and it says so.
+        assert_eq!(
+            by_rule("duplicate-query"),
+            [("customer_twice".to_string(), 2)],
+            "{orm}"
+        );
+        // Each unindexed read at its call: the loop's, the list's, the filter's.
+        let mut mi: Vec<String> = by_rule("missing-index").into_iter().map(|m| m.0).collect();
+        mi.sort();
+        assert_eq!(
+            mi,
+            [
+                "items_eager",
+                "items_lazy",
+                "pending",
+                "reviews_eager",
+                "reviews_lazy",
+                "search_unsafe"
+            ],
+            "{orm}"
+        );
+    }
+}
+
+#[test]
+fn human_output_shows_the_call_sites() {
+    let dir = root().join("testdata/replay-source");
+    for orm in ["diesel", "sqlx", "seaorm"] {
+        let src = format!("{orm}_shop.rs");
+        let log = format!("{orm}.log.gz");
+        let o = ormlint(&dir, &["replay", "--source", &src, &log]);
+        expect_file(&dir.join(format!("{orm}.txt")), &stdout(&o));
+    }
+}
+
+#[test]
+fn a_source_folder_that_does_not_exist_is_an_error() {
+    let o = ormlint(
+        &root(),
+        &[
+            "replay",
+            "--source",
+            "testdata/replay-source/nowhere",
+            "testdata/replay-source/sqlx.log.gz",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(common::stderr(&o).contains("nowhere: no such file or folder"));
+}
