@@ -102,9 +102,11 @@ pub fn print(run: &ReplayRun, format: Format) -> Result<(), UsageError> {
         )?;
         if let Some((g, ms, n)) = &p.worst_group {
             if timed {
-                writeln!(out, "{:>20}worst in {g}: {n} runs, {ms:.1} ms", "")?;
+                let runs = crate::report::plural(*n as usize, "run");
+                writeln!(out, "{:>20}worst in {g}: {runs}, {ms:.1} ms", "")?;
             } else {
-                writeln!(out, "{:>20}most in {g}: {n} runs", "")?;
+                let runs = crate::report::plural(*n as usize, "run");
+                writeln!(out, "{:>20}most in {g}: {runs}", "")?;
             }
         }
     }
