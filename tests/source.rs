@@ -144,3 +144,63 @@ fn a_source_folder_that_does_not_exist_is_an_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(common::stderr(&o).contains("nowhere: no such file or folder"));
 }
+
+/// The `.rs` locations a finding names, as (line, message).
+fn call_sites(d: &serde_json::Value) -> Vec<(u64, String)> {
+    d["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with(".rs"))
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn query_tags_that_name_a_line_win() {
+    let dir = root().join("testdata/replay-source/tagged");
+    let run = |log: &std::path::Path| {
+        let log = log.to_str().unwrap();
+        let o = ormlint(
+            &dir,
+            &["--format", "json", "replay", "--source", "src", log],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let d = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == "n-plus-one")
+            .cloned()
+            .unwrap();
+        call_sites(&d)
+    };
+    // Two loops send the same query; the tags say which one did.
+    assert_eq!(
+        run(&dir.join("tagged.jsonl")),
+        [(20, "sent from here, per its query tags".to_string())]
+    );
+    // Without tags, both loops match as well as each other, and it says so.
+    let tmp = common::temp_dir("source-untagged");
+    let text = std::fs::read_to_string(dir.join("tagged.jsonl")).unwrap();
+    let untagged: String = text
+        .lines()
+        .map(|l| match (l.find(" /*"), l.find("*/")) {
+            (Some(a), Some(b)) => format!("{}{}\n", &l[..a], &l[b + 2..]),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let path = tmp.join("untagged.jsonl");
+    std::fs::write(&path, untagged).unwrap();
+    let sites = run(&path);
+    assert_eq!(sites.iter().map(|s| s.0).collect::<Vec<_>>(), [8, 20]);
+    assert!(sites[0]
+        .1
+        .contains("1 other call site that matches as well"));
+}

@@ -299,6 +299,53 @@ enum Sent {
     Unknown,
 }
 
+/// The file and line a statement's query tags name: `file` and `line`,
+/// or a `path:line` in `source_location` or `line` (Rails, marginalia).
+fn tagged_place(tags: &BTreeMap<String, String>) -> Option<(String, usize)> {
+    let split = |v: &str| {
+        let mut parts = v.splitn(3, ':');
+        let path = parts.next()?.trim();
+        let line = parts.next()?.trim().parse().ok()?;
+        (!path.is_empty()).then(|| (path.to_string(), line))
+    };
+    if let (Some(f), Some(l)) = (tags.get("file"), tags.get("line")) {
+        if let Ok(n) = l.trim().parse() {
+            return Some((f.trim().to_string(), n));
+        }
+    }
+    ["source_location", "line", "file"]
+        .iter()
+        .find_map(|k| tags.get(*k).and_then(|v| split(v)))
+}
+
+/// The source file a tag's path names (the same path, or one ending in the
+/// other, as tags are often relative to another root), and that line's bytes.
+fn find_line(
+    source: &FileDb,
+    path: &str,
+    line: usize,
+) -> Option<(crate::engine::FileId, std::ops::Range<usize>)> {
+    let want = path.trim_start_matches("./").trim_start_matches('/');
+    if want.is_empty() || line == 0 {
+        return None;
+    }
+    let id = (0..source.len()).find(|&id| {
+        let name = source.name(id).trim_start_matches("./");
+        name == want || name.ends_with(&format!("/{want}")) || want.ends_with(&format!("/{name}"))
+    })?;
+    let text = &source.get(id)?.source;
+    let mut start = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let body = l.trim_end_matches(['\n', '\r']);
+            let indent = body.len() - body.trim_start().len();
+            return Some((id, start + indent..start + body.len()));
+        }
+        start += l.len();
+    }
+    None
+}
+
 /// Adds to each finding whose query shape is known the call sites that can
 /// send it, best first, as related locations; their files join `files`.
 pub fn attach(
@@ -310,6 +357,28 @@ pub fn attach(
     let mut added: BTreeMap<crate::engine::FileId, crate::engine::FileId> = BTreeMap::new();
     let mut shapes: BTreeMap<String, Shape> = BTreeMap::new();
     for d in diagnostics.iter_mut() {
+        // Query tags that name the file and line win over any match.
+        if let Some((file, line)) = d
+            .query
+            .as_ref()
+            .and_then(|q| q.tags.as_ref())
+            .and_then(tagged_place)
+        {
+            if let Some((src, range)) = find_line(source, &file, line) {
+                let id = *added.entry(src).or_insert_with(|| {
+                    let f = source.get(src);
+                    files.add(
+                        f.map_or(file.clone(), |f| f.name.clone()),
+                        f.map_or(String::new(), |f| f.source.clone()),
+                    )
+                });
+                d.related.push(Label {
+                    span: Span::new(id, range),
+                    message: "sent from here, per its query tags".to_string(),
+                });
+                continue;
+            }
+        }
         let Some(text) = d.query.as_ref().and_then(|q| q.fingerprint.clone()) else {
             continue;
         };
