@@ -1,7 +1,8 @@
 //! `replay --source DIR`: the Rust call sites that can send a runtime
 //! finding's query, found by comparing the logged shape with the SQL each
-//! call site has (a literal, or the SQL derived from a Diesel or SeaORM
-//! chain).
+//! call site has (a literal, the SQL derived from a Diesel or SeaORM
+//! chain, or the `format!` string that builds it). Query tags that name a
+//! file and line of the source win over any comparison.
 //!
 //! A shape and a call site match on what ORMs keep stable: the statement
 //! kind, the tables, and the columns the statement filters on and how
