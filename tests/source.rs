@@ -204,3 +204,55 @@ fn query_tags_that_name_a_line_win() {
         .1
         .contains("1 other call site that matches as well"));
 }
+
+#[test]
+fn a_query_in_a_helper_names_the_loop_that_calls_it() {
+    // The blog's N+1 query sits in `repo::author_of`, called per post.
+    let o = ormlint(
+        &root(),
+        &[
+            "--format",
+            "json",
+            "replay",
+            "--source",
+            "testdata/projects/blog",
+            "testdata/projects/blog/logs/postgresql.log",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "n-plus-one")
+        .cloned()
+        .unwrap();
+    let sites: Vec<(String, u64, String)> = d["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with(".rs"))
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sites,
+        [
+            (
+                "testdata/projects/blog/src/repo.rs".to_string(),
+                10,
+                "likely sent from here".to_string()
+            ),
+            (
+                "testdata/projects/blog/src/handlers.rs".to_string(),
+                11,
+                "called once per element here".to_string()
+            ),
+        ]
+    );
+}

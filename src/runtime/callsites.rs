@@ -220,6 +220,9 @@ pub struct CallSite {
     /// The SQL is built with `format!`: values are written into its text.
     inline: bool,
     shape: Shape,
+    /// Calls in loops elsewhere that reach this one through functions
+    /// (`for p in posts { author_of(p) }`): file, span, path and line.
+    loop_calls: Vec<(crate::engine::FileId, std::ops::Range<usize>, String, usize)>,
 }
 
 /// The call sites of a static analysis that run a query whose SQL is known.
@@ -250,9 +253,39 @@ pub fn index(a: &crate::source::Analysis) -> Vec<CallSite> {
                 in_loop: !s.loops.is_empty(),
                 inline: s.sql.is_none() && s.derived_sql.is_none(),
                 shape,
+                loop_calls: Vec::new(),
             })
         })
         .collect();
+    // A call in a loop that ends at a site: the loop a per-element finding
+    // is about, when the query itself sits in a function of its own.
+    for s in a
+        .sites
+        .iter()
+        .filter(|s| s.executes && !s.in_test && !s.loops.is_empty())
+    {
+        let Some(last) = s.via.last() else {
+            continue;
+        };
+        let Some(site) = out.iter_mut().find(|c| {
+            c.source_id == last.span.file
+                && c.range.start < last.span.range.end
+                && last.span.range.start < c.range.end
+        }) else {
+            continue;
+        };
+        let loc = crate::engine::Location::of(&s.span, &a.files);
+        site.loop_calls.push((
+            s.span.file,
+            s.span.range.clone(),
+            loc.path.clone(),
+            loc.line,
+        ));
+    }
+    for c in &mut out {
+        c.loop_calls.sort_by(|x, y| (&x.2, x.3).cmp(&(&y.2, y.3)));
+        c.loop_calls.dedup_by(|x, y| x.2 == y.2 && x.3 == y.3);
+    }
     out.sort_by(|x, y| (&x.path, x.line).cmp(&(&y.path, y.line)));
     out
 }
@@ -280,7 +313,7 @@ fn score(logged: &Shape, site: &CallSite, how: Sent) -> Option<f64> {
     };
     score += 2.0 * similarity(&logged.tail, &s.tail);
     match how {
-        Sent::PerElement if site.in_loop => score += 1.0,
+        Sent::PerElement if site.in_loop || !site.loop_calls.is_empty() => score += 1.0,
         // Values in the text come from SQL built with them, not from a
         // call that binds them.
         Sent::Inline if site.inline => score += 2.0,
@@ -347,6 +380,19 @@ fn find_line(
     None
 }
 
+/// The id in `files` of source file `id`, added the first time.
+fn file_in(
+    files: &mut FileDb,
+    added: &mut BTreeMap<crate::engine::FileId, crate::engine::FileId>,
+    source: &FileDb,
+    id: crate::engine::FileId,
+) -> crate::engine::FileId {
+    *added.entry(id).or_insert_with(|| match source.get(id) {
+        Some(f) => files.add(f.name.clone(), f.source.clone()),
+        None => files.add(source.name(id).to_string(), String::new()),
+    })
+}
+
 /// Adds to each finding whose query shape is known the call sites that can
 /// send it, best first, as related locations; their files join `files`.
 pub fn attach(
@@ -366,13 +412,7 @@ pub fn attach(
             .and_then(tagged_place)
         {
             if let Some((src, range)) = find_line(source, &file, line) {
-                let id = *added.entry(src).or_insert_with(|| {
-                    let f = source.get(src);
-                    files.add(
-                        f.map_or(file.clone(), |f| f.name.clone()),
-                        f.map_or(String::new(), |f| f.source.clone()),
-                    )
-                });
+                let id = file_in(files, &mut added, source, src);
                 d.related.push(Label {
                     span: Span::new(id, range),
                     message: "sent from here, per its query tags".to_string(),
@@ -409,13 +449,7 @@ pub fn attach(
             .collect();
         let tied = ranked.iter().filter(|(s, _)| best - s < 1e-9).count();
         for (i, c) in top.iter().enumerate() {
-            let id = *added.entry(c.source_id).or_insert_with(|| {
-                let f = source.get(c.source_id);
-                files.add(
-                    f.map_or(c.path.clone(), |f| f.name.clone()),
-                    f.map_or(String::new(), |f| f.source.clone()),
-                )
-            });
+            let id = file_in(files, &mut added, source, c.source_id);
             let message = if tied == 1 {
                 "likely sent from here".to_string()
             } else if i == 0 {
@@ -431,6 +465,15 @@ pub fn attach(
                 span: Span::new(id, c.range.clone()),
                 message,
             });
+            if how == Sent::PerElement && !c.in_loop {
+                for (file, range, _, _) in c.loop_calls.iter().take(2) {
+                    let lid = file_in(files, &mut added, source, *file);
+                    d.related.push(Label {
+                        span: Span::new(lid, range.clone()),
+                        message: "called once per element here".to_string(),
+                    });
+                }
+            }
         }
         if tied > 1 {
             d.notes.push(format!(
