@@ -1177,6 +1177,9 @@ fn cap(sql: &str) -> String {
     sql[..end].to_string()
 }
 
+/// Shapes or tag sets a [`Printer`] remembers having sent (8 bytes each).
+const MAX_SEEN: usize = 1 << 20;
+
 /// Fingerprints batches off the analysis thread. What it sends once per
 /// shape or tag set it has not seen (text, parse, kept tags) the analysis
 /// thread keeps, as it takes batches in log order.
@@ -1198,6 +1201,15 @@ impl Printer {
     }
 
     fn batch(&mut self, batch: &[QueryEvent]) -> Vec<Printed> {
+        // What was sent is remembered to send it once; forgetting only
+        // sends it again (the analysis keeps the first), so a log of
+        // endless new shapes does not grow these sets without bound.
+        if self.seen.len() > MAX_SEEN {
+            self.seen.clear();
+        }
+        if self.seen_tags.len() > MAX_SEEN {
+            self.seen_tags.clear();
+        }
         batch
             .iter()
             .map(|ev| {
