@@ -2,15 +2,11 @@
 //! every replay fixture gives the same findings with room for two shapes
 //! as with the default.
 
-use std::fs;
-use std::path::PathBuf;
+mod common;
 
+use common::{replay_fixtures, root};
 use ormlint::config::Config;
 use ormlint::engine::RuleSet;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A finding's rule, line, message and the query shape it shows.
 type Finding = (String, usize, String, Option<String>);
@@ -47,24 +43,7 @@ fn findings(path: &std::path::Path, max_shapes: usize) -> (Vec<Finding>, bool) {
 
 #[test]
 fn folding_keeps_every_finding() {
-    let mut logs = Vec::new();
-    for rule in fs::read_dir(root().join("testdata/rules"))
-        .unwrap()
-        .flatten()
-    {
-        let Ok(entries) = fs::read_dir(rule.path().join("replay")) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension()
-                .is_some_and(|x| x != "snap" && x != "toml" && x != "sql")
-            {
-                logs.push(p);
-            }
-        }
-    }
-    logs.sort();
+    let logs = replay_fixtures();
     assert!(logs.len() >= 15, "{}", logs.len());
     let (mut with_findings, mut did_fold) = (0, 0);
     for log in &logs {

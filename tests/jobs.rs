@@ -153,45 +153,27 @@ fn findings_do_not_depend_on_the_number_of_threads() {
 
 #[test]
 fn every_replay_fixture_is_the_same_on_one_thread_and_on_four() {
-    let mut n = 0;
-    for rule in std::fs::read_dir(root().join("testdata/rules"))
-        .unwrap()
-        .flatten()
-    {
-        let Ok(entries) = std::fs::read_dir(rule.path().join("replay")) else {
-            continue;
+    let fixtures = common::replay_fixtures();
+    for p in &fixtures {
+        let rel = p
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let run = |jobs| {
+            ormlint(
+                &root(),
+                &["--format", "json", "replay", "--jobs", jobs, rel.as_str()],
+            )
         };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension()
-                .is_some_and(|x| x == "snap" || x == "toml" || x == "sql")
-            {
-                continue;
-            }
-            let rel = p
-                .strip_prefix(root())
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string();
-            let args = |jobs| {
-                ["--format", "json", "replay", "--jobs", jobs, rel.as_str()].map(String::from)
-            };
-            let a = ormlint(
-                &root(),
-                &args("1").iter().map(String::as_str).collect::<Vec<_>>(),
-            );
-            let b = ormlint(
-                &root(),
-                &args("4").iter().map(String::as_str).collect::<Vec<_>>(),
-            );
-            assert_eq!(a.status.code(), b.status.code(), "{rel}");
-            assert!(
-                a.stdout == b.stdout,
-                "{rel}: --jobs 4 differs from --jobs 1"
-            );
-            n += 1;
-        }
+        let (a, b) = (run("1"), run("4"));
+        assert_eq!(a.status.code(), b.status.code(), "{rel}");
+        assert!(
+            a.stdout == b.stdout,
+            "{rel}: --jobs 4 differs from --jobs 1"
+        );
     }
+    let n = fixtures.len();
     assert!(n >= 20, "{n} fixtures");
 }

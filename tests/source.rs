@@ -19,6 +19,23 @@ fn marks(file: &str) -> BTreeMap<u64, String> {
         .collect()
 }
 
+/// The `.rs` locations a finding names: path, line, message.
+fn call_sites(d: &serde_json::Value) -> Vec<(String, u64, String)> {
+    d["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with(".rs"))
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The call site each finding's best match names, by rule and log line.
 fn best_matches(orm: &str) -> Vec<(String, u64, String, usize)> {
     let dir = root().join("testdata/replay-source");
@@ -45,15 +62,10 @@ fn best_matches(orm: &str) -> Vec<(String, u64, String, usize)> {
         .unwrap()
         .iter()
         .map(|d| {
-            let sites: Vec<&serde_json::Value> = d["related"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|r| r["path"].as_str().unwrap().ends_with(".rs"))
-                .collect();
+            let sites = call_sites(d);
             let first = sites
                 .first()
-                .and_then(|r| marks.get(&r["line"].as_u64().unwrap()))
+                .and_then(|s| marks.get(&s.1))
                 .cloned()
                 .unwrap_or_default();
             (
@@ -145,22 +157,6 @@ fn a_source_folder_that_does_not_exist_is_an_error() {
     assert!(common::stderr(&o).contains("nowhere: no such file or folder"));
 }
 
-/// The `.rs` locations a finding names, as (line, message).
-fn call_sites(d: &serde_json::Value) -> Vec<(u64, String)> {
-    d["related"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["path"].as_str().unwrap().ends_with(".rs"))
-        .map(|r| {
-            (
-                r["line"].as_u64().unwrap(),
-                r["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn query_tags_that_name_a_line_win() {
     let dir = root().join("testdata/replay-source/tagged");
@@ -180,6 +176,9 @@ fn query_tags_that_name_a_line_win() {
             .cloned()
             .unwrap();
         call_sites(&d)
+            .into_iter()
+            .map(|(_, line, message)| (line, message))
+            .collect::<Vec<_>>()
     };
     // Two loops send the same query; the tags say which one did.
     assert_eq!(
@@ -227,19 +226,7 @@ fn a_query_in_a_helper_names_the_loop_that_calls_it() {
         .find(|d| d["rule"] == "n-plus-one")
         .cloned()
         .unwrap();
-    let sites: Vec<(String, u64, String)> = d["related"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["path"].as_str().unwrap().ends_with(".rs"))
-        .map(|r| {
-            (
-                r["path"].as_str().unwrap().to_string(),
-                r["line"].as_u64().unwrap(),
-                r["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let sites = call_sites(&d);
     assert_eq!(
         sites,
         [

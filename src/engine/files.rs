@@ -53,6 +53,19 @@ impl SourceFile {
         start..end
     }
 
+    /// The bytes of 1-based line `line` of the file, without its indent and
+    /// line break; `None` past the last line.
+    pub fn line_text_range(&self, line: usize) -> Option<Range<usize>> {
+        let index = line.checked_sub(1 + self.line_offset)?;
+        if index >= self.line_starts.len() {
+            return None;
+        }
+        let r = self.line_range(index);
+        let body = self.source[r.clone()].trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start().len();
+        Some(r.start + indent..r.start + body.len())
+    }
+
     /// 1-based (line, column) of a byte offset, columns counted in characters.
     pub fn position(&self, byte: usize) -> (usize, usize) {
         let byte = byte.min(self.source.len());

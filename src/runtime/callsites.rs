@@ -33,7 +33,8 @@ impl Shape {
     fn of(sql: &str) -> Shape {
         let text = fingerprint(sql).text;
         let a = analyze(&text);
-        let lists = list_columns(&text);
+        let w = words(&text);
+        let lists = list_columns(&w);
         let filters = a
             .columns
             .iter()
@@ -49,7 +50,10 @@ impl Shape {
                 Some((c.column.clone(), how))
             })
             .collect();
-        let tail = tail_words(&text);
+        let tail = match w.iter().position(|x| x == "from") {
+            Some(i) => w[i..].to_vec(),
+            None => w.clone(),
+        };
         let mut shape = Shape {
             operation: a.operation,
             tables: a.tables.iter().cloned().collect(),
@@ -59,7 +63,6 @@ impl Shape {
         // A statement the parser rejects (a value that broke its quoting)
         // still names its kind and its table.
         if a.error.is_some() {
-            let w = words(&text);
             shape.operation = crate::source::visit::sql_operation(&text);
             let after = |k: &str| w.iter().position(|x| x == k).and_then(|i| w.get(i + 1));
             let table = match shape.operation {
@@ -99,8 +102,7 @@ fn parseable(derived: &str) -> String {
 }
 
 /// Columns compared with a list: `col IN (…)`, `col = ANY(…)`.
-fn list_columns(text: &str) -> BTreeSet<String> {
-    let words = words(text);
+fn list_columns(words: &[String]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (i, w) in words.iter().enumerate() {
         let list = match w.as_str() {
@@ -121,33 +123,25 @@ fn list_columns(text: &str) -> BTreeSet<String> {
 /// The statement's words, lower-case, without quotes, qualifiers
 /// (`orders.id` → `id`), parentheses and commas.
 fn words(text: &str) -> Vec<String> {
-    let tokens: Vec<(TokenKind, &str)> = lex(text)
+    let tokens: Vec<&str> = lex(text)
         .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
-        .map(|t| (t.kind, t.text(text)))
+        .map(|t| t.text(text))
         .collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        let (kind, t) = tokens[i];
+        let t = tokens[i];
         // A qualifier: the word before a `.` that another word follows.
-        if tokens.get(i + 1).is_some_and(|n| n.1 == ".") && tokens.get(i + 2).is_some() {
+        if tokens.get(i + 1) == Some(&".") && tokens.get(i + 2).is_some() {
             i += 2;
             continue;
         }
-        if !matches!(t, "(" | ")" | ",") && kind != TokenKind::Whitespace {
+        if !matches!(t, "(" | ")" | ",") {
             out.push(t.trim_matches(|c| c == '"' || c == '`').to_lowercase());
         }
         i += 1;
     }
     out
-}
-
-fn tail_words(text: &str) -> Vec<String> {
-    let w = words(text);
-    match w.iter().position(|x| x == "from") {
-        Some(i) => w[i..].to_vec(),
-        None => w,
-    }
 }
 
 /// How alike two word lists are: shared words over all words (0 to 1).
@@ -367,17 +361,7 @@ fn find_line(
         let name = source.name(id).trim_start_matches("./");
         name == want || name.ends_with(&format!("/{want}")) || want.ends_with(&format!("/{name}"))
     })?;
-    let text = &source.get(id)?.source;
-    let mut start = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            let body = l.trim_end_matches(['\n', '\r']);
-            let indent = body.len() - body.trim_start().len();
-            return Some((id, start + indent..start + body.len()));
-        }
-        start += l.len();
-    }
-    None
+    Some((id, source.get(id)?.line_text_range(line)?))
 }
 
 /// The id in `files` of source file `id`, added the first time.

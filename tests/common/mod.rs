@@ -8,6 +8,30 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every replay fixture (`testdata/rules/*/replay/*`, not its expected
+/// output, config or schema), sorted.
+pub fn replay_fixtures() -> Vec<PathBuf> {
+    let mut logs = Vec::new();
+    for rule in std::fs::read_dir(root().join("testdata/rules"))
+        .unwrap()
+        .flatten()
+    {
+        let Ok(entries) = std::fs::read_dir(rule.path().join("replay")) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension()
+                .is_some_and(|x| x != "snap" && x != "toml" && x != "sql")
+            {
+                logs.push(p);
+            }
+        }
+    }
+    logs.sort();
+    logs
+}
+
 /// Runs the built `ormlint` binary in `cwd` with `args`.
 pub fn ormlint(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ormlint"))
