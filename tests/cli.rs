@@ -15,7 +15,7 @@ fn human_output_and_exit_code() {
     let out = ormlint(&root(), &["check", "--color", "never", BLOG]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.ends_with("ormlint: 2 warnings in 4 files\n"), "{text}");
+    assert!(text.ends_with("ormlint: 2 warnings in 6 files\n"), "{text}");
     expect_file(&expected("blog.txt"), &text);
 }
 
@@ -45,7 +45,7 @@ fn json_follows_the_v1_contract() {
     );
     assert_eq!(d["query"]["orm"], "diesel");
     assert!(d["help"].as_str().unwrap().contains("eq_any"));
-    assert_eq!(doc["summary"]["files"], 4);
+    assert_eq!(doc["summary"]["files"], 6);
     assert_eq!(doc["summary"]["diagnostics"], 2);
     assert_eq!(doc["summary"]["skipped"], serde_json::json!([]));
 }

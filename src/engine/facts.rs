@@ -220,6 +220,10 @@ pub struct QuerySite {
     /// Behind a branch inside the innermost loop: it may not run on every
     /// turn.
     pub conditional: bool,
+    /// The query looks one row up by its table's key (Diesel's `.find(k)`):
+    /// in a loop it fetches each element's parent, so the help is a batch by
+    /// ids, never loading children with `belonging_to`.
+    pub by_key: bool,
 }
 
 /// Static missing-index evidence: the table, its size, the columns to index.

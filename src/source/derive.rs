@@ -260,7 +260,10 @@ pub fn derive(calls: &[&Expr], exec: &str) -> Option<String> {
                     }
                     "belonging_to" if segs.len() >= 2 => {
                         table = Some(snake(&segs[segs.len() - 2]));
-                        wheres.push("<parent>_id = ANY(?)".to_string());
+                        wheres.push(format!(
+                            "{} = ANY(?)",
+                            crate::source::diesel_schema::PARENT_KEY
+                        ));
                     }
                     _ => return None,
                 }

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 /// The key column a derived `.find(k)` stands for until the table's
 /// `table!` is known; [`DieselSchema::complete`] replaces it.
 pub const FIND_KEY: &str = "<key>";
+/// What `Child::belonging_to(..)` filters on, until the model's
+/// `belongs_to` names it.
+pub const PARENT_KEY: &str = "<parent>_id";
 
 /// One `table!` entry.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,15 +45,23 @@ pub struct DieselFacts {
     pub tables: Vec<DieselTable>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Joinable>,
-    /// SeaORM entities whose table is not named like their module:
-    /// (module, table).
+    /// SeaORM entities whose table is not named like their module, and
+    /// Diesel models whose table is not named like their struct:
+    /// (module or snake_case struct name, table).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entities: Vec<(String, String)>,
+    /// Diesel models' `belongs_to(Parent, foreign_key = col)`: (the model's
+    /// table, the column that names its parent; `parent_id` by default).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub belongs: Vec<(String, String)>,
 }
 
 impl DieselFacts {
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.joins.is_empty() && self.entities.is_empty()
+        self.tables.is_empty()
+            && self.joins.is_empty()
+            && self.entities.is_empty()
+            && self.belongs.is_empty()
     }
 
     /// Reads the file's top-level and module-level declarations; `module`
@@ -71,6 +82,7 @@ impl DieselFacts {
                             self.entities.push((m.to_string(), t));
                         }
                     }
+                    self.diesel_model(st);
                 }
                 syn::Item::Macro(m) => {
                     let name = m
@@ -95,6 +107,92 @@ impl DieselFacts {
             }
         }
     }
+}
+
+impl DieselFacts {
+    /// A Diesel model: `#[diesel(table_name = comments, belongs_to(Post))]`
+    /// (Diesel 1: `#[table_name = "comments"]`, `#[belongs_to(Post)]`).
+    /// `Comment::belonging_to(..)` then reads `comments` by `post_id`.
+    fn diesel_model(&mut self, st: &syn::ItemStruct) {
+        let model = crate::schema::seaorm::snake(&st.ident.to_string());
+        let mut table = None;
+        let mut parents: Vec<(String, Option<String>)> = Vec::new();
+        for a in &st.attrs {
+            match &a.meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("table_name") => {
+                    if let syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(l),
+                        ..
+                    }) = &nv.value
+                    {
+                        table = Some(l.value());
+                    }
+                }
+                syn::Meta::List(l) if l.path.is_ident("belongs_to") => {
+                    parents.extend(belongs_to(l.tokens.clone()));
+                }
+                syn::Meta::List(l) if l.path.is_ident("diesel") => {
+                    let toks: Vec<TokenTree> = l.tokens.clone().into_iter().collect();
+                    for (i, t) in toks.iter().enumerate() {
+                        let TokenTree::Ident(id) = t else { continue };
+                        match (id.to_string().as_str(), toks.get(i + 1), toks.get(i + 2)) {
+                            ("table_name", Some(TokenTree::Punct(p)), Some(v))
+                                if p.as_char() == '=' =>
+                            {
+                                table = Some(v.to_string().trim_matches('"').to_string());
+                            }
+                            ("belongs_to", Some(TokenTree::Group(g)), _)
+                                if g.delimiter() == Delimiter::Parenthesis =>
+                            {
+                                parents.extend(belongs_to(g.stream()));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if parents.is_empty() && table.is_none() {
+            return;
+        }
+        let table = table.unwrap_or_else(|| model.clone());
+        if table != model && !self.entities.iter().any(|(a, _)| *a == model) {
+            self.entities.push((model, table.clone()));
+        }
+        for (parent, fk) in parents {
+            let fk = fk.unwrap_or_else(|| format!("{}_id", crate::schema::seaorm::snake(&parent)));
+            let entry = (table.clone(), fk);
+            if !self.belongs.contains(&entry) {
+                self.belongs.push(entry);
+            }
+        }
+    }
+}
+
+/// `Post` or `Post, foreign_key = author_id` (a path's last segment names
+/// the parent model).
+fn belongs_to(tokens: TokenStream) -> Option<(String, Option<String>)> {
+    let toks: Vec<TokenTree> = tokens.into_iter().collect();
+    let comma = toks
+        .iter()
+        .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+        .unwrap_or(toks.len());
+    let parent = toks[..comma].iter().rev().find_map(|t| match t {
+        TokenTree::Ident(i) => Some(i.to_string()),
+        _ => None,
+    })?;
+    let rest = &toks[comma.min(toks.len())..];
+    let fk = rest
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| match (t, rest.get(i + 2)) {
+            (TokenTree::Ident(k), Some(v)) if k == "foreign_key" => {
+                Some(v.to_string().trim_matches('"').to_string())
+            }
+            _ => None,
+        });
+    Some((parent, fk))
 }
 
 /// `#[sea_orm(table_name = "posts")]`.
@@ -214,8 +312,11 @@ fn joinable(tokens: TokenStream) -> Option<Joinable> {
 pub struct DieselSchema {
     tables: HashMap<String, DieselTable>,
     joins: Vec<Joinable>,
-    /// SeaORM entity module → table.
+    /// SeaORM entity module or Diesel model → table.
     entities: HashMap<String, String>,
+    /// A Diesel model's table → the column naming its parent, when it
+    /// belongs to exactly one parent.
+    belongs: HashMap<String, Option<String>>,
 }
 
 impl DieselSchema {
@@ -233,6 +334,17 @@ impl DieselSchema {
             for (m, t) in &f.entities {
                 s.entities.entry(m.clone()).or_insert_with(|| t.clone());
             }
+            for (t, fk) in &f.belongs {
+                // Several parents: `belonging_to` does not say which one.
+                s.belongs
+                    .entry(t.clone())
+                    .and_modify(|k| {
+                        if k.as_deref() != Some(fk) {
+                            *k = None;
+                        }
+                    })
+                    .or_insert_with(|| Some(fk.clone()));
+            }
         }
         s
     }
@@ -249,6 +361,11 @@ impl DieselSchema {
     /// its `joinable!` declares (either way round).
     pub fn complete(&self, sql: &str) -> String {
         let mut out = self.entity_tables(sql);
+        if let Some(at) = out.find(PARENT_KEY) {
+            if let Some(Some(fk)) = from_table(&out).and_then(|t| self.belongs.get(&t)) {
+                out.replace_range(at..at + PARENT_KEY.len(), fk);
+            }
+        }
         while let Some(at) = out.find(FIND_KEY) {
             let start = out[..at]
                 .char_indices()
@@ -301,6 +418,12 @@ impl DieselSchema {
         }
         result.push_str(rest);
         result
+    }
+
+    /// The table a model or entity name stands for (`Comment` → `comments`).
+    pub fn model_table(&self, name: &str) -> Option<&str> {
+        let snake = crate::schema::seaorm::snake(name);
+        self.entities.get(&snake).map(String::as_str)
     }
 
     /// `FROM post` → `FROM posts` where `post::Entity` says
@@ -417,6 +540,49 @@ mod tests {
                 parent: "post".into(),
                 column: "post_id".into()
             }]
+        );
+    }
+
+    #[test]
+    fn diesel_models_name_their_table_and_parent_key() {
+        let f = facts(
+            r#"
+            #[derive(Queryable, Associations)]
+            #[diesel(table_name = comments, belongs_to(Post))]
+            pub struct Comment { id: i32, post_id: i32 }
+            #[derive(Associations)]
+            #[diesel(belongs_to(crate::models::User, foreign_key = author_id))]
+            #[diesel(table_name = posts)]
+            pub struct Post { id: i32 }
+            #[table_name = "likes"]
+            #[belongs_to(Post)]
+            #[belongs_to(User)]
+            pub struct Like { id: i32 }
+            "#,
+        );
+        assert_eq!(
+            f.belongs,
+            [
+                ("comments", "post_id"),
+                ("posts", "author_id"),
+                ("likes", "post_id"),
+                ("likes", "user_id")
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        let s = DieselSchema::new(std::iter::once(&f));
+        assert_eq!(
+            s.complete("SELECT * FROM comment WHERE <parent>_id = ANY(?)"),
+            "SELECT * FROM comments WHERE post_id = ANY(?)"
+        );
+        assert_eq!(
+            s.complete("SELECT * FROM post WHERE <parent>_id = ANY(?)"),
+            "SELECT * FROM posts WHERE author_id = ANY(?)"
+        );
+        // Two parents: `belonging_to` alone does not say which key.
+        assert_eq!(
+            s.complete("SELECT * FROM like WHERE <parent>_id = ANY(?)"),
+            "SELECT * FROM likes WHERE <parent>_id = ANY(?)"
         );
     }
 

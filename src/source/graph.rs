@@ -1079,7 +1079,13 @@ pub(super) fn build_sites(
         super::diesel_schema::DieselSchema::new(parsed.iter().flatten().map(|p| &p.facts.diesel));
     for q in &mut out {
         if let Some(d) = q.derived_sql.as_mut() {
+            q.by_key = d.contains(super::diesel_schema::FIND_KEY);
             *d = diesel.complete(d);
+        }
+        for t in &mut q.tables {
+            if let Some(table) = diesel.model_table(t) {
+                *t = table.to_string();
+            }
         }
     }
     out
@@ -1130,11 +1136,13 @@ pub(super) fn site_to_query(
         unindexed: None,
         database: None,
         invariant: s.invariant && !loops_empty,
+        by_key: false,
     }
 }
 
 /// Help in the terms of the site's database, and relation loading only
-/// when the code base declares relations.
+/// when the code base declares relations and the query is not a lookup by
+/// key (a parent per element, which `belonging_to` cannot load).
 pub(super) fn fit_help(
     site: &mut QuerySite,
     spec: &OrmSpec,
@@ -1142,7 +1150,7 @@ pub(super) fn fit_help(
     relations: bool,
 ) {
     site.database = db;
-    if relations && !spec.batched_related.is_empty() {
+    if relations && !site.by_key && !spec.batched_related.is_empty() {
         site.batched_form = spec.batched_related.clone();
     }
     if let Some(h) = db.and_then(|d| spec.help.get(d)) {

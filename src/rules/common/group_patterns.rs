@@ -135,7 +135,7 @@ fn pages_only(text: &str) -> bool {
 /// the batched form that eager loading sends. Repeated, it is consecutive
 /// requests each loading their rows at once, not a query per row.
 fn batched_lookup(text: &str) -> bool {
-    text.contains(" in (...)") || text.contains("= any(")
+    text.contains(" in (...)") || text.contains("= any(") || text.contains("= any (")
 }
 
 /// A batched lookup whose executions load several keys at once. The same
@@ -192,12 +192,22 @@ fn place(group: &QueryGroup, loops: &mut Vec<LoopFound>, r: ShapeRun) -> Option<
             }
             None => None,
         };
-        // The parent: the last read of another shape before the first run.
+        // The parent: the last read of another shape before the first run,
+        // past the preloads of an earlier read's children (eager loading
+        // sends them between the parent and the loop).
         let first = r.at[0];
-        let parent = (0..first).rev().find(|&i| {
+        let mut parent = (0..first).rev().find(|&i| {
             let e = &group.events[i];
             e.shape.hash != r.hash && e.shape.operation == Operation::Select
         });
+        for _ in 0..4 {
+            match parent.and_then(|p| preload_of(group, p)) {
+                Some(earlier) if group.events[earlier].shape.hash != r.hash => {
+                    parent = Some(earlier)
+                }
+                _ => break,
+            }
+        }
         if parent.is_none() && nested_in.is_none() {
             return Some(r);
         }
@@ -210,6 +220,39 @@ fn place(group: &QueryGroup, loops: &mut Vec<LoopFound>, r: ShapeRun) -> Option<
     }
 }
 
+/// When statement `i` loads the children of an earlier read's rows in one
+/// batch (`comments WHERE post_id = ANY(?)` after a read of `posts`), that
+/// earlier read: the rows a loop after both walks are the parent's, not the
+/// preload's.
+fn preload_of(group: &QueryGroup, i: usize) -> Option<usize> {
+    use crate::sql::analyze::ColumnUse;
+    let e = &group.events[i];
+    if !batched_lookup(&e.shape.text) {
+        return None;
+    }
+    let key = e
+        .shape
+        .analysis
+        .columns
+        .iter()
+        .find(|c| c.usage == ColumnUse::Equality)?;
+    let owner = key.column.strip_suffix("_id")?;
+    if owner.is_empty() {
+        return None;
+    }
+    let names = |t: &str| {
+        t == owner
+            || t.strip_suffix('s')
+                .is_some_and(|t| t == owner || t.strip_suffix('e') == Some(owner))
+    };
+    (0..i).rev().find(|&j| {
+        let p = &group.events[j];
+        p.shape.operation == Operation::Select
+            && p.shape.hash != e.shape.hash
+            && p.shape.analysis.driving.as_deref().is_some_and(names)
+    })
+}
+
 /// The batched form of a shape: its first equality predicate as `IN (...)`.
 pub fn batched_sql(text: &str, columns: &[crate::sql::analyze::ColumnRef]) -> Option<String> {
     use crate::sql::analyze::ColumnUse;
@@ -218,21 +261,30 @@ pub fn batched_sql(text: &str, columns: &[crate::sql::analyze::ColumnRef]) -> Op
             Some(q) => format!("{q}.{}", c.column),
             None => c.column.clone(),
         };
-        for (pattern, keep) in [
-            (format!("{name} = ?"), true),
-            (format!("? = {name}"), false),
-        ] {
+        for pattern in [format!("{name} = ?"), format!("? = {name}")] {
             if let Some(i) = text.find(&pattern) {
-                let _ = keep;
                 let mut out = String::with_capacity(text.len() + 8);
                 out.push_str(&text[..i]);
                 out.push_str(&format!("{name} in (...)"));
-                out.push_str(&text[i + pattern.len()..]);
+                out.push_str(without_row_limit(&text[i + pattern.len()..]));
                 return Some(out);
             }
         }
     }
     None
+}
+
+/// A trailing `LIMIT ?` (`OFFSET ?`, `LIMIT ?, ?`) bounds the rows of one
+/// element (Diesel's `.first()` sends `LIMIT 1`); kept in the batched query
+/// it would cut the rows of all elements together, so it goes.
+fn without_row_limit(tail: &str) -> &str {
+    let lower = tail.to_ascii_lowercase();
+    for end in [" limit ? offset ?", " limit ?, ?", " limit ?", " offset ?"] {
+        if let Some(rest) = lower.strip_suffix(end) {
+            return &tail[..rest.len()];
+        }
+    }
+    tail
 }
 
 #[cfg(test)]
@@ -245,7 +297,34 @@ mod paging_tests {
             "select * from order_items where order_items.order_id in (...)"
         ));
         assert!(batched_lookup("select * from t where id = any(?)"));
+        assert!(batched_lookup("select * from t where (t.id = any (?))"));
         assert!(!batched_lookup("select * from t where id = ?"));
+    }
+
+    #[test]
+    fn a_batched_query_drops_the_per_row_limit() {
+        use crate::sql::analyze::{ColumnRef, ColumnUse};
+        let id = ColumnRef {
+            qualifier: Some("users".to_string()),
+            column: "id".to_string(),
+            usage: ColumnUse::Equality,
+        };
+        assert_eq!(
+            super::batched_sql(
+                "select users.name from users where (users.id = ?) limit ?",
+                &[id.clone()]
+            )
+            .as_deref(),
+            Some("select users.name from users where (users.id in (...))")
+        );
+        assert_eq!(
+            super::batched_sql(
+                "select users.name from users where users.id = ? order by users.name",
+                &[id]
+            )
+            .as_deref(),
+            Some("select users.name from users where users.id in (...) order by users.name")
+        );
     }
 
     #[test]

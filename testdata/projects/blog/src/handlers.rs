@@ -1,5 +1,5 @@
 use diesel::PgConnection;
-
+use crate::models::PostView;
 use crate::repo;
 
 /// The front page: 20 posts with their authors and comments.

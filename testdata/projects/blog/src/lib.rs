@@ -1,3 +1,5 @@
 pub mod handlers;
 pub mod repo;
 pub mod search;
+pub mod models;
+pub mod schema;

@@ -1,5 +1,5 @@
 use diesel::prelude::*;
-
+use crate::models::{Comment, Post, User};
 use crate::schema::{comments, posts, users};
 
 pub fn recent_posts(conn: &mut PgConnection) -> QueryResult<Vec<Post>> {
