@@ -14,6 +14,29 @@ use crate::engine::{registry, Diagnostic, Location, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// Where ormlint and its rule pages live: the package's `repository` (or
+/// `homepage`), when Cargo.toml names one. SARIF wants absolute URIs for
+/// `informationUri` and `helpUri`, so without one they are left out rather
+/// than made up.
+fn home() -> Option<&'static str> {
+    [env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_HOMEPAGE")]
+        .into_iter()
+        .find(|u| u.starts_with("https://"))
+}
+
+/// A rule page's URI under `home`: `rules/<id>.md` on the default branch
+/// of a GitHub or GitLab repository, else the home page itself.
+fn help_uri(home: &str, id: &str) -> String {
+    let home = home.trim_end_matches('/').trim_end_matches(".git");
+    if home.starts_with("https://github.com/") {
+        format!("{home}/blob/HEAD/rules/{id}.md")
+    } else if home.starts_with("https://gitlab.com/") {
+        format!("{home}/-/blob/HEAD/rules/{id}.md")
+    } else {
+        home.to_string()
+    }
+}
+
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -84,7 +107,7 @@ fn rules() -> Vec<Value> {
             if m.category == crate::engine::Category::Security {
                 properties["security-severity"] = json!("8.0");
             }
-            json!({
+            let mut rule = json!({
                 "id": m.id,
                 "name": m.name,
                 "shortDescription": {"text": m.summary()},
@@ -92,7 +115,11 @@ fn rules() -> Vec<Value> {
                 "help": {"text": m.page, "markdown": m.page},
                 "defaultConfiguration": {"level": level(m.severity)},
                 "properties": properties,
-            })
+            });
+            if let Some(h) = home() {
+                rule["helpUri"] = json!(help_uri(h, m.id));
+            }
+            rule
         })
         .collect()
 }
@@ -181,12 +208,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
         ),
         (
             "tool",
-            Node::Value(json!({"driver": {
-                "name": "ormlint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules(),
-            }})),
+            Node::Value({
+                let mut driver = json!({
+                    "name": "ormlint",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules(),
+                });
+                if let Some(h) = home() {
+                    driver["informationUri"] = json!(h);
+                }
+                json!({ "driver": driver })
+            }),
         ),
     ]);
     let doc = Node::object(vec![
@@ -200,6 +233,22 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_pages_link_under_the_repository() {
+        assert_eq!(
+            help_uri("https://github.com/o/ormlint.git", "n-plus-one"),
+            "https://github.com/o/ormlint/blob/HEAD/rules/n-plus-one.md"
+        );
+        assert_eq!(
+            help_uri("https://gitlab.com/o/ormlint/", "missing-index"),
+            "https://gitlab.com/o/ormlint/-/blob/HEAD/rules/missing-index.md"
+        );
+        assert_eq!(
+            help_uri("https://ormlint.example", "x"),
+            "https://ormlint.example"
+        );
+    }
 
     #[test]
     fn uris_are_escaped() {
