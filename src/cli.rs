@@ -163,6 +163,16 @@ pub enum Command {
         /// findings are the same for any number.
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<std::num::NonZeroUsize>,
+        /// Plan each query shape on this PostgreSQL (`postgresql://…`, a
+        /// staging copy) with EXPLAIN, and prove index proposals there with
+        /// HypoPG. Statements and one execution's values are sent to it;
+        /// nothing is executed or written. Or `[explain] url` in ormlint.toml.
+        #[arg(long, value_name = "URL")]
+        explain_with: Option<String>,
+        /// Create the HypoPG extension in that database when it is missing
+        /// (needs the rights to; the only write ormlint makes).
+        #[arg(long, requires = "explain_with")]
+        allow_extension: bool,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -345,6 +355,8 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             top,
             jobs,
             source,
+            explain_with,
+            allow_extension,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -382,6 +394,13 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 max_shapes: crate::runtime::DEFAULT_MAX_SHAPES,
                 tag_keys: config.tag_keys.clone(),
                 jobs: jobs.map(|n| n.get()),
+                explain: explain_with
+                    .clone()
+                    .or_else(|| config.explain_url())
+                    .map(|url| crate::runtime::ExplainOptions {
+                        url,
+                        allow_extension: *allow_extension,
+                    }),
             };
             crate::replay::stop_on_interrupt();
             let mut run = crate::runtime::try_run(logs, &opts, &rules, &cwd)?;

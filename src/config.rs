@@ -65,6 +65,9 @@ pub struct Config {
     /// `[replay] tags`: query-tag keys shown on runtime findings besides
     /// those that name code.
     pub tag_keys: Vec<String>,
+    /// `[explain] url`: the PostgreSQL that plans replayed shapes. An
+    /// environment variable can hold it: `url = "$STAGING_DATABASE_URL"`.
+    pub explain_url: Option<String>,
     /// Not from the file: show progress on a terminal (set from `--quiet`).
     pub progress: bool,
 }
@@ -217,10 +220,19 @@ impl Config {
                         config.tag_keys = keys;
                     }
                 }
+                "explain" => {
+                    for (k, v) in p.table(value, "explain")? {
+                        if k.get_ref().as_ref() != "url" {
+                            return Err(p.error(k.span(), format!("unknown key `{}` in [explain]; expected `url`", k.get_ref())));
+                        }
+                        let s = v.get_ref().as_str().ok_or_else(|| p.error(v.span(), "`explain.url` must be a string (`postgresql://…`, or `$VAR` to read it from the environment)".into()))?;
+                        config.explain_url = Some(s.to_string());
+                    }
+                }
                 other => {
                     return Err(p.error(
                         key.span(),
-                        format!("unknown key `{other}`; expected `rules`, `source`, `orms`, `injection`, `schema`, `tables` or `replay`"),
+                        format!("unknown key `{other}`; expected `rules`, `source`, `orms`, `injection`, `schema`, `tables`, `replay` or `explain`"),
                     ))
                 }
             }
@@ -236,6 +248,16 @@ impl Config {
             Some(base) if p.is_relative() => base.join(p),
             _ => p.clone(),
         })
+    }
+
+    /// `[explain] url`, with a `$VAR` value read from the environment (a
+    /// URL with a password does not belong in a committed file).
+    pub fn explain_url(&self) -> Option<String> {
+        let u = self.explain_url.as_ref()?;
+        match u.strip_prefix('$') {
+            Some(var) => std::env::var(var).ok().filter(|v| !v.is_empty()),
+            None => Some(u.clone()),
+        }
     }
 
     /// The directory globs are relative to.
@@ -588,7 +610,7 @@ mod tests {
             (e.line, e.message.as_str()),
             (
                 3,
-                "unknown key `sourc`; expected `rules`, `source`, `orms`, `injection`, `schema`, `tables` or `replay`"
+                "unknown key `sourc`; expected `rules`, `source`, `orms`, `injection`, `schema`, `tables`, `replay` or `explain`"
             )
         );
 

@@ -8,8 +8,16 @@ usage:
                               (pg.sh), keep its logs (stderr, csvlog,
                               jsonlog; gzip) and truth, and write labels
   corpus.py labels [ORM ...]  label again from the committed truth
-  corpus.py score [BINARY]    replay the committed logs and print precision
-                              and recall per ORM, log format and rule
+  corpus.py score [BINARY] [--explain-with URL]
+                              replay the committed logs and print precision
+                              and recall per ORM, log format and rule; with
+                              a URL (the seeded cluster: `corpus.py seed`),
+                              PostgreSQL logs are planned there, not on the
+                              SQLite replica of schema.sql
+  corpus.py compare URL [BINARY]
+                              missing-index per shape, SQLite replica against
+                              PostgreSQL + HypoPG at URL: where they differ
+  corpus.py seed              a fresh seeded cluster with HypoPG, left running
 
 `build` needs PostgreSQL, Python (sqlalchemy, django, psycopg2) and Node
 (`npm install` here); `score` needs only the committed files.
@@ -388,13 +396,16 @@ def build_maria(names):
     label_maria(names)
 
 
-def replay(binary, path):
+def replay(binary, path, explain=None):
     raw = gzip.open(path).read()
     tmp = os.path.join("/tmp", "ormlint-corpus-" + os.path.basename(path)[:-3])
     with open(tmp, "wb") as f:
         f.write(raw)
     schema = "schema_mysql.sql" if "mariadb" in path else "schema.sql"
-    r = subprocess.run([binary, "replay", "--format", "json", "--schema", os.path.join(HERE, schema), tmp],
+    planner = ["--schema", os.path.join(HERE, schema)]
+    if explain and "mariadb" not in path:
+        planner = ["--explain-with", explain]
+    r = subprocess.run([binary, "replay", "--format", "json", *planner, tmp],
                        capture_output=True, text=True)
     if r.returncode not in (0, 1):
         sys.exit(f"ormlint failed on {path}: {r.stderr}")
@@ -407,7 +418,7 @@ def finding_shape(d):
     return shape(q)
 
 
-def score(binary):
+def score(binary, explain=None):
     labels = json.load(open(os.path.join(HERE, "labels.json")))
     rows = []
     for orm in sorted(labels):
@@ -415,7 +426,7 @@ def score(binary):
         for fmt, path in logs_of(orm).items():
             if not os.path.exists(path):
                 continue
-            diags, lines = replay(binary, path)
+            diags, lines = replay(binary, path, explain)
             for rule in ("n-plus-one", "duplicate-query", "missing-index", "sql-injection"):
                 found = [d for d in diags if d["rule"] == rule]
                 expected = lab[rule] if rule != "sql-injection" else [x for x in lab[rule] if x["evidence"]]
@@ -451,10 +462,49 @@ def score(binary):
         print(f"{orm:<11} {fmt:<8} {rule:<16} {p:>12} {r:>12}{held}")
 
 
+def index_findings(diags):
+    """(table, columns, fingerprint) of each missing-index finding."""
+    out = set()
+    for d in diags:
+        if d["rule"] != "missing-index":
+            continue
+        m = re.match(r"`(\w+)` is read in full for .*?an index on \(([^)]*)\)", d["message"])
+        if m:
+            out.add((m.group(1), m.group(2), (d.get("query") or {}).get("fingerprint") or ""))
+    return out
+
+
+def compare(url, binary):
+    """Per PostgreSQL log (stderr form), the index proposals of the SQLite
+    replica and of PostgreSQL with HypoPG, and where they differ."""
+    both = only_sqlite = only_pg = 0
+    for orm in sorted(APPS):
+        path = logs_of(orm).get("stderr")
+        if not path or not os.path.exists(path):
+            continue
+        lite = index_findings(replay(binary, path)[0])
+        pg = index_findings(replay(binary, path, url)[0])
+        both += len(lite & pg)
+        for tag, diff in (("sqlite only", lite - pg), ("postgres only", pg - lite)):
+            for t, cols, fp in sorted(diff):
+                print(f"{orm:<12} {tag:<14} {t}({cols})  {fp[:110]}")
+        only_sqlite += len(lite - pg)
+        only_pg += len(pg - lite)
+    print(f"agree on {both} proposals; {only_sqlite} only on the SQLite replica, {only_pg} only on PostgreSQL")
+
+
 def main():
     args = sys.argv[1:]
-    if not args or args[0] not in ("build", "labels", "score"):
+    if not args or args[0] not in ("build", "labels", "score", "compare", "seed"):
         sys.exit(__doc__)
+    if args[0] == "seed":
+        seed_pg()
+        psql("CREATE EXTENSION IF NOT EXISTS hypopg")
+        return
+    if args[0] == "compare":
+        if len(args) < 2:
+            sys.exit(__doc__)
+        return compare(args[1], args[2] if len(args) > 2 else os.path.join(ROOT, "target", "release", "ormlint"))
     if args[0] == "build":
         wanted = args[1:] or list(APPS) + list(MARIA_APPS)
         pg = [o for o in wanted if o in APPS]
@@ -472,7 +522,12 @@ def main():
             seed_maria()
             label_maria([o for o in wanted if o in MARIA_APPS])
     else:
-        score(args[1] if len(args) > 1 else os.path.join(ROOT, "target", "release", "ormlint"))
+        explain = None
+        if "--explain-with" in args:
+            i = args.index("--explain-with")
+            explain = args[i + 1]
+            del args[i:i + 2]
+        score(args[1] if len(args) > 1 else os.path.join(ROOT, "target", "release", "ormlint"), explain)
 
 
 if __name__ == "__main__":

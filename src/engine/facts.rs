@@ -334,4 +334,8 @@ pub struct PlanFacts {
     /// Its place among the run's index proposals by time spent in the log
     /// (executions × mean time), 1-based, and how many were timed.
     pub rank: Option<(usize, usize)>,
+    /// PostgreSQL's total plan cost without and with the index, when the
+    /// user's database planned it (`--explain-with`); `None` on the SQLite
+    /// replica, which has no comparable cost.
+    pub costs: Option<(f64, f64)>,
 }

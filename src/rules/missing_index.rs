@@ -67,7 +67,9 @@ impl Rule for MissingIndex {
     }
 
     fn check_plan(&self, p: &PlanFacts, cx: &mut Cx<'_>) {
-        if (p.rows as i64) < cx.option_int("min-rows") {
+        // PostgreSQL's own costs judge a small table there; the replica
+        // needs the size rule.
+        if p.costs.is_none() && (p.rows as i64) < cx.option_int("min-rows") {
             return;
         }
         let (Some(pos), Some(shape)) = (p.query.pos, p.query.shape.as_deref()) else {
@@ -75,7 +77,12 @@ impl Rule for MissingIndex {
         };
         let span = cx.log_span(&pos, shape);
         let cols = p.columns.join(", ");
-        let searched = p.plan_after.iter().any(|s| s.starts_with("SEARCH "));
+        let searched = match p.costs {
+            // PostgreSQL: an index that serves a filter searches; one that
+            // only serves the sort walks rows in order.
+            Some(_) => !p.uses.iter().all(|u| u.starts_with("`ORDER BY")),
+            None => p.plan_after.iter().any(|s| s.starts_with("SEARCH ")),
+        };
         let effect = if searched {
             "turns the scan into a search"
         } else {
@@ -90,8 +97,30 @@ impl Rule for MissingIndex {
             ),
         );
         d.with_primary_label(format!("scans `{}` ({} rows)", p.table, p.rows));
-        d.note(format!("plan now: {}", p.plan_before.join("; ")));
-        d.note(format!("plan with the index: {}", p.plan_after.join("; ")));
+        match p.costs {
+            Some((before, after)) => {
+                let flat = |lines: &[String]| {
+                    lines
+                        .iter()
+                        .map(|l| l.trim())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                d.note(format!(
+                    "PostgreSQL plan now (cost {before:.2}): {}",
+                    flat(&p.plan_before)
+                ));
+                d.note(format!(
+                    "with the index as a HypoPG hypothetical index (cost {after:.2}, {:.0} % less): {}",
+                    (1.0 - after / before.max(f64::MIN_POSITIVE)) * 100.0,
+                    flat(&p.plan_after)
+                ));
+            }
+            None => {
+                d.note(format!("plan now: {}", p.plan_before.join("; ")));
+                d.note(format!("plan with the index: {}", p.plan_after.join("; ")));
+            }
+        }
         let times = crate::report::plural(p.query.count as usize, "time");
         match p.total_ms {
             Some(ms) => d.note(format!("ran {times} in the log, {ms:.1} ms in all")),

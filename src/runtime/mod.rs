@@ -16,6 +16,7 @@
 
 mod boilerplate;
 pub mod callsites;
+pub mod pgplan;
 mod plans;
 pub mod profile;
 pub mod stats;
@@ -68,6 +69,16 @@ pub struct Options {
     pub tag_keys: Vec<String>,
     /// Threads (`--jobs`); `None`: one per core.
     pub jobs: Option<usize>,
+    /// `--explain-with`: plan shapes on this PostgreSQL instead of (or,
+    /// without HypoPG, besides) the SQLite replica.
+    pub explain: Option<ExplainOptions>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ExplainOptions {
+    pub url: String,
+    /// `--allow-extension`: create HypoPG when the database lacks it.
+    pub allow_extension: bool,
 }
 
 impl Default for Options {
@@ -83,6 +94,7 @@ impl Default for Options {
             table_rows: Default::default(),
             tag_keys: Vec::new(),
             jobs: None,
+            explain: None,
         }
     }
 }
@@ -134,6 +146,8 @@ struct Shape {
     boilerplate: Boilerplate,
     /// Literals in executions that bind their other values.
     spliced: Option<Box<Spliced>>,
+    /// The first execution, kept for `--explain-with` only.
+    sample: Option<Box<pgplan::Sample>>,
 }
 
 /// The literals a shape carries beside its bind parameters
@@ -404,6 +418,8 @@ struct Runner<'r> {
     seen: HashMap<(&'static str, String, String), (u64, usize)>,
     /// The schema replica, when `--schema` was given.
     schema: Option<crate::schema::Schema>,
+    /// The user's PostgreSQL, when `--explain-with` was given.
+    pg: Option<std::sync::Mutex<pgplan::PgPlanner>>,
     /// Shapes folded away to bound memory, and what they stood for.
     folded: Folded,
     /// Index proposals for folded shapes, planned when they were folded.
@@ -668,7 +684,7 @@ impl Runner<'_> {
                 gone.push(s);
             }
         }
-        if self.schema.is_some() && !gone.is_empty() {
+        if (self.schema.is_some() || self.pg.is_some()) && !gone.is_empty() {
             if let Some(schema) = self.schema.as_mut() {
                 schema.set_rows(&self.opts.table_rows);
             }
@@ -742,6 +758,12 @@ impl Runner<'_> {
                     worst: None,
                     boilerplate,
                     spliced: None,
+                    sample: self.pg.is_some().then(|| {
+                        Box::new(pgplan::Sample {
+                            sql: ev.sql.clone(),
+                            params: ev.params.clone(),
+                        })
+                    }),
                 },
             );
         }
@@ -1347,6 +1369,13 @@ pub fn try_run(
         Some(p) => Some(crate::schema::Schema::load(p, cwd)?),
         None => None,
     };
+    let pg = match &opts.explain {
+        Some(e) => Some(std::sync::Mutex::new(pgplan::PgPlanner::connect(
+            &e.url,
+            e.allow_extension,
+        )?)),
+        None => None,
+    };
     let log_names: Vec<String> = logs
         .iter()
         .map(|p| {
@@ -1373,6 +1402,7 @@ pub fn try_run(
         pending: Vec::new(),
         seen: HashMap::new(),
         schema,
+        pg,
         folded: Folded::default(),
         folded_plans: Vec::new(),
         folded_not_replayed: Default::default(),
@@ -1565,7 +1595,14 @@ pub fn try_run(
     if let Some(schema) = r.schema.as_mut() {
         schema.set_rows(&opts.table_rows);
     }
-    if r.schema.is_some() {
+    if let Some(note) = plans::planner_note(&r, opts) {
+        skipped.push(Skipped {
+            path: "explain".into(),
+            line: None,
+            reason: note,
+        });
+    }
+    if r.schema.is_some() || r.pg.is_some() {
         let not_replayed = plans::replay_shapes(&mut r);
         for (reason, shapes) in not_replayed {
             let examples: Vec<String> = shapes

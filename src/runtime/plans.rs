@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Runner, Shape};
+use super::{pgplan, Runner, Shape};
 use crate::engine::{Operation, PlanFacts, QueryFacts, ShapeInfo};
 use crate::schema::rewrite::to_sqlite;
 use crate::sql::analyze::ColumnUse;
@@ -137,9 +137,6 @@ pub(super) fn plan<'a>(
 ) -> (Vec<PlanFacts>, BTreeMap<String, Vec<String>>) {
     let mut not_replayed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut facts = Vec::new();
-    let Some(schema) = r.schema.as_ref() else {
-        return (facts, not_replayed);
-    };
     let mut shapes: Vec<&Shape> = shapes
         .filter(|s| {
             matches!(
@@ -150,6 +147,156 @@ pub(super) fn plan<'a>(
         .filter(|s| !s.info.analysis.tables.is_empty())
         .collect();
     shapes.sort_by_key(|s| s.first);
+    if let Some(pg) = r.pg.as_ref() {
+        let Ok(mut pg) = pg.lock() else {
+            return (facts, not_replayed);
+        };
+        let hypopg = pg.hypopg;
+        let mut replica = Vec::new();
+        for s in shapes {
+            if !hypopg {
+                // Without HypoPG the real planner shows the scan but cannot
+                // try the index: the replica proves it, as without a database.
+                replica.push(s);
+                continue;
+            }
+            match plan_on_postgres(&mut pg, s) {
+                Ok(mut f) => facts.append(&mut f),
+                Err(e) => not_replayed
+                    .entry(pg_reason(&e))
+                    .or_default()
+                    .push(s.info.text.clone()),
+            }
+        }
+        drop(pg);
+        if r.schema.is_some() {
+            let (mut f, n) = plan_on_replica(r, replica.into_iter());
+            facts.append(&mut f);
+            for (k, mut v) in n {
+                not_replayed.entry(k).or_default().append(&mut v);
+            }
+        }
+        return (facts, not_replayed);
+    }
+    let (facts, not_replayed) = plan_on_replica(r, shapes.into_iter());
+    (facts, not_replayed)
+}
+
+/// Why PostgreSQL could not plan a shape, in words for the summary.
+fn pg_reason(err: &str) -> String {
+    if err.contains("does not exist") && err.contains("relation") {
+        "PostgreSQL: a table the database does not have".into()
+    } else if err.contains("does not exist") && err.contains("column") {
+        "PostgreSQL: a column the database does not have".into()
+    } else if err.contains("syntax error") {
+        "PostgreSQL: a syntax error (a statement cut short or broken by its values)".into()
+    } else if err.contains("statement timeout") {
+        "PostgreSQL: planning took longer than the statement timeout".into()
+    } else if err.contains("permission denied") {
+        "PostgreSQL: permission denied".into()
+    } else {
+        format!("PostgreSQL: {}", crate::util::shorten(err, 60))
+    }
+}
+
+/// One shape on the user's PostgreSQL: a sequential scan of a table the
+/// shape filters, joins or sorts on gets the proposal, tried as a HypoPG
+/// index, and kept when the plan's cost drops by [`pgplan::MIN_SAVING`].
+fn plan_on_postgres(pg: &mut pgplan::PgPlanner, s: &Shape) -> Result<Vec<PlanFacts>, String> {
+    let Some(sample) = s.sample.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let (sql, before) = pg.plan(sample)?;
+    let mut facts = Vec::new();
+    let mut tried: Vec<(String, Vec<String>)> = Vec::new();
+    for (table, alias) in &before.full_reads {
+        let Some((known, rows)) = pg.table(table) else {
+            continue;
+        };
+        let (columns, uses) = propose(&s.info, alias, table, &known);
+        if columns.is_empty() || tried.contains(&(table.clone(), columns.clone())) {
+            continue;
+        }
+        tried.push((table.clone(), columns.clone()));
+        let Some(after) = pg.plan_with_index(&sql, table, &columns)? else {
+            continue;
+        };
+        let uses_it = after.indexes.iter().any(|i| pgplan::is_hypothetical(i));
+        if !uses_it || after.cost > before.cost * (1.0 - pgplan::MIN_SAVING) {
+            continue;
+        }
+        let hypothetical = |l: &String| {
+            let mut l = l.clone();
+            for i in after.indexes.iter().filter(|i| pgplan::is_hypothetical(i)) {
+                l = l.replace(i.as_str(), "<new index>");
+            }
+            l
+        };
+        facts.push(PlanFacts {
+            query: query_facts(s),
+            rows,
+            table: table.clone(),
+            columns,
+            uses,
+            plan_before: before.lines.clone(),
+            plan_after: after.lines.iter().map(hypothetical).collect(),
+            total_ms: (s.durations.count() > 0).then_some(s.total_ms),
+            rank: None,
+            costs: Some((before.cost, after.cost)),
+        });
+    }
+    Ok(facts)
+}
+
+fn query_facts(s: &Shape) -> QueryFacts {
+    QueryFacts {
+        sql: String::new(),
+        fingerprint: s.info.text.clone(),
+        hash: s.info.hash,
+        span: None,
+        pos: Some(s.first),
+        shape: Some(Arc::clone(&s.info)),
+        count: s.count,
+        inline_literals: 0,
+        bound_params: 0,
+        family_param_execs: 0,
+        spliced_values: 0,
+        show_values: false,
+    }
+}
+
+/// What the summary says of the planner when `--explain-with` is on.
+pub(super) fn planner_note(r: &Runner<'_>, opts: &super::Options) -> Option<String> {
+    let e = opts.explain.as_ref()?;
+    let pg = r.pg.as_ref()?.lock().ok()?;
+    let url = pgplan::redact(&e.url);
+    Some(if pg.hypopg {
+        format!(
+            "query shapes planned by PostgreSQL {} at {url}; index proposals tried as HypoPG hypothetical indexes, reported when the plan's cost drops by {:.0} % or more",
+            pg.version,
+            pgplan::MIN_SAVING * 100.0
+        )
+    } else if r.schema.is_some() {
+        format!(
+            "HypoPG is not installed in {url} (`--allow-extension` creates it): index proposals were proved on the SQLite replica of --schema instead"
+        )
+    } else {
+        format!(
+            "HypoPG is not installed in {url} and no --schema was given: no index proposal could be proved (`--allow-extension` creates HypoPG)"
+        )
+    })
+}
+
+/// Plans the shapes on the SQLite replica of `--schema`.
+fn plan_on_replica<'a>(
+    r: &Runner<'_>,
+    shapes: impl Iterator<Item = &'a Shape>,
+) -> (Vec<PlanFacts>, BTreeMap<String, Vec<String>>) {
+    let mut not_replayed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut facts = Vec::new();
+    let Some(schema) = r.schema.as_ref() else {
+        return (facts, not_replayed);
+    };
     for s in shapes {
         let sql = to_sqlite(&s.info.text);
         let plan = match schema.plan(&sql) {
@@ -187,20 +334,7 @@ pub(super) fn plan<'a>(
                 continue;
             }
             facts.push(PlanFacts {
-                query: QueryFacts {
-                    sql: String::new(),
-                    fingerprint: s.info.text.clone(),
-                    hash: s.info.hash,
-                    span: None,
-                    pos: Some(s.first),
-                    shape: Some(Arc::clone(&s.info)),
-                    count: s.count,
-                    inline_literals: 0,
-                    bound_params: 0,
-                    family_param_execs: 0,
-                    spliced_values: 0,
-                    show_values: false,
-                },
+                query: query_facts(s),
                 rows: schema.rows_of(&table),
                 table,
                 columns,
@@ -212,6 +346,7 @@ pub(super) fn plan<'a>(
                     .collect(),
                 total_ms: (s.durations.count() > 0).then_some(s.total_ms),
                 rank: None,
+                costs: None,
             });
         }
     }
