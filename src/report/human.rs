@@ -90,7 +90,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
             .summary
             .skipped
             .iter()
-            .filter(|s| s.path == "schema replay")
+            .filter(|s| s.path == "schema replay" || s.path == "explain")
         {
             writeln!(out, "{}", s.reason)?;
         }
@@ -151,8 +151,11 @@ pub fn summary_line(report: &Report<'_>) -> String {
     if s.statements > 0 {
         line.push_str(&format!(", {}", plural(s.statements as usize, "statement")));
     }
-    if !s.skipped.is_empty() {
-        line.push_str(&format!(", {} skipped", s.skipped.len()));
+    // The planner's note (`explain`) says how shapes were planned; it
+    // skips nothing.
+    let skipped = s.skipped.iter().filter(|k| k.path != "explain").count();
+    if skipped > 0 {
+        line.push_str(&format!(", {skipped} skipped"));
     }
     line
 }

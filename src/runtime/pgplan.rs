@@ -22,6 +22,7 @@ use serde_json::Value;
 /// A proposal must cut the plan's total cost by at least this share to be
 /// reported (Dexter's default: 50 %).
 pub const MIN_SAVING: f64 = 0.5;
+const GENERIC: &str = "GENERIC_PLAN, FORMAT JSON";
 /// Per statement, so that a shape the planner chews on cannot stall a run.
 const STATEMENT_TIMEOUT_MS: u32 = 5_000;
 
@@ -267,6 +268,10 @@ impl PgPlanner {
 
     /// Plans `sql` as it is (values inline), in a read-only transaction.
     fn explain(&mut self, sql: &str) -> Result<Plan, String> {
+        self.explain_with("FORMAT JSON", sql)
+    }
+
+    fn explain_with(&mut self, options: &str, sql: &str) -> Result<Plan, String> {
         let mut tx = self
             .client
             .build_transaction()
@@ -279,7 +284,7 @@ impl PgPlanner {
         .map_err(|e| first_line(&e))?;
         // `query` parses with the extended protocol: one statement only.
         let rows = tx
-            .query(format!("EXPLAIN (FORMAT JSON) {sql}").as_str(), &[])
+            .query(format!("EXPLAIN ({options}) {sql}").as_str(), &[])
             .map_err(|e| first_line(&e))?;
         let _ = tx.rollback();
         let plan: Value = match rows.first() {
@@ -301,7 +306,9 @@ impl PgPlanner {
 
     /// Plans one execution: its values inline where the log has them, a
     /// plain value of each parameter's type where it does not.
-    pub fn plan(&mut self, sample: &Sample) -> Result<(String, Plan), String> {
+    /// Gives the text planned (with `$n` left in for a generic plan) and
+    /// the EXPLAIN options it needs.
+    pub fn plan(&mut self, sample: &Sample) -> Result<(String, &'static str, Plan), String> {
         let n = max_param(&sample.sql);
         let sql = if n == 0 {
             sample.sql.clone()
@@ -310,6 +317,10 @@ impl PgPlanner {
             substitute(&sample.sql, |i| {
                 literal(values.get(i - 1).cloned().flatten())
             })
+        } else if self.version >= 16 {
+            // The server plans the statement for any value (PostgreSQL 16+).
+            let plan = self.explain_with(GENERIC, &sample.sql)?;
+            return Ok((sample.sql.clone(), GENERIC, plan));
         } else {
             let types = self.param_types(&sample.sql)?;
             substitute(&sample.sql, |i| {
@@ -319,7 +330,7 @@ impl PgPlanner {
             })
         };
         let plan = self.explain(&sql)?;
-        Ok((sql, plan))
+        Ok((sql, "FORMAT JSON", plan))
     }
 
     /// Plans `sql` again with a hypothetical index on `table (columns)`;
@@ -327,6 +338,7 @@ impl PgPlanner {
     pub fn plan_with_index(
         &mut self,
         sql: &str,
+        options: &str,
         table: &str,
         columns: &[String],
     ) -> Result<Option<Plan>, String> {
@@ -345,17 +357,20 @@ impl PgPlanner {
         self.client
             .query("SELECT indexrelid FROM hypopg_create_index($1)", &[&ddl])
             .map_err(|e| first_line(&e))?;
-        let plan = self.explain(sql);
+        let plan = self.explain_with(options, sql);
         let _ = self.client.query("SELECT hypopg_reset()", &[]);
         plan.map(Some)
     }
 }
 
-fn first_line(e: &dyn std::fmt::Display) -> String {
-    let s = e.to_string();
-    // `db error: ERROR: relation "x" does not exist` → the server's words.
-    let s = s.strip_prefix("db error: ").unwrap_or(&s);
-    s.lines().next().unwrap_or(s).to_string()
+/// The server's own words for an error (`relation "x" does not exist`),
+/// else the client's.
+fn first_line(e: &postgres::Error) -> String {
+    let s = match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => e.to_string(),
+    };
+    s.lines().next().unwrap_or(&s).to_string()
 }
 
 pub fn quote_ident(s: &str) -> String {

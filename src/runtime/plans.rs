@@ -206,7 +206,7 @@ fn plan_on_postgres(pg: &mut pgplan::PgPlanner, s: &Shape) -> Result<Vec<PlanFac
     let Some(sample) = s.sample.as_deref() else {
         return Ok(Vec::new());
     };
-    let (sql, before) = pg.plan(sample)?;
+    let (sql, options, before) = pg.plan(sample)?;
     let mut facts = Vec::new();
     let mut tried: Vec<(String, Vec<String>)> = Vec::new();
     for (table, alias) in &before.full_reads {
@@ -218,7 +218,7 @@ fn plan_on_postgres(pg: &mut pgplan::PgPlanner, s: &Shape) -> Result<Vec<PlanFac
             continue;
         }
         tried.push((table.clone(), columns.clone()));
-        let Some(after) = pg.plan_with_index(&sql, table, &columns)? else {
+        let Some(after) = pg.plan_with_index(&sql, options, table, &columns)? else {
             continue;
         };
         let uses_it = after.indexes.iter().any(|i| pgplan::is_hypothetical(i));

@@ -312,7 +312,7 @@ mod paging_tests {
         assert_eq!(
             super::batched_sql(
                 "select users.name from users where (users.id = ?) limit ?",
-                &[id.clone()]
+                std::slice::from_ref(&id)
             )
             .as_deref(),
             Some("select users.name from users where (users.id in (...))")
