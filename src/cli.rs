@@ -119,7 +119,7 @@ pub enum Command {
     /// Runtime analysis of captured query logs.
     Replay {
         /// Log files (`.gz` read transparently); `-` reads standard input.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "pg_stat_statements")]
         logs: Vec<PathBuf>,
         /// Log format (default: detected from the first lines): postgres,
         /// postgres-csv, postgres-json, mysql-general, mysql-slow, jsonl.
@@ -173,6 +173,13 @@ pub enum Command {
         /// (needs the rights to; the only write ormlint makes).
         #[arg(long, requires = "explain_with")]
         allow_extension: bool,
+        /// An export of `pg_stat_statements`, where no statement log can be
+        /// had (repeatable): CSV from `\copy (SELECT * FROM pg_stat_statements)
+        /// TO 'pgss.csv' CSV HEADER`, or JSON lines from `\copy (SELECT
+        /// row_to_json(s) FROM pg_stat_statements s) TO 'pgss.json'`. Feeds
+        /// --profile and missing-index; not N+1 (the view keeps no order).
+        #[arg(long, value_name = "FILE")]
+        pg_stat_statements: Vec<PathBuf>,
     },
     /// List every database call site: ORM, operation, tables, SQL when known.
     Inspect {
@@ -357,6 +364,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             source,
             explain_with,
             allow_extension,
+            pg_stat_statements,
         } => {
             let cwd = std::env::current_dir()?;
             let config = Config::load(g.config.as_deref(), &cwd)?;
@@ -394,6 +402,7 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
                 max_shapes: crate::runtime::DEFAULT_MAX_SHAPES,
                 tag_keys: config.tag_keys.clone(),
                 jobs: jobs.map(|n| n.get()),
+                pg_stat_statements: pg_stat_statements.clone(),
                 explain: explain_with
                     .clone()
                     .or_else(|| config.explain_url())

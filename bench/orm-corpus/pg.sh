@@ -5,7 +5,8 @@
 #   pg.sh rotate  stop, empty the log folder, start again
 #   pg.sh start   empty the log folder, start it (after down)
 #   pg.sh down    stop it
-# env: CORPUS_PG (folder, default /tmp/ormlint-corpus-pg), CORPUS_PORT (55440)
+# env: CORPUS_PG (folder, default /tmp/ormlint-corpus-pg), CORPUS_PORT (55440),
+#      CORPUS_PG_CONF (more postgresql.conf lines)
 set -euo pipefail
 base=${CORPUS_PG:-/tmp/ormlint-corpus-pg}
 port=${CORPUS_PORT:-55440}
@@ -38,6 +39,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 jit = off
+${CORPUS_PG_CONF:-}
 CONF
     ctl -l "$base/startup.log" -w start ;;
   rotate)

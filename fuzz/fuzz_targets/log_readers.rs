@@ -1,4 +1,5 @@
-//! Any bytes through format detection and every log reader.
+//! Any bytes through format detection, every log reader and the
+//! pg_stat_statements export reader.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use ormlint::replay::{LogReader, ReaderOptions};
@@ -10,4 +11,5 @@ fuzz_target!(|data: &[u8]| {
             std::hint::black_box(ev);
         }
     }
+    std::hint::black_box(ormlint::replay::pgss::parse(data).map(|f| f.rows.len()));
 });

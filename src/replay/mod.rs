@@ -36,6 +36,7 @@ mod pg_csv;
 mod pg_json;
 mod pg_prefix;
 mod pg_stderr;
+pub mod pgss;
 mod time;
 
 pub use detect::detect_format;
@@ -57,6 +58,9 @@ pub enum LogFormat {
     MysqlGeneral,
     MysqlSlow,
     JsonLines,
+    /// An export of `pg_stat_statements` (`--pg-stat-statements`): read by
+    /// [`pgss`], never detected or chosen with `--log-format`.
+    PgStatStatements,
 }
 
 impl LogFormat {
@@ -78,6 +82,7 @@ impl LogFormat {
             LogFormat::MysqlGeneral => "mysql-general",
             LogFormat::MysqlSlow => "mysql-slow",
             LogFormat::JsonLines => "jsonl",
+            LogFormat::PgStatStatements => "pg_stat_statements",
         }
     }
 
@@ -309,6 +314,14 @@ impl LogReader {
                 Inner::MysqlGeneral(Box::new(mysql_general::Reader::new(src, cap)))
             }
             LogFormat::JsonLines => Inner::JsonLines(Box::new(jsonl::Reader::new(src, cap))),
+            LogFormat::PgStatStatements => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{name}: a pg_stat_statements export is read with --pg-stat-statements"
+                    ),
+                ))
+            }
         };
         Ok(LogReader {
             format,

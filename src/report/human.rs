@@ -86,12 +86,12 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
             .map_err(io::Error::other)?;
     }
     if !quiet {
-        for s in report
-            .summary
-            .skipped
-            .iter()
-            .filter(|s| s.path == "schema replay" || s.path == "explain")
-        {
+        for s in report.summary.skipped.iter().filter(|s| {
+            matches!(
+                s.path.as_str(),
+                "schema replay" | "explain" | "pg_stat_statements"
+            )
+        }) {
             writeln!(out, "{}", s.reason)?;
         }
         for l in &report.summary.logs {
@@ -153,7 +153,11 @@ pub fn summary_line(report: &Report<'_>) -> String {
     }
     // The planner's note (`explain`) says how shapes were planned; it
     // skips nothing.
-    let skipped = s.skipped.iter().filter(|k| k.path != "explain").count();
+    let skipped = s
+        .skipped
+        .iter()
+        .filter(|k| k.path != "explain" && k.path != "pg_stat_statements")
+        .count();
     if skipped > 0 {
         line.push_str(&format!(", {skipped} skipped"));
     }

@@ -72,6 +72,8 @@ pub struct Options {
     /// `--explain-with`: plan shapes on this PostgreSQL instead of (or,
     /// without HypoPG, besides) the SQLite replica.
     pub explain: Option<ExplainOptions>,
+    /// `--pg-stat-statements`: exports of the view, read after the logs.
+    pub pg_stat_statements: Vec<PathBuf>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -95,6 +97,7 @@ impl Default for Options {
             tag_keys: Vec::new(),
             jobs: None,
             explain: None,
+            pg_stat_statements: Vec::new(),
         }
     }
 }
@@ -148,6 +151,8 @@ struct Shape {
     spliced: Option<Box<Spliced>>,
     /// The first execution, kept for `--explain-with` only.
     sample: Option<Box<pgplan::Sample>>,
+    /// Calls counted from `pg_stat_statements` rows: timed in total only.
+    stat_calls: u64,
 }
 
 /// The literals a shape carries beside its bind parameters
@@ -699,6 +704,73 @@ impl Runner<'_> {
         }
     }
 
+    /// A shape seen for the first time.
+    fn new_shape(
+        &mut self,
+        hash: u64,
+        text: Option<String>,
+        analysis: Option<Arc<crate::sql::analyze::SqlAnalysis>>,
+        ev: &QueryEvent,
+        pos: LogPos,
+    ) {
+        let text = text.unwrap_or_else(|| crate::sql::fingerprint::fingerprint(&ev.sql).text);
+        let family = family_of(&text);
+        let info = match analysis {
+            Some(a) => shape_info_with(hash, text, a),
+            None => shape_info(hash, text, &ev.sql),
+        };
+        let boilerplate = boilerplate::classify(&info.text, &info.analysis);
+        self.shapes.insert(
+            hash,
+            Shape {
+                info: Arc::new(info),
+                family,
+                count: 0,
+                total_ms: 0.0,
+                durations: Histogram::default(),
+                values: Distinct::default(),
+                first: pos,
+                worst: None,
+                boilerplate,
+                spliced: None,
+                stat_calls: 0,
+                sample: self.pg.is_some().then(|| {
+                    Box::new(pgplan::Sample {
+                        sql: ev.sql.clone(),
+                        params: ev.params.clone(),
+                    })
+                }),
+            },
+        );
+    }
+
+    /// A row of `pg_stat_statements`: a shape with its calls and time, in
+    /// no group (the view keeps no order and no sessions).
+    fn stat_row(&mut self, log: u32, row: &crate::replay::pgss::StatRow) {
+        let ev = QueryEvent {
+            sql: row.query.clone(),
+            first_line: row.line,
+            last_line: row.line,
+            ..Default::default()
+        };
+        let p = print(&mut self.fp, &ev, &self.tag_filter);
+        let pos = LogPos {
+            log,
+            first_line: row.line,
+            last_line: row.line,
+        };
+        self.statements += row.calls;
+        if !self.shapes.contains_key(&p.hash) {
+            let text = Some(self.fp.text().to_string());
+            self.new_shape(p.hash, text, p.analysis, &ev, pos);
+        }
+        if let Some(shape) = self.shapes.get_mut(&p.hash) {
+            shape.count += row.calls;
+            shape.total_ms += row.total_ms;
+            shape.stat_calls += row.calls;
+        }
+    }
+
     /// One statement, fingerprinted here.
     fn event(&mut self, log: u32, ev: &QueryEvent) {
         let mut p = print(&mut self.fp, ev, &self.tag_filter);
@@ -738,34 +810,7 @@ impl Runner<'_> {
         };
         let new_shape = !self.shapes.contains_key(&hash);
         if new_shape {
-            let text = text.unwrap_or_else(|| crate::sql::fingerprint::fingerprint(&ev.sql).text);
-            let family = family_of(&text);
-            let info = match analysis {
-                Some(a) => shape_info_with(hash, text, a),
-                None => shape_info(hash, text, &ev.sql),
-            };
-            let boilerplate = boilerplate::classify(&info.text, &info.analysis);
-            self.shapes.insert(
-                hash,
-                Shape {
-                    info: Arc::new(info),
-                    family,
-                    count: 0,
-                    total_ms: 0.0,
-                    durations: Histogram::default(),
-                    values: Distinct::default(),
-                    first: pos,
-                    worst: None,
-                    boilerplate,
-                    spliced: None,
-                    sample: self.pg.is_some().then(|| {
-                        Box::new(pgplan::Sample {
-                            sql: ev.sql.clone(),
-                            params: ev.params.clone(),
-                        })
-                    }),
-                },
-            );
+            self.new_shape(hash, text, analysis, ev, pos);
         }
 
         let Some(shape) = self.shapes.get_mut(&hash) else {
@@ -1571,6 +1616,61 @@ pub fn try_run(
             error: None,
         });
     }
+    for path in &opts.pg_stat_statements {
+        let name = crate::source::walk::display_path(path, cwd);
+        let log = r.log_names.len() as u32;
+        r.log_names.push(name.clone());
+        let file = match crate::replay::pgss::read(path) {
+            Ok(f) => f,
+            Err(e) => {
+                let id = r.files.add(name.clone(), String::new());
+                r.diagnostics.extend(rules.tool_diagnostic(
+                    "parse-error",
+                    Span::new(id, 0..0),
+                    format!("cannot read pg_stat_statements export: {e}"),
+                ));
+                summaries.push(LogSummary {
+                    path: name,
+                    format: Some(LogFormat::PgStatStatements),
+                    stats: ReadStats::default(),
+                    error: Some(e),
+                });
+                continue;
+            }
+        };
+        for row in &file.rows {
+            r.stat_row(log, row);
+        }
+        for (line, why) in &file.problems {
+            skipped.push(Skipped {
+                path: name.clone(),
+                line: Some(*line as usize),
+                reason: format!("row not read: {why}"),
+            });
+        }
+        skipped.push(Skipped {
+            path: "pg_stat_statements".into(),
+            line: None,
+            reason: format!(
+                "{name}: {} statements, {} calls; the view keeps no order and no sessions, so n-plus-one and duplicate-query are not judged from it, and its texts have no values (sql-injection neither)",
+                file.rows.len(),
+                file.rows.iter().map(|r| r.calls).sum::<u64>()
+            ),
+        });
+        let mut stats = ReadStats {
+            lines: file.lines,
+            statements: file.rows.iter().map(|r| r.calls).sum(),
+            bytes: file.bytes,
+            ..Default::default()
+        };
+        stats.problem_count = file.problems.len() as u64;
+        summaries.push(LogSummary {
+            path: name,
+            format: Some(LogFormat::PgStatStatements),
+            stats,
+            error: None,
+        });
+    }
     if r.folded.shapes > 0 {
         skipped.push(Skipped {
             path: "memory".into(),
@@ -1740,8 +1840,12 @@ pub fn try_run(
                 text: s.info.text.clone(),
                 count: s.count,
                 total_ms: s.total_ms,
-                timed: s.durations.count(),
-                p95_ms: s.durations.quantile(0.95),
+                timed: s.durations.count() + s.stat_calls,
+                p95_ms: if s.stat_calls > 0 {
+                    None
+                } else {
+                    s.durations.quantile(0.95)
+                },
                 distinct_values,
                 distinct_exact,
                 worst_group: s.worst.clone(),
@@ -1776,7 +1880,7 @@ pub fn try_run(
         files,
         diagnostics,
         summary: Summary {
-            files: logs.len() as u64,
+            files: (logs.len() + opts.pg_stat_statements.len()) as u64,
             statements: r.statements,
             skipped,
             logs: summaries

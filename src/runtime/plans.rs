@@ -240,7 +240,7 @@ fn plan_on_postgres(pg: &mut pgplan::PgPlanner, s: &Shape) -> Result<Vec<PlanFac
             uses,
             plan_before: before.lines.clone(),
             plan_after: after.lines.iter().map(hypothetical).collect(),
-            total_ms: (s.durations.count() > 0).then_some(s.total_ms),
+            total_ms: (s.durations.count() + s.stat_calls > 0).then_some(s.total_ms),
             rank: None,
             costs: Some((before.cost, after.cost)),
         });
@@ -344,7 +344,7 @@ fn plan_on_replica<'a>(
                     .iter()
                     .map(|d| d.replace("ormlint_probe", "<new index>"))
                     .collect(),
-                total_ms: (s.durations.count() > 0).then_some(s.total_ms),
+                total_ms: (s.durations.count() + s.stat_calls > 0).then_some(s.total_ms),
                 rank: None,
                 costs: None,
             });
