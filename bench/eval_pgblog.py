@@ -19,10 +19,16 @@ import sys
 
 corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../shared/corpus/pg-blog")
 binary = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "../target/release/ormlint")
+# A database loaded with the corpus's blog_schema_seed.sql (and HypoPG):
+# missing-index is then planned there instead of on the SQLite replica.
+explain = sys.argv[3] if len(sys.argv) > 3 else None
 labels = json.load(open(os.path.join(corpus, "labels.json")))
 
 def run(log):
-    out = subprocess.run([binary, "replay", "--format", "json", "--schema", os.path.join(corpus, "schema.sql"), os.path.join(corpus, log)], capture_output=True, text=True)
+    planner = ["--schema", os.path.join(corpus, "schema.sql")]
+    if explain:
+        planner = ["--explain-with", explain]
+    out = subprocess.run([binary, "replay", "--format", "json", *planner, os.path.join(corpus, log)], capture_output=True, text=True)
     if out.returncode not in (0, 1):
         sys.exit(f"ormlint failed on {log}: {out.stderr}")
     return json.loads(out.stdout)["diagnostics"]

@@ -1713,11 +1713,20 @@ pub fn try_run(
             skipped.push(Skipped {
                 path: "schema replay".into(),
                 line: None,
-                reason: format!(
-                    "{} query shapes not replayed: {reason} (e.g. {})",
-                    shapes.len(),
-                    examples.join(", ")
-                ),
+                reason: if reason.starts_with("PostgreSQL reads") {
+                    // Planned, but what would serve it cannot be proved.
+                    format!(
+                        "{} query shapes without a proposal: {reason} (e.g. {})",
+                        shapes.len(),
+                        examples.join(", ")
+                    )
+                } else {
+                    format!(
+                        "{} query shapes not replayed: {reason} (e.g. {})",
+                        shapes.len(),
+                        examples.join(", ")
+                    )
+                },
             });
             if opts.verbose {
                 for s in &shapes {

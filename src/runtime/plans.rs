@@ -161,7 +161,15 @@ pub(super) fn plan<'a>(
                 continue;
             }
             match plan_on_postgres(&mut pg, s) {
-                Ok(mut f) => facts.append(&mut f),
+                Ok((mut f, unproved)) => {
+                    facts.append(&mut f);
+                    if unproved {
+                        not_replayed
+                            .entry(UNPROVED.to_string())
+                            .or_default()
+                            .push(s.info.text.clone());
+                    }
+                }
                 Err(e) => not_replayed
                     .entry(pg_reason(&e))
                     .or_default()
@@ -180,6 +188,17 @@ pub(super) fn plan<'a>(
     }
     let (facts, not_replayed) = plan_on_replica(r, shapes.into_iter());
     (facts, not_replayed)
+}
+
+const UNPROVED: &str = "PostgreSQL reads a table in full for an operator only a GIN or GiST index serves (`@>`, `<@`, `@@`, `~`, `&&`, `ILIKE`); HypoPG proves B-tree indexes only, so none is proposed";
+
+/// Operators a B-tree index cannot serve, in a shape's text.
+fn gin_gist_operator(text: &str) -> bool {
+    [
+        " @> ", " <@ ", " @@ ", " ~ ", " ~* ", " !~ ", " && ", " ilike ",
+    ]
+    .iter()
+    .any(|op| text.contains(op))
 }
 
 /// Why PostgreSQL could not plan a shape, in words for the summary.
@@ -202,9 +221,14 @@ fn pg_reason(err: &str) -> String {
 /// One shape on the user's PostgreSQL: a sequential scan of a table the
 /// shape filters, joins or sorts on gets the proposal, tried as a HypoPG
 /// index, and kept when the plan's cost drops by [`pgplan::MIN_SAVING`].
-fn plan_on_postgres(pg: &mut pgplan::PgPlanner, s: &Shape) -> Result<Vec<PlanFacts>, String> {
+/// Also says whether the shape reads a table in full for an operator only
+/// a GIN or GiST index serves, which stays unproved.
+fn plan_on_postgres(
+    pg: &mut pgplan::PgPlanner,
+    s: &Shape,
+) -> Result<(Vec<PlanFacts>, bool), String> {
     let Some(sample) = s.sample.as_deref() else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     };
     let (sql, options, before) = pg.plan(sample)?;
     let mut facts = Vec::new();
@@ -245,7 +269,9 @@ fn plan_on_postgres(pg: &mut pgplan::PgPlanner, s: &Shape) -> Result<Vec<PlanFac
             costs: Some((before.cost, after.cost)),
         });
     }
-    Ok(facts)
+    let unproved =
+        facts.is_empty() && !before.full_reads.is_empty() && gin_gist_operator(&s.info.text);
+    Ok((facts, unproved))
 }
 
 fn query_facts(s: &Shape) -> QueryFacts {
