@@ -48,6 +48,7 @@ pub fn read(path: &Path) -> Result<StatFile, String> {
 
 /// Reads an export from its bytes (invalid UTF-8 is replaced).
 pub fn parse(bytes: &[u8]) -> Result<StatFile, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = String::from_utf8_lossy(bytes);
     let mut out = if text.trim_start().starts_with(['[', '{']) {
         read_json(&text)?
@@ -85,12 +86,18 @@ fn row_of(get: &dyn Fn(&str) -> Option<String>, line: u64) -> Result<Option<Stat
         }
         Ok(None)
     };
-    let calls = num(&["calls"])?.unwrap_or(0.0).max(0.0) as u64;
+    // Beyond 2^53 a count is no longer exact, and sums of such would overflow.
+    const MAX: f64 = 9_007_199_254_740_992.0;
+    let calls = num(&["calls"])?.unwrap_or(0.0).max(0.0);
+    if calls > MAX {
+        return Err(format!("`calls` is out of range: {calls}"));
+    }
+    let calls = calls as u64;
     let total = match num(&TOTAL)? {
         Some(t) => t,
         None => num(&MEAN)?.unwrap_or(0.0) * calls as f64,
     };
-    let rows = num(&["rows"])?.unwrap_or(0.0).max(0.0) as u64;
+    let rows = num(&["rows"])?.unwrap_or(0.0).clamp(0.0, MAX) as u64;
     // `<insufficient privilege>` rows and statements never called say
     // nothing about the workload.
     if calls == 0 || query.starts_with('<') {

@@ -759,15 +759,15 @@ impl Runner<'_> {
             first_line: row.line,
             last_line: row.line,
         };
-        self.statements += row.calls;
+        self.statements = self.statements.saturating_add(row.calls);
         if !self.shapes.contains_key(&p.hash) {
             let text = Some(self.fp.text().to_string());
             self.new_shape(p.hash, text, p.analysis, &ev, pos);
         }
         if let Some(shape) = self.shapes.get_mut(&p.hash) {
-            shape.count += row.calls;
+            shape.count = shape.count.saturating_add(row.calls);
             shape.total_ms += row.total_ms;
-            shape.stat_calls += row.calls;
+            shape.stat_calls = shape.stat_calls.saturating_add(row.calls);
         }
     }
 
@@ -1654,12 +1654,15 @@ pub fn try_run(
             reason: format!(
                 "{name}: {} statements, {} calls; the view keeps no order and no sessions, so n-plus-one and duplicate-query are not judged from it, and its texts have no values (sql-injection neither)",
                 file.rows.len(),
-                file.rows.iter().map(|r| r.calls).sum::<u64>()
+                file.rows.iter().fold(0u64, |n, r| n.saturating_add(r.calls))
             ),
         });
         let mut stats = ReadStats {
             lines: file.lines,
-            statements: file.rows.iter().map(|r| r.calls).sum(),
+            statements: file
+                .rows
+                .iter()
+                .fold(0u64, |n, r| n.saturating_add(r.calls)),
             bytes: file.bytes,
             ..Default::default()
         };
@@ -1849,7 +1852,7 @@ pub fn try_run(
                 text: s.info.text.clone(),
                 count: s.count,
                 total_ms: s.total_ms,
-                timed: s.durations.count() + s.stat_calls,
+                timed: s.durations.count().saturating_add(s.stat_calls),
                 p95_ms: if s.stat_calls > 0 {
                     None
                 } else {

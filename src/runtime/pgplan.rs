@@ -22,7 +22,6 @@ use serde_json::Value;
 /// A proposal must cut the plan's total cost by at least this share to be
 /// reported (Dexter's default: 50 %).
 pub const MIN_SAVING: f64 = 0.5;
-const GENERIC: &str = "GENERIC_PLAN, FORMAT JSON";
 /// Per statement, so that a shape the planner chews on cannot stall a run.
 const STATEMENT_TIMEOUT_MS: u32 = 5_000;
 
@@ -62,6 +61,21 @@ pub struct PgPlanner {
 /// server offers it, unverified), `require` (TLS, unverified), `verify-ca`
 /// and `verify-full` (TLS checked against the system's trust store).
 fn split_sslmode(url: &str) -> (String, String) {
+    if !url.contains("://") {
+        // `host=… sslmode=require`: the keyword form.
+        let mut mode = "prefer".to_string();
+        let kept: Vec<&str> = url
+            .split_whitespace()
+            .filter(|kv| match kv.strip_prefix("sslmode=") {
+                Some(v) => {
+                    mode = v.to_string();
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        return (kept.join(" "), mode);
+    }
     let Some((base, query)) = url.split_once('?') else {
         return (url.to_string(), "prefer".to_string());
     };
@@ -151,18 +165,49 @@ fn tls(verify: bool) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String>
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
-/// The URL without its password, for messages.
+/// The URL without its password, for messages: the one in the authority
+/// (`user:pw@host`, `@` in the password included), a `password=` query or
+/// keyword.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
+        return url
+            .split_whitespace()
+            .map(|kv| {
+                if kv.starts_with("password=") {
+                    "password=…"
+                } else {
+                    kv
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
     };
-    match rest.split_once('@') {
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
         Some((user, host)) => {
             let user = user.split(':').next().unwrap_or(user);
-            format!("{scheme}://{user}@{host}")
+            format!("{user}@{host}")
         }
-        None => url.to_string(),
-    }
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|kv| !kv.starts_with("password="))
+                .collect();
+            if kept.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{}", kept.join("&"))
+            }
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 impl PgPlanner {
@@ -175,6 +220,14 @@ impl PgPlanner {
             .map_err(|e| format!("{}: {e}", redact(url)))?;
         config.connect_timeout(std::time::Duration::from_secs(10));
         config.application_name("ormlint");
+        // Every statement of the session, not only the EXPLAINs, is bounded
+        // (a prepare or a catalog read behind a migration's lock would
+        // otherwise wait forever), and quotes are the only escape in a
+        // literal whatever the role's settings say.
+        config.options(&format!(
+            "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout=2000 -c standard_conforming_strings=on"
+        ));
+        config.keepalives_idle(std::time::Duration::from_secs(30));
         let fail = |e: postgres::Error| format!("cannot connect to {}: {e}", redact(url));
         let client = match mode.as_str() {
             "disable" => config.connect(NoTls).map_err(fail)?,
@@ -317,11 +370,11 @@ impl PgPlanner {
             substitute(&sample.sql, |i| {
                 literal(values.get(i - 1).cloned().flatten())
             })
-        } else if self.version >= 16 {
-            // The server plans the statement for any value (PostgreSQL 16+).
-            let plan = self.explain_with(GENERIC, &sample.sql)?;
-            return Ok((sample.sql.clone(), GENERIC, plan));
         } else {
+            // A plain value of each type the server infers. (PostgreSQL
+            // 16's `EXPLAIN (GENERIC_PLAN)` would need the `$n` left
+            // unbound, which the extended protocol does not allow: the
+            // server gives them types, and then wants values.)
             let types = self.param_types(&sample.sql)?;
             substitute(&sample.sql, |i| {
                 types
@@ -358,7 +411,11 @@ impl PgPlanner {
             .query("SELECT indexrelid FROM hypopg_create_index($1)", &[&ddl])
             .map_err(|e| first_line(&e))?;
         let plan = self.explain_with(options, sql);
-        let _ = self.client.query("SELECT hypopg_reset()", &[]);
+        if let Err(e) = self.client.query("SELECT hypopg_reset()", &[]) {
+            // A hypothetical index left behind would skew every later plan.
+            self.hypopg = false;
+            return Err(format!("hypopg_reset() failed: {}", first_line(&e)));
+        }
         plan.map(Some)
     }
 }
@@ -432,13 +489,23 @@ fn substitute(sql: &str, mut value: impl FnMut(usize) -> String) -> String {
 
 fn scan_params(sql: &str, mut found: impl FnMut(usize, std::ops::Range<usize>)) {
     let b = sql.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'\'' | b'"' => {
                 let q = b[i];
+                // `E'…'`: backslash escapes as well as doubled quotes.
+                let escapes = q == b'\''
+                    && i > 0
+                    && matches!(b[i - 1], b'e' | b'E')
+                    && (i < 2 || !word(b[i - 2]));
                 i += 1;
                 while i < b.len() {
+                    if escapes && b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
                     if b[i] == q {
                         if b.get(i + 1) == Some(&q) {
                             i += 2;
@@ -456,12 +523,24 @@ fn scan_params(sql: &str, mut found: impl FnMut(usize, std::ops::Range<usize>)) 
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
+                // Comments nest in PostgreSQL.
+                let mut depth = 0usize;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
                 }
-                i += 2;
             }
+            b'$' if i > 0 && word(b[i - 1]) => i += 1,
             b'$' => {
                 let start = i;
                 let mut j = i + 1;
@@ -470,7 +549,9 @@ fn scan_params(sql: &str, mut found: impl FnMut(usize, std::ops::Range<usize>)) 
                 }
                 if j > i + 1 {
                     if let Ok(n) = sql[i + 1..j].parse::<usize>() {
-                        found(n, start..j);
+                        if n > 0 {
+                            found(n, start..j);
+                        }
                     }
                     i = j;
                     continue;
@@ -578,6 +659,31 @@ mod tests {
         assert_eq!(
             substitute(sql, |i| format!("<{i}>")),
             "SELECT '$1', \"$2\", $$ $3 $$, $tag$ $4 $tag$ /* $5 */ FROM t WHERE a = <1> AND b = <12> -- $6\n AND c = <2>"
+        );
+    }
+
+    #[test]
+    fn escaped_strings_nested_comments_and_odd_dollars_hide_no_parameter() {
+        let sql = r"SELECT E'it\'s $1', x$1, $0 /* a /* b */ $2 */ FROM t WHERE a = $3";
+        assert_eq!(
+            substitute(sql, |i| format!("<{i}>")),
+            r"SELECT E'it\'s $1', x$1, $0 /* a /* b */ $2 */ FROM t WHERE a = <3>"
+        );
+    }
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            redact("postgresql://u:p@ss@h:5432/db?password=x&sslmode=require"),
+            "postgresql://u@h:5432/db?sslmode=require"
+        );
+        assert_eq!(
+            redact("host=h password=secret dbname=d"),
+            "host=h password=… dbname=d"
+        );
+        assert_eq!(
+            split_sslmode("host=h sslmode=verify-full dbname=d"),
+            ("host=h dbname=d".to_string(), "verify-full".to_string())
         );
     }
 

@@ -154,6 +154,10 @@ pub(super) fn plan<'a>(
         let hypopg = pg.hypopg;
         let mut replica = Vec::new();
         for s in shapes {
+            if s.boilerplate == super::Boilerplate::Catalog {
+                // The driver's reads of system catalogs: no index of ours.
+                continue;
+            }
             if !hypopg {
                 // Without HypoPG the real planner shows the scan but cannot
                 // try the index: the replica proves it, as without a database.
@@ -242,7 +246,8 @@ fn plan_on_postgres(
             continue;
         }
         tried.push((table.clone(), columns.clone()));
-        let Some(after) = pg.plan_with_index(&sql, options, table, &columns)? else {
+        // One table's failure keeps the proposals for the others.
+        let Ok(Some(after)) = pg.plan_with_index(&sql, options, table, &columns) else {
             continue;
         };
         let uses_it = after.indexes.iter().any(|i| pgplan::is_hypothetical(i));
@@ -264,7 +269,7 @@ fn plan_on_postgres(
             uses,
             plan_before: before.lines.clone(),
             plan_after: after.lines.iter().map(hypothetical).collect(),
-            total_ms: (s.durations.count() + s.stat_calls > 0).then_some(s.total_ms),
+            total_ms: (s.durations.count() > 0 || s.stat_calls > 0).then_some(s.total_ms),
             rank: None,
             costs: Some((before.cost, after.cost)),
         });
@@ -370,7 +375,7 @@ fn plan_on_replica<'a>(
                     .iter()
                     .map(|d| d.replace("ormlint_probe", "<new index>"))
                     .collect(),
-                total_ms: (s.durations.count() + s.stat_calls > 0).then_some(s.total_ms),
+                total_ms: (s.durations.count() > 0 || s.stat_calls > 0).then_some(s.total_ms),
                 rank: None,
                 costs: None,
             });

@@ -136,10 +136,27 @@ impl DieselFacts {
                     for (i, t) in toks.iter().enumerate() {
                         let TokenTree::Ident(id) = t else { continue };
                         match (id.to_string().as_str(), toks.get(i + 1), toks.get(i + 2)) {
-                            ("table_name", Some(TokenTree::Punct(p)), Some(v))
+                            ("table_name", Some(TokenTree::Punct(p)), Some(_))
                                 if p.as_char() == '=' =>
                             {
-                                table = Some(v.to_string().trim_matches('"').to_string());
+                                // `posts`, `"posts"` or `crate::schema::posts`:
+                                // the last name before the next comma.
+                                let named = toks[i + 2..]
+                                    .iter()
+                                    .take_while(
+                                        |t| !matches!(t, TokenTree::Punct(c) if c.as_char() == ','),
+                                    )
+                                    .filter_map(|t| match t {
+                                        TokenTree::Ident(n) => Some(n.to_string()),
+                                        TokenTree::Literal(l) => {
+                                            Some(l.to_string().trim_matches('"').to_string())
+                                        }
+                                        _ => None,
+                                    })
+                                    .last();
+                                if named.is_some() {
+                                    table = named;
+                                }
                             }
                             ("belongs_to", Some(TokenTree::Group(g)), _)
                                 if g.delimiter() == Delimiter::Parenthesis =>
@@ -156,7 +173,8 @@ impl DieselFacts {
         if parents.is_empty() && table.is_none() {
             return;
         }
-        let table = table.unwrap_or_else(|| model.clone());
+        // Diesel's default: the struct's name in snake case, plus `s`.
+        let table = table.unwrap_or_else(|| format!("{model}s"));
         if table != model && !self.entities.iter().any(|(a, _)| *a == model) {
             self.entities.push((model, table.clone()));
         }
@@ -552,8 +570,11 @@ mod tests {
             pub struct Comment { id: i32, post_id: i32 }
             #[derive(Associations)]
             #[diesel(belongs_to(crate::models::User, foreign_key = author_id))]
-            #[diesel(table_name = posts)]
+            #[diesel(table_name = crate::schema::posts)]
             pub struct Post { id: i32 }
+            #[derive(Associations)]
+            #[diesel(belongs_to(Post))]
+            pub struct Tag { id: i32 }
             #[table_name = "likes"]
             #[belongs_to(Post)]
             #[belongs_to(User)]
@@ -565,6 +586,7 @@ mod tests {
             [
                 ("comments", "post_id"),
                 ("posts", "author_id"),
+                ("tags", "post_id"),
                 ("likes", "post_id"),
                 ("likes", "user_id")
             ]

@@ -200,8 +200,22 @@ fn place(group: &QueryGroup, loops: &mut Vec<LoopFound>, r: ShapeRun) -> Option<
             let e = &group.events[i];
             e.shape.hash != r.hash && e.shape.operation == Operation::Select
         });
+        // Unless the loop's own key names the batched read's table: then
+        // its rows drive the loop (`orders … = ANY(?)`, then one `items
+        // WHERE order_id = ?` per order).
+        let loop_key = owner_of_key(&group.events[first].shape.analysis);
         for _ in 0..4 {
-            match parent.and_then(|p| preload_of(group, p)) {
+            let Some(p) = parent else { break };
+            let drives = group.events[p]
+                .shape
+                .analysis
+                .driving
+                .as_deref()
+                .is_some_and(|t| loop_key.is_some_and(|k| names_table(t, k)));
+            if drives {
+                break;
+            }
+            match preload_of(group, p) {
                 Some(earlier) if group.events[earlier].shape.hash != r.hash => {
                     parent = Some(earlier)
                 }
@@ -225,32 +239,38 @@ fn place(group: &QueryGroup, loops: &mut Vec<LoopFound>, r: ShapeRun) -> Option<
 /// earlier read: the rows a loop after both walks are the parent's, not the
 /// preload's.
 fn preload_of(group: &QueryGroup, i: usize) -> Option<usize> {
-    use crate::sql::analyze::ColumnUse;
     let e = &group.events[i];
     if !batched_lookup(&e.shape.text) {
         return None;
     }
-    let key = e
-        .shape
-        .analysis
-        .columns
-        .iter()
-        .find(|c| c.usage == ColumnUse::Equality)?;
-    let owner = key.column.strip_suffix("_id")?;
-    if owner.is_empty() {
-        return None;
-    }
-    let names = |t: &str| {
-        t == owner
-            || t.strip_suffix('s')
-                .is_some_and(|t| t == owner || t.strip_suffix('e') == Some(owner))
-    };
-    (0..i).rev().find(|&j| {
+    let owner = owner_of_key(&e.shape.analysis)?;
+    (0..i).rev().take(64).find(|&j| {
         let p = &group.events[j];
         p.shape.operation == Operation::Select
             && p.shape.hash != e.shape.hash
-            && p.shape.analysis.driving.as_deref().is_some_and(names)
+            && p.shape
+                .analysis
+                .driving
+                .as_deref()
+                .is_some_and(|t| names_table(t, owner))
     })
+}
+
+/// `post` of a statement whose first equality filter is `post_id`.
+fn owner_of_key(a: &crate::sql::analyze::SqlAnalysis) -> Option<&str> {
+    use crate::sql::analyze::ColumnUse;
+    let key = a.columns.iter().find(|c| c.usage == ColumnUse::Equality)?;
+    key.column.strip_suffix("_id").filter(|o| !o.is_empty())
+}
+
+/// Does table `t` carry the rows `owner_id` points at (`posts`, `post`,
+/// `addresses`, `categories`)?
+fn names_table(t: &str, owner: &str) -> bool {
+    t == owner
+        || t.strip_suffix('s') == Some(owner)
+        || t.strip_suffix("es") == Some(owner)
+        || t.strip_suffix("ies")
+            .is_some_and(|stem| owner.strip_suffix('y') == Some(stem))
 }
 
 /// The batched form of a shape: its first equality predicate as `IN (...)`.
