@@ -85,7 +85,7 @@ fn missing_index_from_the_view_and_no_n_plus_one() {
         "json",
         "replay",
         "--schema",
-        "testdata/pgss/schema.sql",
+        "testdata/replay-source/schema.sql",
         "--pg-stat-statements",
         CSV,
     ]);
