@@ -78,6 +78,13 @@ fn to_codespan(d: &Diagnostic, files: &FileDb) -> CsDiagnostic<usize> {
         .with_notes(notes)
 }
 
+/// Summary entries that say how the input was read and planned (which
+/// planner proved what, what a pg_stat_statements export cannot show):
+/// printed, but not counted as skipped.
+fn is_note(path: &str) -> bool {
+    matches!(path, "explain" | "pg_stat_statements")
+}
+
 /// Writes every diagnostic, then (unless `quiet`) the summary line.
 pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io::Result<()> {
     let config = Config::default();
@@ -86,12 +93,12 @@ pub fn render(report: &Report<'_>, out: &mut dyn WriteColor, quiet: bool) -> io:
             .map_err(io::Error::other)?;
     }
     if !quiet {
-        for s in report.summary.skipped.iter().filter(|s| {
-            matches!(
-                s.path.as_str(),
-                "schema replay" | "explain" | "pg_stat_statements"
-            )
-        }) {
+        for s in report
+            .summary
+            .skipped
+            .iter()
+            .filter(|s| s.path == "schema replay" || is_note(&s.path))
+        {
             writeln!(out, "{}", s.reason)?;
         }
         for l in &report.summary.logs {
@@ -151,13 +158,7 @@ pub fn summary_line(report: &Report<'_>) -> String {
     if s.statements > 0 {
         line.push_str(&format!(", {}", plural(s.statements as usize, "statement")));
     }
-    // The planner's note (`explain`) says how shapes were planned; it
-    // skips nothing.
-    let skipped = s
-        .skipped
-        .iter()
-        .filter(|k| k.path != "explain" && k.path != "pg_stat_statements")
-        .count();
+    let skipped = s.skipped.iter().filter(|k| !is_note(&k.path)).count();
     if skipped > 0 {
         line.push_str(&format!(", {skipped} skipped"));
     }

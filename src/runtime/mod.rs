@@ -1716,20 +1716,17 @@ pub fn try_run(
             skipped.push(Skipped {
                 path: "schema replay".into(),
                 line: None,
-                reason: if reason.starts_with("PostgreSQL reads") {
+                reason: format!(
+                    "{} query shapes {}: {reason} (e.g. {})",
+                    shapes.len(),
                     // Planned, but what would serve it cannot be proved.
-                    format!(
-                        "{} query shapes without a proposal: {reason} (e.g. {})",
-                        shapes.len(),
-                        examples.join(", ")
-                    )
-                } else {
-                    format!(
-                        "{} query shapes not replayed: {reason} (e.g. {})",
-                        shapes.len(),
-                        examples.join(", ")
-                    )
-                },
+                    if reason == plans::UNPROVED {
+                        "without a proposal"
+                    } else {
+                        "not replayed"
+                    },
+                    examples.join(", ")
+                ),
             });
             if opts.verbose {
                 for s in &shapes {

@@ -400,10 +400,10 @@ impl PgPlanner {
         }
         let ddl = format!(
             "CREATE INDEX ON {} ({})",
-            quote_ident(table),
+            crate::schema::quote(table),
             columns
                 .iter()
-                .map(|c| quote_ident(c))
+                .map(|c| crate::schema::quote(c))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -428,10 +428,6 @@ fn first_line(e: &postgres::Error) -> String {
         None => e.to_string(),
     };
     s.lines().next().unwrap_or(&s).to_string()
-}
-
-pub fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// A value as an SQL literal of unknown type, which the server casts to

@@ -190,11 +190,10 @@ pub(super) fn plan<'a>(
         }
         return (facts, not_replayed);
     }
-    let (facts, not_replayed) = plan_on_replica(r, shapes.into_iter());
-    (facts, not_replayed)
+    plan_on_replica(r, shapes.into_iter())
 }
 
-const UNPROVED: &str = "PostgreSQL reads a table in full for an operator only a GIN or GiST index serves (`@>`, `<@`, `@@`, `~`, `&&`, `ILIKE`); HypoPG proves B-tree indexes only, so none is proposed";
+pub(super) const UNPROVED: &str = "PostgreSQL reads a table in full for an operator only a GIN or GiST index serves (`@>`, `<@`, `@@`, `~`, `&&`, `ILIKE`); HypoPG proves B-tree indexes only, so none is proposed";
 
 /// Operators a B-tree index cannot serve, in a shape's text.
 fn gin_gist_operator(text: &str) -> bool {
